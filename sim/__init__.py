@@ -1,0 +1,41 @@
+"""hearsim's spiking neural network simulator, with a Brian 2 style namespace.
+
+``from sim import *`` gives NeuronGroup, StateMonitor, SpikeMonitor, Network,
+run, the units (mV, ms, ...) and the usual helpers, as ``from brian2 import *``.
+"""
+
+from sim.base import BrianObject, SimObject, start_scope
+from sim.clocks import Clock, defaultclock
+from sim.codegen.stateupdate import UnsupportedEquationsException
+from sim.equations import EquationError, Equations
+from sim.groups import NeuronGroup, Subgroup
+from sim.monitors import SpikeMonitor, StateMonitor
+from sim.network import MagicNetwork, Network, collect, run
+from sim.parsing import ModelSyntaxError
+from sim.prefs import prefs
+from sim.random import seed
+from sim.units import *  # noqa: F403  (units first: everything else builds on them)
+from sim.units import __all__ as _units_all
+
+__all__ = [
+    *_units_all,
+    "BrianObject",
+    "SimObject",
+    "start_scope",
+    "Clock",
+    "defaultclock",
+    "UnsupportedEquationsException",
+    "EquationError",
+    "Equations",
+    "NeuronGroup",
+    "Subgroup",
+    "SpikeMonitor",
+    "StateMonitor",
+    "MagicNetwork",
+    "Network",
+    "collect",
+    "run",
+    "ModelSyntaxError",
+    "prefs",
+    "seed",
+]

@@ -1,0 +1,93 @@
+"""The base of every object a network runs, and Brian 2's scheduling slots."""
+
+from __future__ import annotations
+
+import itertools
+import weakref
+
+from sim.clocks import Clock, defaultclock
+
+__all__ = ["SimObject", "BrianObject", "SCHEDULE", "slot_index", "start_scope"]
+
+#: Brian 2's default schedule: the order of slots within one time step.
+SCHEDULE = ("start", "groups", "thresholds", "synapses", "resets", "end")
+
+_creation = itertools.count()
+_scope = {"key": 0}
+_instances: weakref.WeakSet = weakref.WeakSet()
+
+
+def slot_index(when: str) -> int:
+    """Position of a ``when`` slot (``'before_X'``, ``'X'``, ``'after_X'``)."""
+    base = when
+    offset = 1
+    if when.startswith("before_"):
+        base, offset = when[len("before_"):], 0
+    elif when.startswith("after_"):
+        base, offset = when[len("after_"):], 2
+    if base not in SCHEDULE:
+        allowed = ", ".join(SCHEDULE)
+        raise ValueError(
+            f"Unknown scheduling slot when={when!r}: use one of {allowed}, "
+            f"optionally with a 'before_' or 'after_' prefix"
+        )
+    return 3 * SCHEDULE.index(base) + offset
+
+
+def start_scope() -> None:
+    """Forget every object created so far for the purposes of the magic ``run()``."""
+    from sim import network
+
+    _scope["key"] += 1
+    network.reset_magic_network()
+
+
+class SimObject:
+    """Something a :class:`~sim.network.Network` runs: has a clock and a slot.
+
+    Subclasses implement ``before_run(namespace)`` (build and compile code),
+    ``step_function()`` (a callable taking the clock's step index), and
+    ``after_run()``.
+    """
+
+    add_to_magic_network = True
+
+    def __init__(
+        self,
+        dt=None,
+        clock: Clock | None = None,
+        when: str = "start",
+        order: int = 0,
+        name: str | None = None,
+    ):
+        if dt is not None and clock is not None:
+            raise ValueError("Give either dt= or clock=, not both")
+        self.clock = clock if clock is not None else (Clock(dt) if dt is not None else defaultclock)
+        slot_index(when)
+        self.when = when
+        self.order = order
+        self._creation_index = next(_creation)
+        self._scope_key = _scope["key"]
+        self.name = name or f"{type(self).__name__.lower()}_{self._creation_index}"
+        self.active = True
+        self.contained_objects: list[SimObject] = []
+        _instances.add(self)
+
+    def sort_key(self) -> tuple:
+        return (slot_index(self.when), self.order, self._creation_index)
+
+    def before_run(self, namespace: dict) -> None:  # pragma: no cover - overridden
+        pass
+
+    def step_function(self):  # pragma: no cover - overridden
+        return None
+
+    def after_run(self) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"
+
+
+#: Brian 2's name for the base class.
+BrianObject = SimObject

@@ -1,0 +1,94 @@
+"""Clocks: integer step counters with a time step.
+
+A clock's time is ``step * dt``; the step is an integer.  Each ``dt`` is also
+kept as an exact fraction of a second, so that a network with several clocks
+can order their ticks with integer arithmetic: no float comparison decides
+whether two ticks coincide, so no tick is lost or repeated.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+
+from sim.units import Quantity, fail_for_dimension_mismatch, second
+
+__all__ = ["Clock", "defaultclock", "as_fraction"]
+
+#: Largest denominator used to read a float duration as an exact fraction.
+_MAX_DENOMINATOR = 10**12
+
+
+def as_fraction(seconds: float) -> Fraction:
+    """A float number of seconds as the nearest simple fraction (1e-4 -> 1/10000)."""
+    return Fraction(float(seconds)).limit_denominator(_MAX_DENOMINATOR)
+
+
+def _seconds(value, name: str) -> float:
+    if isinstance(value, Quantity):
+        fail_for_dimension_mismatch(value, second, f"{name} must be a time")
+    elif not isinstance(value, int | float | np.number):
+        raise TypeError(f"{name} must be a time quantity, got {type(value).__name__}")
+    elif value != 0:
+        raise TypeError(f"{name} must have units of time (e.g. 0.1*ms), got the number {value}")
+    return float(np.asarray(value))
+
+
+class Clock:
+    """A clock with time step ``dt`` (a time quantity, e.g. ``0.1*ms``)."""
+
+    _count = 0
+
+    def __init__(self, dt: Quantity, name: str | None = None):
+        Clock._count += 1
+        self.name = name or f"clock_{Clock._count}"
+        self._i = 0
+        self._i_end = 0
+        self._set_dt(dt)
+
+    def _set_dt(self, dt) -> None:
+        value = _seconds(dt, "dt")
+        if not value > 0 or not math.isfinite(value):
+            raise ValueError(f"dt must be positive and finite, got {value} s")
+        self._dt = value
+        self._dt_frac = as_fraction(value)
+
+    @property
+    def dt(self) -> Quantity:
+        """The time step (settable between runs)."""
+        return Quantity(self._dt, dim=second.dim)
+
+    @dt.setter
+    def dt(self, value: Quantity) -> None:
+        self._set_dt(value)
+
+    @property
+    def dt_(self) -> float:
+        return self._dt
+
+    @property
+    def t(self) -> Quantity:
+        """The clock's current time (step * dt)."""
+        return Quantity(self._i * self._dt, dim=second.dim)
+
+    @property
+    def t_(self) -> float:
+        return self._i * self._dt
+
+    @property
+    def timestep(self) -> int:
+        return self._i
+
+    def steps_for(self, t_start: Fraction, t_end: Fraction) -> tuple[int, int]:
+        """First and one-past-last step with time in [t_start, t_end)."""
+        start = math.ceil(t_start / self._dt_frac)
+        end = math.ceil(t_end / self._dt_frac)
+        return start, max(start, end)
+
+    def __repr__(self) -> str:
+        return f"Clock(dt={self.dt!s}, name={self.name!r})"
+
+
+defaultclock = Clock(1e-4 * second, name="defaultclock")

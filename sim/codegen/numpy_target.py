@@ -1,0 +1,255 @@
+"""The numpy target: abstract code blocks -> vectorised Python functions.
+
+This is the readable reference every other target is tested against.  A block
+becomes one Python function that gathers the arrays it reads at the block's
+indices, evaluates every statement on whole arrays, and scatters the written
+arrays back.  The generated source can be read with :func:`generate_source`.
+
+Kernel signature: ``kernel(_idx, _n, t, dt, *args)`` where ``_idx`` is a slice
+or an integer index array, ``_n`` the number of elements, and ``args`` follow
+:attr:`CompiledBlock.arg_names` (arrays first, then constants).  A block with
+a condition returns the boolean array of the condition.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim import random as _random
+from sim.codegen.ir import ARRAY, CONSTANT, SHARED, CodeBlock, NameTable
+from sim.parsing import ModelSyntaxError
+
+__all__ = ["compile_block", "generate_source", "CompiledBlock", "evaluate_expression"]
+
+
+def _exprel(x):
+    x = np.asarray(x, dtype=float)
+    small = np.abs(x) < 1e-5
+    safe = np.where(small, 1.0, x)
+    return np.where(small, 1.0 + x / 2.0 + x * x / 6.0, np.expm1(safe) / safe)
+
+
+def _int(x):
+    # astype truncates towards zero, as C's (int) cast does
+    return np.asarray(x).astype(np.int64)
+
+
+def _timestep(t, dt):
+    # the step count of a duration, robust to rounding (as Brian 2's timestep)
+    return np.floor((np.asarray(t) + 1e-3 * dt) / dt).astype(np.int64)
+
+
+def _rand(n):
+    return _random.get_numpy_generator().random(n)
+
+
+def _randn(n):
+    return _random.get_numpy_generator().standard_normal(n)
+
+
+_HELPERS = {
+    "_np": np,
+    "_exprel": _exprel,
+    "_int": _int,
+    "_timestep": _timestep,
+    "_rand": _rand,
+    "_randn": _randn,
+}
+
+_FUNCTION_NAMES = {
+    "exp": "_np.exp",
+    "log": "_np.log",
+    "log10": "_np.log10",
+    "expm1": "_np.expm1",
+    "log1p": "_np.log1p",
+    "exprel": "_exprel",
+    "sin": "_np.sin",
+    "cos": "_np.cos",
+    "tan": "_np.tan",
+    "arcsin": "_np.arcsin",
+    "arccos": "_np.arccos",
+    "arctan": "_np.arctan",
+    "asin": "_np.arcsin",
+    "acos": "_np.arccos",
+    "atan": "_np.arctan",
+    "sinh": "_np.sinh",
+    "cosh": "_np.cosh",
+    "tanh": "_np.tanh",
+    "sqrt": "_np.sqrt",
+    "abs": "_np.abs",
+    "floor": "_np.floor",
+    "ceil": "_np.ceil",
+    "sign": "_np.sign",
+    "clip": "_np.clip",
+    "int": "_int",
+    "int_": "_int",
+    "timestep": "_timestep",
+    "where": "_np.where",
+}
+
+_BINOPS = {
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.Pow: "**",
+}
+_CMPOPS = {
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+}
+
+
+class _Translator:
+    """AST -> numpy source text."""
+
+    def __init__(self, extra_functions: dict[str, str] | None = None):
+        self.functions = dict(_FUNCTION_NAMES)
+        if extra_functions:
+            self.functions.update(extra_functions)
+
+    def __call__(self, node: ast.expr) -> str:
+        return self.visit(node)
+
+    def visit(self, node: ast.expr) -> str:
+        if isinstance(node, ast.Constant):
+            return repr(node.value)
+        if isinstance(node, ast.Name):
+            return node.id
+        if isinstance(node, ast.UnaryOp):
+            if isinstance(node.op, ast.Not):
+                return f"_np.logical_not({self.visit(node.operand)})"
+            sign = "-" if isinstance(node.op, ast.USub) else "+"
+            return f"({sign}{self.visit(node.operand)})"
+        if isinstance(node, ast.BinOp):
+            return f"({self.visit(node.left)} {_BINOPS[type(node.op)]} {self.visit(node.right)})"
+        if isinstance(node, ast.BoolOp):
+            func = "_np.logical_and" if isinstance(node.op, ast.And) else "_np.logical_or"
+            out = self.visit(node.values[0])
+            for v in node.values[1:]:
+                out = f"{func}({out}, {self.visit(v)})"
+            return out
+        if isinstance(node, ast.Compare):
+            operands = [node.left, *node.comparators]
+            parts = [
+                f"({self.visit(a)} {_CMPOPS[type(op)]} {self.visit(b)})"
+                for a, op, b in zip(operands[:-1], node.ops, operands[1:], strict=True)
+            ]
+            out = parts[0]
+            for p in parts[1:]:
+                out = f"_np.logical_and({out}, {p})"
+            return out
+        if isinstance(node, ast.Call):
+            name = node.func.id
+            args = ", ".join(self.visit(a) for a in node.args)
+            if name in ("rand", "randn"):
+                return f"_{name}(_n)"
+            if name not in self.functions:
+                raise ModelSyntaxError(f"The numpy target has no implementation of '{name}()'")
+            return f"{self.functions[name]}({args})"
+        raise ModelSyntaxError(f"Cannot translate '{ast.unparse(node)}' for numpy")
+
+
+@dataclass
+class CompiledBlock:
+    """A compiled numpy kernel and the order of its arguments."""
+
+    function: object
+    arg_names: list[str]
+    source: str
+    has_condition: bool
+
+    def __call__(self, idx, n, t, dt, *args):
+        return self.function(idx, n, t, dt, *args)
+
+
+def generate_source(
+    block: CodeBlock,
+    table: NameTable,
+    extra_functions: dict[str, str] | None = None,
+) -> tuple[str, list[str]]:
+    """Python source of a block's kernel and its argument names."""
+    translate = _Translator(extra_functions)
+    reads = block.reads
+    writes = block.writes
+    used = reads | writes
+    arrays = sorted(n for n in used if table.kind(n) in (ARRAY, SHARED))
+    constants = sorted(n for n in reads if table.kind(n) == CONSTANT)
+    for name in writes:
+        kind = table.kind(name)
+        if kind == CONSTANT:
+            raise ModelSyntaxError(f"'{name}' is a constant and cannot be assigned in '{block}'")
+    arg_names = [f"_arr_{n}" for n in arrays] + constants
+    body = []
+    assigned: set[str] = set()
+    for name in arrays:
+        if name not in reads:
+            continue
+        if table.kind(name) == SHARED:
+            body.append(f"{name} = _arr_{name}[0]")
+        else:
+            body.append(f"{name} = _arr_{name}[_idx]")
+    for st in block.statements:
+        expr = translate(st.expr)
+        if st.op == "=":
+            body.append(f"{st.var} = {expr}")
+        else:
+            body.append(f"{st.var} = {st.var} {st.op[0]} ({expr})")
+        assigned.add(st.var)
+    for name in arrays:
+        if name in writes:
+            if table.kind(name) == SHARED:
+                body.append(f"_arr_{name}[0] = {name}")
+            else:
+                body.append(f"_arr_{name}[_idx] = {name}")
+    if block.condition is not None:
+        body.append(f"_cond = {translate(block.condition)}")
+        body.append("return _np.broadcast_to(_cond, (_n,))")
+    elif block.outputs:
+        outs = ", ".join(f"_np.broadcast_to({name}, (_n,))" for name in block.outputs)
+        body.append(f"return ({outs},)")
+    args = ", ".join(["_idx", "_n", "t", "dt", *arg_names])
+    src = f"def _kernel({args}):\n" + "".join(f"    {line}\n" for line in body or ["pass"])
+    return src, arg_names
+
+
+_CACHE: dict[str, object] = {}
+
+
+def compile_block(
+    block: CodeBlock,
+    table: NameTable,
+    extra_functions: dict[str, str] | None = None,
+    extra_namespace: dict | None = None,
+) -> CompiledBlock:
+    """Compile a block into a numpy kernel (cached by generated source)."""
+    src, arg_names = generate_source(block, table, extra_functions)
+    key = src if not extra_namespace else None
+    func = _CACHE.get(src) if key else None
+    if func is None:
+        namespace = dict(_HELPERS)
+        if extra_namespace:
+            namespace.update(extra_namespace)
+        exec(compile(src, f"<numpy kernel {block.name}>", "exec"), namespace)  # noqa: S102
+        func = namespace["_kernel"]
+        if key:
+            _CACHE[key] = func
+    return CompiledBlock(func, arg_names, src, block.condition is not None)
+
+
+def evaluate_expression(node: ast.expr, values: dict[str, object], n: int = 1):
+    """Evaluate an expression AST on numpy values (used for run-start constants)."""
+    src = _Translator()(node)
+    namespace = dict(_HELPERS)
+    namespace.update(values)
+    namespace["_n"] = n
+    return eval(compile(src, "<expression>", "eval"), namespace)  # noqa: S307

@@ -1,0 +1,753 @@
+"""Groups of elements with state, and the code runners that act on them.
+
+:class:`Group` holds variables and turns abstract code into compiled kernels
+for the active target (:meth:`Group.compile`): it inlines subexpressions,
+resolves every name (model variables, then the namespace, then units and
+constants), checks dimensions, and hands the block and a name table to the
+target.  :class:`CodeRunner` is a scheduled object that runs one such kernel
+every time step; :class:`NeuronGroup` is made of three of them (state update,
+threshold, reset), as in Brian 2.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections.abc import Callable
+
+import numpy as np
+
+from sim import prefs as _prefs
+from sim.base import SimObject
+from sim.codegen.ir import ARRAY, CONSTANT, SHARED, CodeBlock, NameTable
+from sim.codegen.stateupdate import IntegrationProblem, integrate
+from sim.equations import (
+    DIFFERENTIAL_EQUATION,
+    PARAMETER,
+    SUBEXPRESSION,
+    EquationError,
+    Equations,
+)
+from sim.parsing import (
+    ModelSyntaxError,
+    Statement,
+    get_identifiers,
+    infer_dimensions,
+    is_boolean_expression,
+    parse_expression,
+    parse_statements,
+    substitute,
+    to_source,
+)
+from sim.units import (
+    DIMENSIONLESS,
+    DimensionMismatchError,
+    Quantity,
+    fail_for_dimension_mismatch,
+    get_dimensions,
+    second,
+)
+from sim.variables import Resolved, Variable, VariableView, resolve_external
+
+__all__ = ["Group", "NeuronGroup", "Subgroup", "CodeRunner"]
+
+_NEURON_FLAGS = {
+    DIFFERENTIAL_EQUATION: {"unless refractory"},
+    SUBEXPRESSION: {"shared", "constant over dt"},
+    PARAMETER: {"constant", "shared", "linked"},
+}
+
+
+def _target_module():
+    target = _prefs.active_target()
+    if target == "numpy":
+        from sim.codegen import numpy_target
+
+        return numpy_target
+    raise ValueError(f"The code generation target '{target}' is not available")
+
+
+def _caller_namespace(level: int) -> dict:
+    frame = sys._getframe(level + 1)
+    namespace = dict(frame.f_globals)
+    namespace.update(frame.f_locals)
+    return namespace
+
+
+class Group:
+    """Shared machinery of everything with named variables: state access and compilation."""
+
+    # set by subclasses
+    variables: dict[str, Variable]
+    namespace: dict | None
+    N: int
+
+    # -- state access ------------------------------------------------------
+    def __getattr__(self, name: str):
+        if name.startswith("__") or "variables" not in self.__dict__:
+            raise AttributeError(name)
+        variables = self.__dict__["variables"]
+        if name in variables:
+            return VariableView(self, variables[name])
+        if name.endswith("_") and name[:-1] in variables:
+            var = variables[name[:-1]]
+            return self._get_values(var) if var.kind != "array" else self._raw_view(var)
+        raise AttributeError(
+            f"{type(self).__name__} '{self.__dict__.get('name', '?')}' has no variable "
+            f"'{name}' (variables: {', '.join(k for k in variables if not k.startswith('_'))})"
+        )
+
+    def __setattr__(self, name: str, value) -> None:
+        variables = self.__dict__.get("variables")
+        if variables is not None and self.__dict__.get("_frozen", False):
+            if name in variables:
+                self._set_values(variables[name], slice(None), value, level=1)
+                return
+            if name.endswith("_") and name[:-1] in variables:
+                var = variables[name[:-1]]
+                self._check_writable(var)
+                self._raw_view(var)[...] = value
+                return
+            if not name.startswith("_") and name not in self.__dict__ and not hasattr(
+                type(self), name
+            ):
+                raise AttributeError(
+                    f"Cannot set '{name}': {type(self).__name__} '{self.name}' has no such "
+                    f"variable (to add state, declare it in the model equations)"
+                )
+        object.__setattr__(self, name, value)
+
+    def _index_offset(self) -> int:
+        return 0
+
+    def _raw_view(self, var: Variable) -> np.ndarray:
+        if var.shared:
+            return var.array
+        start = self._index_offset()
+        return var.array[start:start + self.N]
+
+    def _get_values(self, var: Variable) -> np.ndarray:
+        if var.kind == "array":
+            return self._raw_view(var).copy()
+        if var.kind == "constant":
+            return np.asarray(var.value)
+        # subexpression: evaluate with the numpy target
+        return self._evaluate(var.expr, namespace=None, level=3)
+
+    def _check_writable(self, var: Variable) -> None:
+        if var.kind == "subexpression":
+            raise TypeError(f"'{var.name}' is a subexpression of '{self.name}' and is read-only")
+        if var.read_only or var.kind != "array":
+            raise TypeError(f"The variable '{var.name}' of '{self.name}' is read-only")
+
+    def _indices_from_condition(self, condition: str, level: int) -> np.ndarray:
+        mask = self._evaluate(condition, namespace=None, level=level + 1)
+        mask = np.broadcast_to(np.asarray(mask), (self.N,))
+        if mask.dtype != bool:
+            raise TypeError(f"The index condition '{condition}' must be a boolean expression")
+        return np.flatnonzero(mask)
+
+    def _set_values(self, var: Variable, key, value, level: int) -> None:
+        self._check_writable(var)
+        if isinstance(key, str):
+            key = self._indices_from_condition(key, level=level + 1)
+        view = self._raw_view(var)
+        if var.shared:
+            if key not in (slice(None), 0, Ellipsis):
+                raise IndexError(f"The shared variable '{var.name}' can only be set as a whole")
+            key = slice(None)
+        if isinstance(value, str):
+            indices = np.arange(len(view))[key]
+            self._assign_expression(var, np.atleast_1d(indices), value, level=level + 1)
+            return
+        if isinstance(value, VariableView):
+            value = value[:]
+        if var.is_bool or var.dtype.kind in "iu":
+            if get_dimensions(value) is not DIMENSIONLESS and not get_dimensions(
+                value
+            ).is_dimensionless:
+                raise DimensionMismatchError(
+                    f"Cannot assign a dimensioned value to the {var.dtype} variable '{var.name}'",
+                    get_dimensions(value),
+                )
+        else:
+            fail_for_dimension_mismatch(
+                value,
+                Quantity(1, dim=var.dim),
+                f"Cannot assign to '{var.name}' of '{self.name}': wrong units",
+            )
+        view[key] = np.asarray(value)
+
+    # -- code --------------------------------------------------------------
+    def _resolve(self, name: str, namespace: dict | None, context: str) -> Resolved:
+        if name in self.variables:
+            var = self.variables[name]
+            return Resolved("variable", var.dim, variable=var)
+        ns = self.namespace if self.namespace is not None else namespace
+        return resolve_external(name, ns, context)
+
+    def _inline_subexpressions(self, node: ast.expr) -> ast.expr:
+        subs = {n: v for n, v in self.variables.items() if v.kind == "subexpression"}
+        if not subs:
+            return node
+        for _ in range(len(subs) + 1):
+            used = get_identifiers(node) & set(subs)
+            if not used:
+                return node
+            node = substitute(
+                node, {n: ast.parse(f"({subs[n].expr})", mode="eval").body for n in used}
+            )
+        raise EquationError(f"Circular subexpressions in '{to_source(node)}'")
+
+    def _dims_of(self, namespace: dict | None, context: str) -> Callable:
+        def dims_of(name: str):
+            return self._resolve(name, namespace, context).dim
+
+        return dims_of
+
+    def _value_of(self, namespace: dict | None, context: str) -> Callable:
+        def value_of(name: str):
+            try:
+                r = self._resolve(name, namespace, context)
+            except (KeyError, TypeError):
+                return None
+            return r.value if r.kind == "constant" else None
+
+        return value_of
+
+    def _check_statements(self, statements: list[Statement], namespace, context: str) -> None:
+        temps: dict[str, object] = {}
+
+        def dims_of(name: str):
+            if name in temps:
+                return temps[name]
+            return self._resolve(name, namespace, context).dim
+
+        value_of = self._value_of(namespace, context)
+        for st in statements:
+            try:
+                found = infer_dimensions(st.expr, dims_of, st.line, value_of=value_of)
+            except DimensionMismatchError as exc:
+                raise DimensionMismatchError(f"In '{st.line}' ({context}): {exc.desc}",
+                                             *exc.dims) from None
+            if st.var in self.variables:
+                var = self.variables[st.var]
+                if var.kind != "array" or var.read_only:
+                    raise TypeError(
+                        f"Cannot assign to '{st.var}' in '{st.line}' ({context}): "
+                        f"it is {'a subexpression' if var.kind == 'subexpression' else 'read-only'}"
+                    )
+                if st.op in ("*=", "/="):
+                    if not found.is_dimensionless:
+                        raise DimensionMismatchError(
+                            f"In '{st.line}' ({context}): the factor must be dimensionless", found
+                        )
+                elif not var.is_bool and var.dtype.kind not in "iu" and found != var.dim:
+                    raise DimensionMismatchError(
+                        f"In '{st.line}' ({context}): the units of '{st.var}' and of the "
+                        f"assigned expression differ",
+                        var.dim,
+                        found,
+                    )
+            elif st.var.startswith("_") or st.op == "=":
+                temps[st.var] = found
+            else:
+                raise KeyError(f"Unknown variable '{st.var}' in '{st.line}' ({context})")
+
+    def compile(
+        self,
+        block: CodeBlock,
+        namespace: dict | None,
+        context: str,
+        extra_constants: dict | None = None,
+        extra_arrays: dict | None = None,
+    ):
+        """Compile a block for this group; returns ``(kernel, args)``.
+
+        ``extra_constants``/``extra_arrays``: compiler-made names (propagators).
+        """
+        extra_constants = extra_constants or {}
+        extra_arrays = extra_arrays or {}
+        statements = [
+            Statement(st.var, st.op, self._inline_subexpressions(st.expr), st.line)
+            for st in block.statements
+        ]
+        condition = (
+            self._inline_subexpressions(block.condition) if block.condition is not None else None
+        )
+        block = CodeBlock(statements, condition, block.name, list(block.outputs))
+        table = NameTable()
+        values: dict[str, object] = {}
+        assigned = set()
+        for st in statements:
+            assigned.add(st.var)
+        for name in sorted(block.reads | block.writes):
+            if name in ("t", "dt"):
+                continue
+            if name in extra_constants:
+                table.add(name, CONSTANT)
+                values[name] = extra_constants[name]
+                continue
+            if name in extra_arrays:
+                table.add(name, ARRAY)
+                values[name] = extra_arrays[name]
+                continue
+            if name.startswith("_") and name in assigned:
+                continue
+            resolved = self._resolve(name, namespace, context)
+            if resolved.kind == "variable":
+                var = resolved.variable
+                if var.kind == "array":
+                    table.add(name, SHARED if var.shared else ARRAY, var.dtype)
+                    values[name] = var.array
+                elif var.kind == "constant":
+                    table.add(name, CONSTANT)
+                    values[name] = var.value
+                else:  # pragma: no cover - subexpressions are inlined above
+                    raise AssertionError(name)
+            elif resolved.kind == "constant":
+                if name in assigned:
+                    raise TypeError(
+                        f"Cannot assign to '{name}' ({context}): it is an external constant, "
+                        f"not a model variable"
+                    )
+                table.add(name, CONSTANT)
+                values[name] = resolved.value
+            elif resolved.kind == "noise":
+                raise ModelSyntaxError(f"Noise '{name}' can only be used in differential "
+                                       f"equations ({context})")
+            else:  # pragma: no cover
+                raise TypeError(f"Cannot use '{name}' in {context}")
+        target = _target_module()
+        kernel = target.compile_block(block, table)
+        args = tuple(
+            values[n[len("_arr_"):]] if n.startswith("_arr_") else values[n]
+            for n in kernel.arg_names
+        )
+        return kernel, args
+
+    def _evaluate(self, expr: str, namespace: dict | None, level: int, indices=None):
+        """Values of an expression for (some of) the elements, with the numpy target."""
+        if namespace is None:
+            namespace = _caller_namespace(level + 1)
+        node = parse_expression(expr)
+        context = f"the expression '{expr}'"
+        infer_dimensions(node, self._dims_of(namespace, context), expr,
+                         value_of=self._value_of(namespace, context))
+        block = CodeBlock([], None, "evaluate", outputs=["_value"])
+        block.statements.append(Statement("_value", "=", node, f"_value = {expr}"))
+        kernel, args = self._compile_numpy(block, namespace, context)
+        if indices is None:
+            indices = np.arange(self.N)
+        idx = np.asarray(indices) + self._index_offset()
+        t, dt = self._clock_values()
+        (value,) = kernel(idx, len(idx), t, dt, *args)
+        return value
+
+    def _compile_numpy(self, block, namespace, context):
+        saved = _prefs.prefs.codegen.target
+        _prefs.prefs.codegen.target = "numpy"
+        try:
+            return self.compile(block, namespace, context)
+        finally:
+            _prefs.prefs.codegen.target = saved
+
+    def _clock_values(self) -> tuple[float, float]:
+        clock = getattr(self, "clock", None)
+        if clock is None:
+            return 0.0, 1e-4
+        return clock.t_, clock.dt_
+
+    def _assign_expression(self, var: Variable, indices: np.ndarray, expr: str, level: int):
+        namespace = _caller_namespace(level + 1)
+        context = f"the assignment '{var.name} = {expr}'"
+        statements = parse_statements(f"{var.name} = {expr}")
+        self._check_statements(statements, namespace, context)
+        block = CodeBlock(statements, None, "assign")
+        kernel, args = self._compile_numpy(block, namespace, context)
+        idx = indices + self._index_offset()
+        t, dt = self._clock_values()
+        kernel(idx, len(idx), t, dt, *args)
+
+
+class CodeRunner(SimObject):
+    """Runs one compiled block every time step of its clock.
+
+    ``make_block(namespace)`` returns ``(block, extra_constants, extra_arrays)``
+    at the start of each run; ``indices()`` gives the elements to run on
+    (``None``: the whole group); ``after(result, step)`` receives a condition's
+    result.
+    """
+
+    add_to_magic_network = False
+
+    def __init__(self, group, make_block, when: str, order: int = 0, name: str | None = None,
+                 indices=None, after=None):
+        super().__init__(clock=group.clock, when=when, order=order, name=name)
+        self.group = group
+        self.make_block = make_block
+        self.indices = indices
+        self.after = after
+        self._kernel = None
+        self._args: tuple = ()
+
+    def before_run(self, namespace: dict) -> None:
+        block, constants, arrays = self.make_block(namespace)
+        if block is None:
+            self._kernel = None
+            return
+        self._kernel, self._args = self.group.compile(
+            block, namespace, f"{self.name} of '{self.group.name}'", constants, arrays
+        )
+
+    def step_function(self):
+        kernel = self._kernel
+        if kernel is None:
+            return None
+        args = self._args
+        dt = self.clock.dt_
+        full = slice(0, self.group.N)
+        n_all = self.group.N
+        indices = self.indices
+        after = self.after
+        if indices is None and after is None:
+            def step(i):
+                kernel(full, n_all, i * dt, dt, *args)
+        elif indices is None:
+            def step(i):
+                after(kernel(full, n_all, i * dt, dt, *args), i)
+        else:
+            def step(i):
+                idx = indices()
+                if len(idx):
+                    result = kernel(idx, len(idx), i * dt, dt, *args)
+                    if after is not None:
+                        after(result, i)
+        return step
+
+
+def _parse_refractory(refractory):
+    if refractory is False or refractory is None:
+        return None
+    if isinstance(refractory, str):
+        return refractory
+    if isinstance(refractory, Quantity) or isinstance(refractory, int | float):
+        fail_for_dimension_mismatch(refractory, second, "refractory must be a time")
+        return Quantity(refractory, dim=second.dim)
+    raise TypeError(
+        f"refractory must be False, a time or a string expression, got {type(refractory).__name__}"
+    )
+
+
+class NeuronGroup(Group, SimObject):
+    """A group of ``N`` neurons defined by model equations (Brian 2's NeuronGroup).
+
+    Parameters: ``model`` (equations string or :class:`Equations`), ``threshold``
+    (boolean expression), ``reset`` (statements), ``refractory`` (time, time
+    expression, or boolean expression), ``method`` (integration scheme or
+    ``'auto'``), ``namespace`` (names for the model strings; default: those of
+    the caller of ``run``), ``dtype`` (float64 or float32), ``dt``/``clock``.
+    """
+
+    def __init__(
+        self,
+        N: int,
+        model: str | Equations,
+        method: str | tuple = ("exact", "euler", "heun"),
+        threshold: str | None = None,
+        reset: str | None = None,
+        refractory=False,
+        namespace: dict | None = None,
+        dtype=None,
+        dt=None,
+        clock=None,
+        order: int = 0,
+        name: str | None = None,
+        method_options: dict | None = None,
+    ):
+        if isinstance(N, bool) or not isinstance(N, int | np.integer) or N < 1:
+            raise ValueError(f"NeuronGroup: N must be a positive integer, got {N!r}")
+        SimObject.__init__(self, dt=dt, clock=clock, when="groups", order=order, name=name or
+                           None)
+        if name is None:
+            self.name = f"neurongroup_{self._creation_index}"
+        self.N = int(N)
+        eqs = model if isinstance(model, Equations) else Equations(model)
+        for eq in eqs:
+            bad = set(eq.flags) - _NEURON_FLAGS[eq.type]
+            if bad:
+                raise EquationError(
+                    f"Flag(s) {', '.join(sorted(bad))} not allowed for a {eq.type} in a "
+                    f"NeuronGroup: '{eq.line or eq}'"
+                )
+        self.equations = eqs
+        self.method = method
+        self.namespace = namespace
+        float_dtype = np.dtype(dtype or _prefs.prefs.core.default_float_dtype)
+        if float_dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+            raise ValueError(f"NeuronGroup: dtype must be float32 or float64, got {dtype!r}")
+        self.dtype = float_dtype
+        self._refractory = _parse_refractory(refractory)
+        variables: dict[str, Variable] = {}
+        for eq in eqs:
+            if eq.type == SUBEXPRESSION:
+                variables[eq.varname] = Variable(
+                    eq.varname, eq.dim, "subexpression", expr=eq.expr,
+                    shared="shared" in eq.flags,
+                )
+                continue
+            if "linked" in eq.flags:
+                raise NotImplementedError(
+                    f"'{eq.varname}' is a (linked) variable: linked variables arrive with "
+                    f"linked_var() (not yet available)"
+                )
+            dtype_v = {"float": float_dtype, "bool": np.dtype(bool), "int": np.dtype(np.int64)}[
+                eq.var_type
+            ]
+            shared = "shared" in eq.flags
+            variables[eq.varname] = Variable(
+                eq.varname, eq.dim, "array", dtype_v,
+                np.zeros(1 if shared else self.N, dtype=dtype_v), shared=shared,
+                constant="constant" in eq.flags,
+            )
+        variables["i"] = Variable("i", DIMENSIONLESS, "array", np.dtype(np.int64),
+                                  np.arange(self.N), read_only=True)
+        variables["N"] = Variable("N", DIMENSIONLESS, "constant", value=self.N, read_only=True)
+        if self._refractory is not None:
+            variables["lastspike"] = Variable(
+                "lastspike", second.dim, "array", np.dtype(np.float64),
+                np.full(self.N, -1e4),
+            )
+            variables["not_refractory"] = Variable(
+                "not_refractory", DIMENSIONLESS, "array", np.dtype(bool), np.ones(self.N, bool)
+            )
+        self.variables = variables
+        self.threshold = threshold
+        self.reset = reset
+        self.method_used: str | None = None
+        self._spikes = np.zeros(0, dtype=np.int64)
+        self._check_code_syntax()
+        self.state_updater = CodeRunner(self, self._state_update_block, "groups", order,
+                                        name=f"{self.name}_stateupdater")
+        self.contained_objects.append(self.state_updater)
+        if threshold is not None:
+            self.thresholder = CodeRunner(self, self._threshold_block, "thresholds", order,
+                                          name=f"{self.name}_thresholder",
+                                          after=self._record_spikes)
+            self.refractory_marker = CodeRunner(
+                self, self._spike_marks_block, "thresholds", order,
+                name=f"{self.name}_spikemarks", indices=lambda: self._spikes,
+            )
+            self.contained_objects += [self.thresholder, self.refractory_marker]
+        if reset is not None:
+            if threshold is None:
+                raise ValueError(f"NeuronGroup '{self.name}': a reset needs a threshold")
+            self.resetter = CodeRunner(self, self._reset_block, "resets", order,
+                                       name=f"{self.name}_resetter",
+                                       indices=lambda: self._spikes)
+            self.contained_objects.append(self.resetter)
+        self._frozen = True
+
+    def __len__(self) -> int:
+        return self.N
+
+    def __getitem__(self, item) -> Subgroup:
+        if not isinstance(item, slice):
+            if isinstance(item, int | np.integer):
+                item = slice(int(item), int(item) + 1 if item != -1 else None)
+            else:
+                raise TypeError("Subgroups are made by slicing with contiguous ranges: G[a:b]")
+        start, stop, step = item.indices(self.N)
+        if step != 1:
+            raise IndexError("Subgroups must be contiguous (step 1)")
+        if stop <= start:
+            raise IndexError(f"Empty subgroup {start}:{stop} of '{self.name}'")
+        return Subgroup(self, start, stop)
+
+    @property
+    def spikes(self) -> np.ndarray:
+        """Indices of the neurons that spiked in the last time step."""
+        return self._spikes
+
+    # -- code blocks ---------------------------------------------------------
+    def _check_code_syntax(self) -> None:
+        # parse now so that syntax errors surface at construction
+        if self.threshold is not None:
+            if not isinstance(self.threshold, str):
+                raise TypeError(f"threshold must be a string, got {type(self.threshold).__name__}")
+            parse_expression(self.threshold)
+        if self.reset is not None:
+            if not isinstance(self.reset, str):
+                raise TypeError(f"reset must be a string, got {type(self.reset).__name__}")
+            parse_statements(self.reset)
+        if isinstance(self._refractory, str):
+            parse_expression(self._refractory)
+
+    def _scalar_name(self, namespace: dict | None) -> Callable[[str], bool]:
+        def scalar(name: str) -> bool:
+            if name == "dt":
+                return True
+            if name in self.variables:
+                var = self.variables[name]
+                return var.kind == "constant" or (var.shared and var.constant)
+            try:
+                return self._resolve(name, namespace, "equations").kind == "constant"
+            except (KeyError, TypeError):
+                return False
+
+        return scalar
+
+    def _refractory_statements(self, namespace) -> tuple[list[Statement], dict]:
+        ref = self._refractory
+        if ref is None:
+            return [], {}
+        if isinstance(ref, Quantity):
+            code = "not_refractory = timestep(t - lastspike, dt) >= timestep(_refractory, dt)"
+            return parse_statements(code), {"_refractory": float(ref)}
+        context = f"the refractory expression '{ref}' of '{self.name}'"
+        node = parse_expression(ref)
+        dims = infer_dimensions(self._inline_subexpressions(node),
+                                self._dims_of(namespace, context), ref,
+                                value_of=self._value_of(namespace, context))
+        if dims == second.dim:
+            code = f"not_refractory = timestep(t - lastspike, dt) >= timestep({ref}, dt)"
+        elif dims.is_dimensionless and is_boolean_expression(
+            node, lambda n: n in self.variables and self.variables[n].is_bool
+        ):
+            code = f"not_refractory = not_refractory or not ({ref})"
+        else:
+            raise DimensionMismatchError(
+                f"The refractory expression '{ref}' of '{self.name}' must be a time or a "
+                f"boolean condition", dims
+            )
+        return parse_statements(code), {}
+
+    def _state_update_block(self, namespace):
+        context = f"the equations of '{self.name}'"
+        self.equations.check_dimensions(
+            self._dims_of(namespace, context), value_of=self._value_of(namespace, context)
+        )
+        statements, constants = self._refractory_statements(namespace)
+        unless = {
+            eq.varname for eq in self.equations
+            if "unless refractory" in eq.flags and self._refractory is not None
+        }
+        problem = IntegrationProblem.from_equations(
+            self.equations, unless_refractory=unless, scalar=self._scalar_name(namespace)
+        )
+        update = integrate(problem, self.method)
+        self.method_used = update.method
+        arrays = {}
+        if update.propagators:
+            values = self._propagator_values(update.propagators, namespace, context)
+            for k, v in values.items():
+                if isinstance(v, np.ndarray):
+                    arrays[k] = v
+                else:
+                    constants[k] = v
+        statements = statements + update.statements
+        if not statements:
+            return None, {}, {}
+        return CodeBlock(statements, None, "stateupdate"), constants, arrays
+
+    def _propagator_values(self, propagators, namespace, context) -> dict:
+        from sim.codegen import numpy_target
+
+        values = {}
+        dt = self.clock.dt_
+        for prop in propagators:
+            def evaluate(node, _ns=namespace):
+                node = self._inline_subexpressions(node)
+                env = {}
+                for name in get_identifiers(node):
+                    r = self._resolve(name, _ns, context)
+                    if r.kind == "variable":
+                        v = r.variable
+                        env[name] = self._raw_view(v) if v.kind == "array" else v.value
+                    elif r.kind == "clock":
+                        env[name] = dt if name == "dt" else self.clock.t_
+                    else:
+                        env[name] = r.value
+                return numpy_target.evaluate_expression(node, env, self.N)
+
+            values.update(prop.compute(evaluate, dt, self.N))
+        return values
+
+    def _threshold_block(self, namespace):
+        context = f"the threshold '{self.threshold}' of '{self.name}'"
+        node = parse_expression(self.threshold)
+        dims = infer_dimensions(self._inline_subexpressions(node),
+                                self._dims_of(namespace, context), self.threshold,
+                                value_of=self._value_of(namespace, context))
+        if not dims.is_dimensionless or not is_boolean_expression(
+            node, lambda n: n in self.variables and self.variables[n].is_bool
+        ):
+            raise TypeError(f"The threshold '{self.threshold}' of '{self.name}' must be a "
+                            f"boolean expression (a comparison such as 'v > -50*mV')")
+        if self._refractory is not None:
+            node = ast.BoolOp(op=ast.And(), values=[node, ast.Name("not_refractory", ast.Load())])
+        return CodeBlock([], node, "threshold"), {}, {}
+
+    def _record_spikes(self, cond, step) -> None:
+        self._spikes = np.flatnonzero(cond)
+
+    def _spike_marks_block(self, namespace):
+        if self._refractory is None:
+            return None, {}, {}
+        return CodeBlock(parse_statements("lastspike = t\nnot_refractory = False"), None,
+                         "spikemarks"), {}, {}
+
+    def _reset_block(self, namespace):
+        context = f"the reset of '{self.name}'"
+        statements = parse_statements(self.reset)
+        self._check_statements(statements, namespace, context)
+        return CodeBlock(statements, None, "reset"), {}, {}
+
+    def before_run(self, namespace: dict) -> None:
+        self._spikes = np.zeros(0, dtype=np.int64)
+
+    def step_function(self):
+        return None
+
+    def __repr__(self) -> str:
+        return f"NeuronGroup({self.N}, name={self.name!r})"
+
+
+class Subgroup(Group):
+    """A contiguous slice ``G[start:stop]`` of a group, sharing its state."""
+
+    def __init__(self, source: NeuronGroup, start: int, stop: int):
+        object.__setattr__(self, "source", source)
+        object.__setattr__(self, "start", start)
+        object.__setattr__(self, "stop", stop)
+        object.__setattr__(self, "N", stop - start)
+        object.__setattr__(self, "name", f"{source.name}_subgroup_{start}_{stop}")
+        object.__setattr__(self, "clock", source.clock)
+        object.__setattr__(self, "namespace", source.namespace)
+        variables = dict(source.variables)
+        variables["i"] = Variable("i", DIMENSIONLESS, "array", np.dtype(np.int64),
+                                  np.arange(-start, source.N - start), read_only=True)
+        variables["N"] = Variable("N", DIMENSIONLESS, "constant", value=stop - start,
+                                  read_only=True)
+        object.__setattr__(self, "variables", variables)
+        object.__setattr__(self, "_frozen", True)
+
+    def _index_offset(self) -> int:
+        return self.start
+
+    def __len__(self) -> int:
+        return self.N
+
+    @property
+    def spikes(self) -> np.ndarray:
+        s = self.source.spikes
+        return s[(s >= self.start) & (s < self.stop)] - self.start
+
+    def __getitem__(self, item) -> Subgroup:
+        start, stop, step = item.indices(self.N)
+        if step != 1 or stop <= start:
+            raise IndexError("Subgroups must be non-empty and contiguous")
+        return Subgroup(self.source, self.start + start, self.start + stop)
+
+    def __repr__(self) -> str:
+        return f"Subgroup({self.source.name}[{self.start}:{self.stop}])"

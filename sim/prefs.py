@@ -1,0 +1,77 @@
+"""Preferences, as Brian 2's ``prefs``: ``prefs.codegen.target = 'numpy'``.
+
+Only the names below exist; assigning an unknown preference or an invalid value
+raises an error naming it.
+"""
+
+from __future__ import annotations
+
+__all__ = ["prefs", "TARGETS"]
+
+#: Code-generation targets this installation provides.
+TARGETS = ("numpy",)
+
+
+class _Section:
+    def __init__(self, name: str, values: dict, validators: dict):
+        object.__setattr__(self, "_name", name)
+        object.__setattr__(self, "_values", dict(values))
+        object.__setattr__(self, "_defaults", dict(values))
+        object.__setattr__(self, "_validators", validators)
+
+    def __getattr__(self, key: str):
+        values = object.__getattribute__(self, "_values")
+        if key in values:
+            return values[key]
+        raise AttributeError(f"No preference '{self._name}.{key}' (known: {', '.join(values)})")
+
+    def __setattr__(self, key: str, value) -> None:
+        if key not in self._values:
+            raise AttributeError(
+                f"No preference '{self._name}.{key}' (known: {', '.join(self._values)})"
+            )
+        check = self._validators.get(key)
+        if check is not None:
+            check(value)
+        self._values[key] = value
+
+    def reset(self) -> None:
+        self._values.update(self._defaults)
+
+
+def _check_target(value) -> None:
+    allowed = ("auto", *TARGETS)
+    if value not in allowed:
+        raise ValueError(
+            f"prefs.codegen.target must be one of {allowed}, got {value!r}"
+        )
+
+
+def _check_dtype(value) -> None:
+    import numpy as np
+
+    if np.dtype(value) not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise ValueError(
+            f"prefs.core.default_float_dtype must be float32 or float64, got {value!r}"
+        )
+
+
+class _Prefs:
+    def __init__(self):
+        self.codegen = _Section("codegen", {"target": "auto"}, {"target": _check_target})
+        self.core = _Section(
+            "core", {"default_float_dtype": "float64"}, {"default_float_dtype": _check_dtype}
+        )
+
+    def reset(self) -> None:
+        self.codegen.reset()
+        self.core.reset()
+
+
+prefs = _Prefs()
+
+
+def active_target() -> str:
+    """The target 'auto' resolves to (numba when it lands; numpy until then)."""
+    target = prefs.codegen.target
+    return "numpy" if target == "auto" else target

@@ -1,0 +1,199 @@
+"""Model strings: whitelisted parsing, equation structure, flags, dimensions, pickling."""
+
+import pickle
+
+import pytest
+
+from sim import (
+    DimensionMismatchError,
+    EquationError,
+    Equations,
+    ModelSyntaxError,
+    Network,
+    NeuronGroup,
+    ms,
+    mV,
+    nA,
+    second,
+    volt,
+)
+from sim.parsing import (
+    get_identifiers,
+    linear_split,
+    parse_expression,
+    parse_statements,
+    to_source,
+)
+
+
+@pytest.mark.parametrize(
+    "code, token",
+    [
+        ("__import__('os').system('ls')", "__import__"),
+        ("v.__class__", "attribute access"),
+        ("(lambda: 0)()", "lambda"),
+        ("x[0]", "indexing"),
+        ("[k for k in range(3)]", "list comprehension"),
+        ("open('f')", "open"),
+        ("eval('1')", "eval"),
+        ("'abc'", "'abc'"),
+        ("exp(x=1)", "Keyword"),
+        ("a if b else c", "conditional"),
+    ],
+)
+def test_malicious_or_foreign_syntax_refused(code, token):
+    with pytest.raises(ModelSyntaxError) as exc:
+        parse_expression(code)
+    assert token in str(exc.value)
+
+
+def test_malicious_model_string_refused_in_group():
+    with pytest.raises(EquationError, match="__import__"):
+        NeuronGroup(1, "dv/dt = __import__('os').getpid()/second : 1")
+    with pytest.raises(ModelSyntaxError, match="attribute access"):
+        NeuronGroup(1, "v : 1", threshold="v.real > 0")
+    with pytest.raises(ModelSyntaxError, match="lambda"):
+        NeuronGroup(1, "v : 1", threshold="v > 0", reset="v = (lambda: 1)()")
+
+
+def test_statements_parse_and_reject():
+    sts = parse_statements("v = vr\nw += b; x *= 2  # comment")
+    assert [(s.var, s.op) for s in sts] == [("v", "="), ("w", "+="), ("x", "*=")]
+    assert sts[1].reads == {"w", "b"}
+    with pytest.raises(ModelSyntaxError, match="Only assignments"):
+        parse_statements("import os")
+    with pytest.raises(ModelSyntaxError, match="single variable"):
+        parse_statements("a.b = 3")
+
+
+def test_function_argument_count_checked():
+    with pytest.raises(ModelSyntaxError, match="takes 1 argument"):
+        parse_expression("exp(1, 2)")
+    with pytest.raises(ModelSyntaxError, match="Unknown function 'foo'"):
+        parse_expression("foo(1)")
+
+
+def test_linear_split():
+    a, b = linear_split(parse_expression("(El - v)/tau + 2*v*g"), "v")
+    values = {"El": 3.0, "tau": 2.0, "g": 5.0}
+    assert eval(to_source(a), values) == pytest.approx(-1 / 2 + 10)
+    assert eval(to_source(b), values) == pytest.approx(1.5)
+    assert linear_split(parse_expression("v*v"), "v") is None
+    assert linear_split(parse_expression("exp(v)"), "v") is None
+    assert linear_split(parse_expression("1/v"), "v") is None
+
+
+def test_equation_kinds_and_flags():
+    eqs = Equations(
+        """
+        dv/dt = (El - v + R*I)/tau : volt (unless refractory)  # membrane
+        I = g*(E - v) : amp
+        tau : second (constant)
+        flag : boolean
+        count : integer (shared)
+        """
+    )
+    assert eqs.diff_eq_names == ["v"]
+    assert eqs.subexpr_names == ["I"]
+    assert eqs.parameter_names == ["tau", "flag", "count"]
+    assert eqs["v"].flags == ("unless refractory",)
+    assert eqs["count"].flags == ("shared",)
+    assert eqs["flag"].var_type == "bool"
+    assert eqs["v"].dim == volt.dim
+    assert eqs.identifiers == {"El", "R", "g", "E"}
+
+
+@pytest.mark.parametrize(
+    "text, match",
+    [
+        ("dv/dt = -v/tau", "Missing ': unit'"),
+        ("dv/dt = -v/tau : furlong", "Unknown unit 'furlong'"),
+        ("dv/dt = -v/tau : volt (sometimes)", "Unknown flag"),
+        ("v : volt\nv : volt", "defined twice"),
+        ("t : second", "reserved"),
+        ("dv/dt = : volt", "Missing expression"),
+        ("I = xi : 1", "Noise"),
+        ("exp : 1", "function"),
+    ],
+)
+def test_equation_errors_name_the_line(text, match):
+    with pytest.raises(EquationError, match=match):
+        Equations(text)
+
+
+def test_equations_pickle_roundtrip():
+    eqs = Equations(
+        """dv/dt = (El - v)/tau + sigma*xi*tau**-0.5 : volt (unless refractory)
+        I = g*(E - v) : amp
+        tau : second (constant)"""
+    )
+    back = pickle.loads(pickle.dumps(eqs))
+    assert back == eqs
+    assert str(back) == str(eqs)
+    assert back["v"].dim == volt.dim
+    assert back.noise_names == ["xi"]
+
+
+def test_equation_substitution_and_addition():
+    eqs = Equations("dv/dt = -v/tau : volt", tau="tau_m")
+    assert "tau_m" in eqs.identifiers
+    eqs2 = Equations("dv/dt = -v/tau : volt", tau=10 * ms)
+    assert eqs2.identifiers == {"second"}
+    both = eqs + "w : 1"
+    assert both.names == ["v", "w"]
+
+
+def test_subexpression_cycle_detected():
+    eqs = Equations("a = b : 1\nb = a : 1")
+    with pytest.raises(EquationError, match="Circular"):
+        eqs.ordered_subexpressions()
+
+
+def test_identifiers():
+    assert get_identifiers("exp(-v/tau) + rand()") == {"v", "tau"}
+
+
+def test_dimension_errors_name_line_and_dimensions():
+    G = NeuronGroup(1, "dv/dt = -v : volt")
+    with pytest.raises(DimensionMismatchError) as exc:
+        Network(G).run(1 * ms, namespace={})
+    msg = str(exc.value)
+    assert "dv/dt = -v : volt" in msg and "m^2 kg s^-4 A^-1" in msg
+
+    G = NeuronGroup(1, "dv/dt = (El - v)/tau : volt")
+    with pytest.raises(DimensionMismatchError, match="El - v"):
+        Network(G).run(1 * ms, namespace={"El": 3 * nA, "tau": 10 * ms})
+
+
+def test_threshold_reset_and_assignment_unit_errors():
+    tau = 10 * ms
+    G = NeuronGroup(1, "dv/dt = -v/tau : volt", threshold="v > 3*nA", reset="v = 0*mV")
+    with pytest.raises(DimensionMismatchError, match="v > 3\\*nA"):
+        Network(G).run(1 * ms)
+    G = NeuronGroup(1, "dv/dt = -v/tau : volt", threshold="v > 3*mV", reset="v = 2*nA")
+    with pytest.raises(DimensionMismatchError, match="v = 2\\*nA"):
+        Network(G).run(1 * ms)
+    G = NeuronGroup(1, "dv/dt = -v/tau : volt", threshold="v + 1*mV", reset="v = 0*mV")
+    with pytest.raises(TypeError, match="boolean"):
+        Network(G).run(1 * ms)
+    with pytest.raises(DimensionMismatchError):
+        G.v = 3 * nA
+    with pytest.raises(DimensionMismatchError):
+        G.v = "3*nA"
+    with pytest.raises(DimensionMismatchError):
+        G.v = 3  # a plain number into a voltage
+    G.v = -3 * mV
+    assert float(G.v[0]) == pytest.approx(-0.003)
+    del tau
+
+
+def test_unresolved_identifier_named():
+    G = NeuronGroup(1, "dv/dt = -v/tau_missing : volt")
+    with pytest.raises(KeyError, match="tau_missing"):
+        Network(G).run(1 * ms, namespace={})
+
+
+def test_unit_of_second_derivative():
+    eqs = Equations("dv/dt = v/second : volt")
+    assert eqs["v"].dim == volt.dim
+    assert second.dim != volt.dim
