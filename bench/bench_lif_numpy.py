@@ -43,8 +43,8 @@ def hearsim_run() -> dict:
 def brian2_run() -> dict | None:
     try:
         import brian2 as b2
-    except ImportError:
-        return None
+    except Exception as exc:  # absent, or broken against this numpy (2.9 needs numpy < 2.4)
+        return None if isinstance(exc, ImportError) else {"error": repr(exc)}
     b2.start_scope()
     b2.prefs.codegen.target = "numpy"
     b2.defaultclock.dt = 0.1 * b2.ms
@@ -70,7 +70,8 @@ def main() -> None:
         "numpy": np.__version__,
         "hearsim": ours,
         "brian2": peer,
-        "speedup_vs_brian2": (peer["seconds"] / ours["seconds"]) if peer else None,
+        "speedup_vs_brian2": (peer["seconds"] / ours["seconds"])
+        if peer and "seconds" in peer else None,
     }
     print(json.dumps(out, indent=2))
 

@@ -8,6 +8,7 @@ from sim.base import BrianObject, SimObject, start_scope
 from sim.clocks import Clock, defaultclock
 from sim.codegen.stateupdate import UnsupportedEquationsException
 from sim.equations import EquationError, Equations
+from sim.functions import TimedArray
 from sim.groups import NeuronGroup, Subgroup
 from sim.monitors import SpikeMonitor, StateMonitor
 from sim.network import MagicNetwork, Network, collect, run
@@ -27,6 +28,7 @@ __all__ = [
     "UnsupportedEquationsException",
     "EquationError",
     "Equations",
+    "TimedArray",
     "NeuronGroup",
     "Subgroup",
     "SpikeMonitor",

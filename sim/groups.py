@@ -22,6 +22,7 @@ from sim.base import SimObject
 from sim.codegen.ir import ARRAY, CONSTANT, SHARED, CodeBlock, NameTable
 from sim.codegen.stateupdate import IntegrationProblem, integrate
 from sim.equations import (
+    _ALL_FUNCTIONS,
     DIFFERENTIAL_EQUATION,
     PARAMETER,
     SUBEXPRESSION,
@@ -29,8 +30,11 @@ from sim.equations import (
     Equations,
 )
 from sim.parsing import (
+    DEFAULT_FUNCTIONS,
+    Function,
     ModelSyntaxError,
     Statement,
+    get_called_functions,
     get_identifiers,
     infer_dimensions,
     is_boolean_expression,
@@ -199,6 +203,9 @@ class Group:
             )
         raise EquationError(f"Circular subexpressions in '{to_source(node)}'")
 
+    def _functions(self, namespace: dict | None, context: str) -> _FunctionTable:
+        return _FunctionTable(self, namespace, context)
+
     def _dims_of(self, namespace: dict | None, context: str) -> Callable:
         def dims_of(name: str):
             return self._resolve(name, namespace, context).dim
@@ -226,7 +233,8 @@ class Group:
         value_of = self._value_of(namespace, context)
         for st in statements:
             try:
-                found = infer_dimensions(st.expr, dims_of, st.line, value_of=value_of)
+                found = infer_dimensions(st.expr, dims_of, st.line, value_of=value_of,
+                                         functions=self._functions(namespace, context))
             except DimensionMismatchError as exc:
                 raise DimensionMismatchError(f"In '{st.line}' ({context}): {exc.desc}",
                                              *exc.dims) from None
@@ -318,8 +326,14 @@ class Group:
                                        f"equations ({context})")
             else:  # pragma: no cover
                 raise TypeError(f"Cannot use '{name}' in {context}")
+        user_functions = {}
+        for fname in sorted(block.functions - set(DEFAULT_FUNCTIONS)):
+            impl = self._functions(namespace, context).user_function(fname)
+            table.add(fname, CONSTANT)
+            values[fname] = impl.numpy_implementation(self.clock._dt_frac)
+            user_functions[fname] = fname
         target = _target_module()
-        kernel = target.compile_block(block, table)
+        kernel = target.compile_block(block, table, user_functions)
         args = tuple(
             values[n[len("_arr_"):]] if n.startswith("_arr_") else values[n]
             for n in kernel.arg_names
@@ -330,10 +344,11 @@ class Group:
         """Values of an expression for (some of) the elements, with the numpy target."""
         if namespace is None:
             namespace = _caller_namespace(level + 1)
-        node = parse_expression(expr)
+        node = parse_expression(expr, functions=_ALL_FUNCTIONS)
         context = f"the expression '{expr}'"
         infer_dimensions(node, self._dims_of(namespace, context), expr,
-                         value_of=self._value_of(namespace, context))
+                         value_of=self._value_of(namespace, context),
+                         functions=self._functions(namespace, context))
         block = CodeBlock([], None, "evaluate", outputs=["_value"])
         block.statements.append(Statement("_value", "=", node, f"_value = {expr}"))
         kernel, args = self._compile_numpy(block, namespace, context)
@@ -361,13 +376,62 @@ class Group:
     def _assign_expression(self, var: Variable, indices: np.ndarray, expr: str, level: int):
         namespace = _caller_namespace(level + 1)
         context = f"the assignment '{var.name} = {expr}'"
-        statements = parse_statements(f"{var.name} = {expr}")
+        statements = parse_statements(f"{var.name} = {expr}", functions=_ALL_FUNCTIONS)
         self._check_statements(statements, namespace, context)
         block = CodeBlock(statements, None, "assign")
         kernel, args = self._compile_numpy(block, namespace, context)
         idx = indices + self._index_offset()
         t, dt = self._clock_values()
         kernel(idx, len(idx), t, dt, *args)
+
+
+class _FunctionTable(dict):
+    """Functions callable in a group's code: the defaults, then user functions (TimedArray)
+    resolved like any other name."""
+
+    def __init__(self, group: Group, namespace: dict | None, context: str):
+        super().__init__()
+        self.group, self.namespace, self.context = group, namespace, context
+
+    def user_function(self, name: str):
+        try:
+            resolved = self.group._resolve(name, self.namespace, self.context)
+        except KeyError:
+            raise ModelSyntaxError(f"Unknown function '{name}' in {self.context}") from None
+        if resolved.kind != "function":
+            raise ModelSyntaxError(
+                f"'{name}' is called like a function in {self.context} but is a {resolved.kind}"
+            )
+        return resolved.value
+
+    def get(self, name: str, default=None):
+        if name in DEFAULT_FUNCTIONS:
+            return DEFAULT_FUNCTIONS[name]
+        func = self.user_function(name)
+
+        def dims(fname, arg_dims, expr, _func=func):
+            if _func.nargs is not None and len(arg_dims) != _func.nargs:
+                raise ModelSyntaxError(
+                    f"{fname}() takes {_func.nargs} argument(s), {len(arg_dims)} given in '{expr}'"
+                )
+            return _func.result_dims(arg_dims, expr)
+
+        return Function(name, func.nargs, dims)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str)
+
+    def locally_constant(self, eqs: Equations, owner_dt) -> set[str]:
+        """User functions in the equations whose value is constant within a time step."""
+        names = set()
+        for eq in eqs:
+            if eq.expr is not None:
+                for fname in get_called_functions(eq.parsed):
+                    if fname not in DEFAULT_FUNCTIONS and self.user_function(
+                        fname
+                    ).is_locally_constant(owner_dt):
+                        names.add(fname)
+        return names
 
 
 class CodeRunner(SimObject):
@@ -575,13 +639,13 @@ class NeuronGroup(Group, SimObject):
         if self.threshold is not None:
             if not isinstance(self.threshold, str):
                 raise TypeError(f"threshold must be a string, got {type(self.threshold).__name__}")
-            parse_expression(self.threshold)
+            parse_expression(self.threshold, functions=_ALL_FUNCTIONS)
         if self.reset is not None:
             if not isinstance(self.reset, str):
                 raise TypeError(f"reset must be a string, got {type(self.reset).__name__}")
-            parse_statements(self.reset)
+            parse_statements(self.reset, functions=_ALL_FUNCTIONS)
         if isinstance(self._refractory, str):
-            parse_expression(self._refractory)
+            parse_expression(self._refractory, functions=_ALL_FUNCTIONS)
 
     def _scalar_name(self, namespace: dict | None) -> Callable[[str], bool]:
         def scalar(name: str) -> bool:
@@ -605,10 +669,11 @@ class NeuronGroup(Group, SimObject):
             code = "not_refractory = timestep(t - lastspike, dt) >= timestep(_refractory, dt)"
             return parse_statements(code), {"_refractory": float(ref)}
         context = f"the refractory expression '{ref}' of '{self.name}'"
-        node = parse_expression(ref)
+        node = parse_expression(ref, functions=_ALL_FUNCTIONS)
         dims = infer_dimensions(self._inline_subexpressions(node),
                                 self._dims_of(namespace, context), ref,
-                                value_of=self._value_of(namespace, context))
+                                value_of=self._value_of(namespace, context),
+                                functions=self._functions(namespace, context))
         if dims == second.dim:
             code = f"not_refractory = timestep(t - lastspike, dt) >= timestep({ref}, dt)"
         elif dims.is_dimensionless and is_boolean_expression(
@@ -620,12 +685,14 @@ class NeuronGroup(Group, SimObject):
                 f"The refractory expression '{ref}' of '{self.name}' must be a time or a "
                 f"boolean condition", dims
             )
-        return parse_statements(code), {}
+        return parse_statements(code, functions=_ALL_FUNCTIONS), {}
 
     def _state_update_block(self, namespace):
         context = f"the equations of '{self.name}'"
+        functions = self._functions(namespace, context)
         self.equations.check_dimensions(
-            self._dims_of(namespace, context), value_of=self._value_of(namespace, context)
+            self._dims_of(namespace, context), value_of=self._value_of(namespace, context),
+            functions=functions,
         )
         statements, constants = self._refractory_statements(namespace)
         unless = {
@@ -633,7 +700,8 @@ class NeuronGroup(Group, SimObject):
             if "unless refractory" in eq.flags and self._refractory is not None
         }
         problem = IntegrationProblem.from_equations(
-            self.equations, unless_refractory=unless, scalar=self._scalar_name(namespace)
+            self.equations, unless_refractory=unless, scalar=self._scalar_name(namespace),
+            locally_constant=functions.locally_constant(self.equations, self.clock._dt_frac),
         )
         update = integrate(problem, self.method)
         self.method_used = update.method
@@ -675,10 +743,11 @@ class NeuronGroup(Group, SimObject):
 
     def _threshold_block(self, namespace):
         context = f"the threshold '{self.threshold}' of '{self.name}'"
-        node = parse_expression(self.threshold)
+        node = parse_expression(self.threshold, functions=_ALL_FUNCTIONS)
         dims = infer_dimensions(self._inline_subexpressions(node),
                                 self._dims_of(namespace, context), self.threshold,
-                                value_of=self._value_of(namespace, context))
+                                value_of=self._value_of(namespace, context),
+                                functions=self._functions(namespace, context))
         if not dims.is_dimensionless or not is_boolean_expression(
             node, lambda n: n in self.variables and self.variables[n].is_bool
         ):
@@ -699,7 +768,7 @@ class NeuronGroup(Group, SimObject):
 
     def _reset_block(self, namespace):
         context = f"the reset of '{self.name}'"
-        statements = parse_statements(self.reset)
+        statements = parse_statements(self.reset, functions=_ALL_FUNCTIONS)
         self._check_statements(statements, namespace, context)
         return CodeBlock(statements, None, "reset"), {}, {}
 

@@ -8,21 +8,18 @@ quantities, arrays, or string expressions on assignment (``G.v = '-60*mV +
 
 from __future__ import annotations
 
-import ast
-import operator
 from dataclasses import dataclass
 
 import numpy as np
 
 from sim import units as _units
 from sim.equations import NOISE_DIM, is_noise_name
+from sim.functions import UserFunction
 from sim.parsing import DEFAULT_CONSTANTS, DEFAULT_FUNCTIONS
 from sim.units import (
     DIMENSIONLESS,
     Dimension,
-    DimensionMismatchError,
     Quantity,
-    get_dimensions,
     second,
 )
 
@@ -112,7 +109,7 @@ def resolve_external(name: str, namespace: dict | None, context: str) -> Resolve
                         else value)
     if isinstance(value, np.ndarray) and value.size == 1:
         return Resolved("constant", DIMENSIONLESS, value.reshape(()).item())
-    if callable(value) and hasattr(value, "sim_function"):
+    if isinstance(value, UserFunction):
         return Resolved("function", DIMENSIONLESS, value)
     raise TypeError(
         f"The identifier '{name}' in {context} refers to a {type(value).__name__}, which "
@@ -212,6 +209,3 @@ for _name in (
 
 VariableView.__hash__ = None  # type: ignore[assignment]
 del _name
-
-# silence linters about names re-exported for users of this module
-_unused = (ast, operator, get_dimensions, DimensionMismatchError)

@@ -183,7 +183,7 @@ def generate_source(
     writes = block.writes
     used = reads | writes
     arrays = sorted(n for n in used if table.kind(n) in (ARRAY, SHARED))
-    constants = sorted(n for n in reads if table.kind(n) == CONSTANT)
+    constants = sorted(n for n in reads | set(extra_functions or ()) if table.kind(n) == CONSTANT)
     for name in writes:
         kind = table.kind(name)
         if kind == CONSTANT:

@@ -78,6 +78,7 @@ class IntegrationProblem:
     noise: list[str]
     unless_refractory: set[str] = field(default_factory=set)
     scalar: Callable[[str], bool] = lambda name: False
+    locally_constant: set[str] = field(default_factory=set)
 
     @classmethod
     def from_equations(
@@ -85,6 +86,7 @@ class IntegrationProblem:
         eqs: Equations,
         unless_refractory: set[str] | None = None,
         scalar: Callable[[str], bool] | None = None,
+        locally_constant: set[str] | None = None,
     ) -> IntegrationProblem:
         diff_vars = eqs.diff_eq_names
         noise = eqs.noise_names
@@ -116,6 +118,7 @@ class IntegrationProblem:
             noise,
             set(unless_refractory or ()),
             scalar or (lambda name: False),
+            set(locally_constant or ()),
         )
 
     @property
@@ -431,6 +434,26 @@ def exponential_euler(problem: IntegrationProblem) -> StateUpdateCode:
 # --------------------------------------------------------------------------
 
 
+def _depends_on_time(expr: ast.expr, locally_constant: set[str]) -> bool:
+    """Whether ``t`` appears, other than as ``f(t, ...)`` of a function constant over a step."""
+
+    def rec(node: ast.AST) -> bool:
+        if isinstance(node, ast.Name):
+            return node.id == "t"
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in locally_constant
+            and node.args
+            and isinstance(node.args[0], ast.Name)
+            and node.args[0].id == "t"
+        ):
+            return any(rec(a) for a in node.args[1:])
+        return any(rec(child) for child in ast.iter_child_nodes(node))
+
+    return rec(expr)
+
+
 def _linear_system(problem: IntegrationProblem):
     """(A entries, b expressions) with dx_v/dt = sum_w A[v,w] x_w + b_v, or a reason."""
     if problem.stochastic:
@@ -449,9 +472,11 @@ def _linear_system(problem: IntegrationProblem):
                 return f"the equation for '{var}' has a product of state variables"
             if not (isinstance(coeff, ast.Constant) and coeff.value == 0):
                 entries[(var, w)] = coeff
+        for (v, _), coeff in entries.items():
+            if v == var and "t" in get_identifiers(coeff):
+                return f"a coefficient of the equation for '{var}' depends on time"
         for expr in [*(c for (v, _), c in entries.items() if v == var), rest]:
-            names = get_identifiers(expr)
-            if "t" in names:
+            if _depends_on_time(expr, problem.locally_constant):
                 return f"the equation for '{var}' depends on time explicitly"
             stateful = {"rand", "randn"} & get_called_functions(expr)
             if stateful:

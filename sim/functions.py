@@ -1,0 +1,153 @@
+"""User-visible functions callable from model strings, and TimedArray.
+
+A :class:`UserFunction` found in the namespace can be called from model strings
+(``I = stimulus(t, i) : amp``).  It tells the compiler its dimensions and gives
+one implementation per target; nothing of it is executed at parse time.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+
+from sim.clocks import as_fraction
+from sim.units import (
+    DIMENSIONLESS,
+    Dimension,
+    DimensionMismatchError,
+    Quantity,
+    fail_for_dimension_mismatch,
+    get_dimensions,
+    second,
+)
+
+__all__ = ["UserFunction", "TimedArray"]
+
+
+class UserFunction:
+    """Base of functions usable in model strings.
+
+    Subclasses set ``name`` and ``nargs`` and implement :meth:`result_dims`
+    and :meth:`numpy_implementation`.
+    """
+
+    name: str = "function"
+    nargs: int | None = None
+
+    def result_dims(self, arg_dims: list[Dimension], expr: str) -> Dimension:
+        raise NotImplementedError
+
+    def numpy_implementation(self, owner_dt: Fraction):
+        """A vectorised callable of plain SI arrays, for a group with time step ``owner_dt``."""
+        raise NotImplementedError
+
+    def is_locally_constant(self, owner_dt: Fraction) -> bool:
+        """Whether ``f(t)`` is constant within each time step of ``owner_dt``."""
+        return False
+
+
+class TimedArray(UserFunction):
+    """Values sampled every ``dt``, used in model strings as a function of time.
+
+    ``TimedArray(values, dt)``: ``values`` of shape (time,) or (time, index), a
+    quantity or an array.  In a model string, ``name(t)`` (1-D) or ``name(t, i)``
+    (2-D) gives ``values[k]`` for ``k*dt <= t < (k+1)*dt``; before the start the
+    first and past the end the last sample holds, as in Brian 2.  The sample is
+    chosen with integer arithmetic on an exact grid of ``dt`` and the owner's
+    time step, never by comparing floats.
+    """
+
+    _count = 0
+
+    def __init__(self, values, dt: Quantity, name: str | None = None):
+        TimedArray._count += 1
+        self.name = name or f"timedarray_{TimedArray._count}"
+        fail_for_dimension_mismatch(dt, second, "TimedArray: dt must be a time")
+        dt_s = float(np.asarray(dt))
+        if not dt_s > 0 or not math.isfinite(dt_s):
+            raise ValueError(f"TimedArray: dt must be positive, got {dt}")
+        self.dim = get_dimensions(values)
+        array = np.array(np.asarray(values), dtype=float)
+        if array.ndim not in (1, 2):
+            raise ValueError(
+                f"TimedArray: values must be 1-D (time) or 2-D (time, index), got shape "
+                f"{array.shape}"
+            )
+        if array.shape[0] == 0:
+            raise ValueError("TimedArray: values must hold at least one sample")
+        if not np.all(np.isfinite(array)):
+            raise ValueError("TimedArray: values contain NaN or infinite samples")
+        self.values = array
+        self.nargs = array.ndim
+        self.dt = dt_s
+        self._dt_frac = as_fraction(dt_s)
+
+    def result_dims(self, arg_dims: list[Dimension], expr: str) -> Dimension:
+        if arg_dims[0] != second.dim:
+            raise DimensionMismatchError(
+                f"The first argument of the TimedArray '{self.name}' must be a time in '{expr}'",
+                arg_dims[0],
+            )
+        if len(arg_dims) == 2 and not arg_dims[1].is_dimensionless:
+            raise DimensionMismatchError(
+                f"The index argument of the TimedArray '{self.name}' must be dimensionless "
+                f"in '{expr}'",
+                arg_dims[1],
+            )
+        return self.dim
+
+    def is_locally_constant(self, owner_dt: Fraction) -> bool:
+        ratio = self._dt_frac / owner_dt
+        return ratio.denominator == 1
+
+    def _grid(self, owner_dt: Fraction | None) -> tuple[int, int]:
+        """(ticks per second, ticks per sample) of a grid holding both time steps."""
+        denominator = self._dt_frac.denominator
+        if owner_dt is not None:
+            denominator = math.lcm(denominator, owner_dt.denominator)
+        return denominator, int(self._dt_frac * denominator)
+
+    def numpy_implementation(self, owner_dt: Fraction | None = None):
+        values = self.values
+        n = len(values)
+        per_second, per_sample = self._grid(owner_dt)
+
+        if values.ndim == 1:
+            def timed_array(t):
+                ticks = np.rint(np.asarray(t, dtype=float) * per_second).astype(np.int64)
+                return values[np.clip(ticks // per_sample, 0, n - 1)]
+        else:
+            width = values.shape[1]
+
+            def timed_array(t, i):
+                ticks = np.rint(np.asarray(t, dtype=float) * per_second).astype(np.int64)
+                k = np.clip(ticks // per_sample, 0, n - 1)
+                index = np.asarray(i).astype(np.int64)
+                if np.any((index < 0) | (index >= width)):
+                    raise IndexError(
+                        f"TimedArray '{self.name}': index out of range [0, {width})"
+                    )
+                return values[k, index]
+
+        return timed_array
+
+    def __call__(self, t, i=None):
+        """Evaluate from Python: ``ta(3*ms)`` or ``ta(3*ms, 2)``, with units."""
+        fail_for_dimension_mismatch(t, second, f"TimedArray '{self.name}': t must be a time")
+        impl = self.numpy_implementation(None)
+        if self.values.ndim == 1:
+            if i is not None:
+                raise TypeError(f"The 1-D TimedArray '{self.name}' takes one argument (t)")
+            result = impl(np.asarray(t))
+        else:
+            if i is None:
+                raise TypeError(f"The 2-D TimedArray '{self.name}' takes two arguments (t, i)")
+            result = impl(np.asarray(t), i)
+        if self.dim is DIMENSIONLESS or self.dim.is_dimensionless:
+            return result
+        return Quantity(result, dim=self.dim)
+
+    def __repr__(self) -> str:
+        return f"TimedArray(shape={self.values.shape}, dt={self.dt} s, name={self.name!r})"

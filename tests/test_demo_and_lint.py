@@ -1,0 +1,27 @@
+"""The README's demo runs and writes its figure; the code base is ruff clean."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_demo_writes_figure(tmp_path):
+    out = tmp_path / "demo.png"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "demo.py"), str(out)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert out.exists() and out.stat().st_size > 10_000
+    assert "wrote" in result.stdout and "spikes" in result.stdout
+
+
+@pytest.mark.skipif(shutil.which("ruff") is None, reason="ruff is not installed")
+def test_ruff_clean():
+    result = subprocess.run(["ruff", "check", str(ROOT)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
