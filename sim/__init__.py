@@ -5,13 +5,31 @@ run, the units (mV, ms, ...) and the usual helpers, as ``from brian2 import *``.
 """
 
 from sim.base import BrianObject, SimObject, start_scope
-from sim.clocks import Clock, defaultclock
+from sim.clocks import Clock, EventClock, RegularClock, defaultclock
 from sim.codegen.stateupdate import UnsupportedEquationsException
 from sim.equations import EquationError, Equations
 from sim.functions import TimedArray
-from sim.groups import NeuronGroup, Subgroup
-from sim.monitors import SpikeMonitor, StateMonitor
-from sim.network import MagicNetwork, Network, collect, run
+from sim.groups import NeuronGroup, Subgroup, linked_var
+from sim.inputs import PoissonGroup, PoissonInput, SpikeGeneratorGroup
+from sim.monitors import (
+    EventMonitor,
+    PopulationRateMonitor,
+    RecentStateMonitor,
+    SpikeMonitor,
+    StateMonitor,
+)
+from sim.network import (
+    MagicNetwork,
+    Network,
+    collect,
+    forget,
+    recall,
+    restore,
+    run,
+    stop,
+    store,
+)
+from sim.operations import NetworkOperation, network_operation
 from sim.parsing import ModelSyntaxError
 from sim.prefs import prefs
 from sim.random import seed
@@ -24,6 +42,8 @@ __all__ = [
     "SimObject",
     "start_scope",
     "Clock",
+    "EventClock",
+    "RegularClock",
     "defaultclock",
     "UnsupportedEquationsException",
     "EquationError",
@@ -31,12 +51,26 @@ __all__ = [
     "TimedArray",
     "NeuronGroup",
     "Subgroup",
+    "linked_var",
+    "PoissonGroup",
+    "PoissonInput",
+    "SpikeGeneratorGroup",
+    "EventMonitor",
+    "PopulationRateMonitor",
+    "RecentStateMonitor",
     "SpikeMonitor",
     "StateMonitor",
     "MagicNetwork",
     "Network",
     "collect",
+    "forget",
+    "recall",
+    "restore",
     "run",
+    "stop",
+    "store",
+    "NetworkOperation",
+    "network_operation",
     "ModelSyntaxError",
     "prefs",
     "seed",

@@ -15,7 +15,7 @@ import numpy as np
 
 from sim.units import Quantity, fail_for_dimension_mismatch, second
 
-__all__ = ["Clock", "defaultclock", "as_fraction"]
+__all__ = ["Clock", "RegularClock", "EventClock", "defaultclock", "as_fraction"]
 
 #: Largest denominator used to read a float duration as an exact fraction.
 _MAX_DENOMINATOR = 10**12
@@ -87,8 +87,69 @@ class Clock:
         end = math.ceil(t_end / self._dt_frac)
         return start, max(start, end)
 
+    def t_of(self, step: int) -> float:
+        """Time (s) of a step."""
+        return step * self._dt
+
+    def time_fraction(self, step: int) -> Fraction:
+        """Exact time (s) of a step, for ordering ticks of several clocks."""
+        return step * self._dt_frac
+
     def __repr__(self) -> str:
         return f"Clock(dt={self.dt!s}, name={self.name!r})"
+
+
+#: Brian 1's name for a clock with a regular time step.
+RegularClock = Clock
+
+
+class EventClock(Clock):
+    """A clock that ticks at given times (irregular ticks), e.g. for network operations.
+
+    ``EventClock(times)``: increasing times (a time quantity array).  Its ``dt``
+    is the smallest interval between ticks (used only where a step size is
+    needed); objects integrating equations cannot run on it.
+    """
+
+    def __init__(self, times, name: str | None = None):
+        values = np.asarray(times, dtype=float).ravel()
+        if isinstance(times, Quantity):
+            fail_for_dimension_mismatch(times, second, "EventClock times must be times")
+        elif np.any(values != 0):
+            raise TypeError("EventClock times must have units of time (e.g. [1, 5]*ms)")
+        if len(values) == 0:
+            raise ValueError("EventClock needs at least one tick time")
+        if np.any(np.diff(values) <= 0):
+            raise ValueError("EventClock times must be strictly increasing")
+        self._times = values
+        self._fractions = [as_fraction(v) for v in values]
+        gaps = np.diff(values)
+        super().__init__((float(gaps.min()) if len(gaps) else 1.0) * second, name=name)
+
+    def steps_for(self, t_start: Fraction, t_end: Fraction) -> tuple[int, int]:
+        start = next((k for k, f in enumerate(self._fractions) if f >= t_start),
+                     len(self._fractions))
+        end = next((k for k, f in enumerate(self._fractions) if f >= t_end),
+                   len(self._fractions))
+        return start, max(start, end)
+
+    def t_of(self, step: int) -> float:
+        return float(self._times[min(step, len(self._times) - 1)])
+
+    def time_fraction(self, step: int) -> Fraction:
+        return self._fractions[step]
+
+    @property
+    def t(self) -> Quantity:
+        return Quantity(self.t_of(self._i) if self._i < len(self._times) else
+                        float(self._times[-1]), dim=second.dim)
+
+    @property
+    def t_(self) -> float:
+        return float(self.t)
+
+    def __repr__(self) -> str:
+        return f"EventClock({len(self._times)} ticks, name={self.name!r})"
 
 
 defaultclock = Clock(1e-4 * second, name="defaultclock")

@@ -12,6 +12,7 @@ threshold, reset), as in Brian 2.
 from __future__ import annotations
 
 import ast
+import functools
 import sys
 from collections.abc import Callable
 
@@ -19,7 +20,7 @@ import numpy as np
 
 from sim import prefs as _prefs
 from sim.base import SimObject
-from sim.codegen.ir import ARRAY, CONSTANT, SHARED, CodeBlock, NameTable
+from sim.codegen.ir import ARRAY, CONSTANT, LINKED, SHARED, CodeBlock, NameTable
 from sim.codegen.stateupdate import IntegrationProblem, integrate
 from sim.equations import (
     _ALL_FUNCTIONS,
@@ -51,9 +52,17 @@ from sim.units import (
     get_dimensions,
     second,
 )
-from sim.variables import Resolved, Variable, VariableView, resolve_external
+from sim.variables import (
+    Resolved,
+    ScopedNamespace,
+    Variable,
+    VariableView,
+    resolve_external,
+)
 
-__all__ = ["Group", "NeuronGroup", "Subgroup", "CodeRunner"]
+__all__ = ["Group", "NeuronGroup", "Subgroup", "CodeRunner", "linked_var", "LinkedVariable"]
+
+_NO_EVENTS = np.zeros(0, dtype=np.int64)
 
 _NEURON_FLAGS = {
     DIFFERENTIAL_EQUATION: {"unless refractory"},
@@ -124,7 +133,51 @@ class Group:
     def _index_offset(self) -> int:
         return 0
 
+    def _link(self, var: Variable, link: LinkedVariable) -> None:
+        if not var.linked:
+            raise TypeError(
+                f"'{var.name}' of '{self.name}' is not declared (linked): write "
+                f"'{var.name} : <unit> (linked)' in the equations to link it"
+            )
+        source_var = link.variable
+        if source_var.dim != var.dim:
+            raise DimensionMismatchError(
+                f"Cannot link '{var.name}' of '{self.name}' to '{link.name}': units differ",
+                var.dim, source_var.dim,
+            )
+        if source_var.kind != "array" or source_var.array is None:
+            raise TypeError(f"Can only link to state variables, '{link.name}' is not one")
+        if source_var.shared:
+            index = np.zeros(self.N, dtype=np.int64)
+        elif link.index is None:
+            if link.group.N != self.N:
+                raise ValueError(
+                    f"Cannot link '{var.name}' of '{self.name}' ({self.N} elements) to "
+                    f"'{link.name}' of '{link.group.name}' ({link.group.N} elements) without "
+                    f"index=: give linked_var(group, name, index=...)"
+                )
+            index = np.arange(self.N) + link.group._index_offset()
+        else:
+            index = np.asarray(link.index).astype(np.int64)
+            if index.shape != (self.N,):
+                raise ValueError(f"linked_var index must have one entry per element of "
+                                 f"'{self.name}' ({self.N}), got shape {index.shape}")
+            if index.min() < 0 or index.max() >= link.group.N:
+                raise IndexError(f"linked_var index out of range [0, {link.group.N})")
+            index = index + link.group._index_offset()
+        if source_var.index is not None:
+            index = source_var.index[index]
+        var.array = source_var.array
+        var.index = index
+        var.dtype = source_var.dtype
+
     def _raw_view(self, var: Variable) -> np.ndarray:
+        if var.linked:
+            if var.array is None:
+                raise ValueError(f"The (linked) variable '{var.name}' of '{self.name}' is "
+                                 f"not linked yet")
+            start = self._index_offset()
+            return var.array[var.index[start:start + self.N]]
         if var.shared:
             return var.array
         start = self._index_offset()
@@ -152,6 +205,9 @@ class Group:
         return np.flatnonzero(mask)
 
     def _set_values(self, var: Variable, key, value, level: int) -> None:
+        if isinstance(value, LinkedVariable):
+            self._link(var, value)
+            return
         self._check_writable(var)
         if isinstance(key, str):
             key = self._indices_from_condition(key, level=level + 1)
@@ -187,8 +243,16 @@ class Group:
         if name in self.variables:
             var = self.variables[name]
             return Resolved("variable", var.dim, variable=var)
-        ns = self.namespace if self.namespace is not None else namespace
+        if isinstance(namespace, ScopedNamespace):
+            ns = namespace
+        else:
+            ns = self.namespace if self.namespace is not None else namespace
         return resolve_external(name, ns, context)
+
+    def scoped_namespace(self, overrides: dict, namespace: dict | None) -> ScopedNamespace:
+        """``overrides`` on top of the namespace this group's code would use."""
+        base = self.namespace if self.namespace is not None else (namespace or {})
+        return ScopedNamespace(dict(overrides), base)
 
     def _inline_subexpressions(self, node: ast.expr) -> ast.expr:
         subs = {n: v for n, v in self.variables.items() if v.kind == "subexpression"}
@@ -305,7 +369,14 @@ class Group:
             resolved = self._resolve(name, namespace, context)
             if resolved.kind == "variable":
                 var = resolved.variable
-                if var.kind == "array":
+                if var.linked:
+                    if var.array is None:
+                        raise ValueError(f"The (linked) variable '{name}' ({context}) is not "
+                                         f"linked: assign linked_var(...) to it first")
+                    table.add(name, LINKED, var.dtype)
+                    values[name] = var.array
+                    values[f"_index_{name}"] = var.index
+                elif var.kind == "array":
                     table.add(name, SHARED if var.shared else ARRAY, var.dtype)
                     values[name] = var.array
                 elif var.kind == "constant":
@@ -385,6 +456,30 @@ class Group:
         kernel(idx, len(idx), t, dt, *args)
 
 
+class LinkedVariable:
+    """What :func:`linked_var` returns: a reference to another group's variable."""
+
+    def __init__(self, group, name: str, index=None):
+        if name not in group.variables:
+            raise KeyError(f"'{group.name}' has no variable '{name}' to link to")
+        self.group = group
+        self.name = name
+        self.variable = group.variables[name]
+        self.index = index
+
+
+def linked_var(group_or_variable, name: str | None = None, index=None) -> LinkedVariable:
+    """Link a ``(linked)`` parameter to another group's variable: ``H.x = linked_var(G, 'v')``
+    or ``linked_var(G.v)``; ``index`` maps each element to an element of the source."""
+    if isinstance(group_or_variable, VariableView):
+        if name is not None:
+            raise TypeError("Give linked_var(G.v) or linked_var(G, 'v'), not both")
+        return LinkedVariable(group_or_variable.group, group_or_variable.variable.name, index)
+    if name is None:
+        raise TypeError("linked_var(group, name): the variable name is missing")
+    return LinkedVariable(group_or_variable, name, index)
+
+
 class _FunctionTable(dict):
     """Functions callable in a group's code: the defaults, then user functions (TimedArray)
     resolved like any other name."""
@@ -446,8 +541,8 @@ class CodeRunner(SimObject):
     add_to_magic_network = False
 
     def __init__(self, group, make_block, when: str, order: int = 0, name: str | None = None,
-                 indices=None, after=None):
-        super().__init__(clock=group.clock, when=when, order=order, name=name)
+                 indices=None, after=None, clock=None):
+        super().__init__(clock=clock or group.clock, when=when, order=order, name=name)
         self.group = group
         self.make_block = make_block
         self.indices = indices
@@ -455,7 +550,12 @@ class CodeRunner(SimObject):
         self._kernel = None
         self._args: tuple = ()
 
+    #: optional ``f(namespace) -> namespace`` adding names of the runner's own
+    namespace_hook = None
+
     def before_run(self, namespace: dict) -> None:
+        if self.namespace_hook is not None:
+            namespace = self.namespace_hook(namespace)
         block, constants, arrays = self.make_block(namespace)
         if block is None:
             self._kernel = None
@@ -521,6 +621,7 @@ class NeuronGroup(Group, SimObject):
         threshold: str | None = None,
         reset: str | None = None,
         refractory=False,
+        events: dict[str, str] | None = None,
         namespace: dict | None = None,
         dtype=None,
         dt=None,
@@ -533,6 +634,10 @@ class NeuronGroup(Group, SimObject):
             raise ValueError(f"NeuronGroup: N must be a positive integer, got {N!r}")
         SimObject.__init__(self, dt=dt, clock=clock, when="groups", order=order, name=name or
                            None)
+        from sim.clocks import EventClock
+
+        if isinstance(self.clock, EventClock):
+            raise TypeError("A NeuronGroup cannot run on an EventClock: give it a regular dt")
         if name is None:
             self.name = f"neurongroup_{self._creation_index}"
         self.N = int(N)
@@ -561,10 +666,11 @@ class NeuronGroup(Group, SimObject):
                 )
                 continue
             if "linked" in eq.flags:
-                raise NotImplementedError(
-                    f"'{eq.varname}' is a (linked) variable: linked variables arrive with "
-                    f"linked_var() (not yet available)"
+                variables[eq.varname] = Variable(
+                    eq.varname, eq.dim, "array", np.dtype(np.float64), None, linked=True,
+                    read_only=True,
                 )
+                continue
             dtype_v = {"float": float_dtype, "bool": np.dtype(bool), "int": np.dtype(np.int64)}[
                 eq.var_type
             ]
@@ -589,15 +695,35 @@ class NeuronGroup(Group, SimObject):
         self.threshold = threshold
         self.reset = reset
         self.method_used: str | None = None
-        self._spikes = np.zeros(0, dtype=np.int64)
+        self.events: dict[str, str] = {}
+        if threshold is not None:
+            self.events["spike"] = threshold
+        for ev_name, condition in (events or {}).items():
+            if ev_name == "spike":
+                raise ValueError("The event name 'spike' is reserved for the threshold")
+            if not isinstance(ev_name, str) or not ev_name.isidentifier():
+                raise ValueError(f"Event names must be identifiers, got {ev_name!r}")
+            if not isinstance(condition, str):
+                raise TypeError(f"The condition of event '{ev_name}' must be a string")
+            parse_expression(condition, functions=_ALL_FUNCTIONS)
+            self.events[ev_name] = condition
+        self._events = {ev: np.zeros(0, dtype=np.int64) for ev in self.events}
         self._check_code_syntax()
         self.state_updater = CodeRunner(self, self._state_update_block, "groups", order,
                                         name=f"{self.name}_stateupdater")
         self.contained_objects.append(self.state_updater)
+        for ev_name in self.events:
+            if ev_name == "spike":
+                continue
+            self.contained_objects.append(CodeRunner(
+                self, functools.partial(self._event_block, ev_name), "thresholds", order,
+                name=f"{self.name}_{ev_name}_detector",
+                after=functools.partial(self._record_event, ev_name),
+            ))
         if threshold is not None:
             self.thresholder = CodeRunner(self, self._threshold_block, "thresholds", order,
                                           name=f"{self.name}_thresholder",
-                                          after=self._record_spikes)
+                                          after=functools.partial(self._record_event, "spike"))
             self.refractory_marker = CodeRunner(
                 self, self._spike_marks_block, "thresholds", order,
                 name=f"{self.name}_spikemarks", indices=lambda: self._spikes,
@@ -629,9 +755,52 @@ class NeuronGroup(Group, SimObject):
         return Subgroup(self, start, stop)
 
     @property
+    def _spikes(self) -> np.ndarray:
+        return self._events.get("spike", _NO_EVENTS)
+
+    @property
     def spikes(self) -> np.ndarray:
         """Indices of the neurons that spiked in the last time step."""
         return self._spikes
+
+    def event_indices(self, event: str) -> np.ndarray:
+        """Indices of the neurons that had ``event`` in the last time step."""
+        return self._events.get(event, _NO_EVENTS)
+
+    def run_regularly(self, code: str, dt=None, clock=None, when: str = "start",
+                      order: int = 0, name: str | None = None) -> CodeRunner:
+        """Run statements on every neuron at regular intervals (its own ``dt``/``clock``)."""
+        statements = parse_statements(code, functions=_ALL_FUNCTIONS)
+        if clock is None and dt is not None:
+            from sim.clocks import Clock
+
+            clock = Clock(dt)
+        runner_name = name or f"{self.name}_run_regularly_{len(self.contained_objects)}"
+
+        def block(namespace, _statements=statements):
+            self._check_statements(_statements, namespace, f"run_regularly of '{self.name}'")
+            return CodeBlock(list(_statements), None, "run_regularly"), {}, {}
+
+        runner = CodeRunner(self, block, when, order, name=runner_name, clock=clock)
+        self.contained_objects.append(runner)
+        return runner
+
+    def run_on_event(self, event: str, code: str, when: str = "after_resets",
+                     order: int | None = None) -> CodeRunner:
+        """Run statements on the neurons that had ``event`` in this time step."""
+        if event not in self.events:
+            raise ValueError(f"'{self.name}' has no event '{event}' (events: {list(self.events)})")
+        statements = parse_statements(code, functions=_ALL_FUNCTIONS)
+
+        def block(namespace, _statements=statements):
+            self._check_statements(_statements, namespace, f"the '{event}' code of '{self.name}'")
+            return CodeBlock(list(_statements), None, f"on_{event}"), {}, {}
+
+        runner = CodeRunner(self, block, when, self.order if order is None else order,
+                            name=f"{self.name}_on_{event}_{len(self.contained_objects)}",
+                            indices=functools.partial(self.event_indices, event))
+        self.contained_objects.append(runner)
+        return runner
 
     # -- code blocks ---------------------------------------------------------
     def _check_code_syntax(self) -> None:
@@ -757,8 +926,22 @@ class NeuronGroup(Group, SimObject):
             node = ast.BoolOp(op=ast.And(), values=[node, ast.Name("not_refractory", ast.Load())])
         return CodeBlock([], node, "threshold"), {}, {}
 
-    def _record_spikes(self, cond, step) -> None:
-        self._spikes = np.flatnonzero(cond)
+    def _record_event(self, event: str, cond, step) -> None:
+        self._events[event] = np.flatnonzero(cond)
+
+    def _event_block(self, event: str, namespace):
+        condition = self.events[event]
+        context = f"the event '{event}' of '{self.name}'"
+        node = parse_expression(condition, functions=_ALL_FUNCTIONS)
+        dims = infer_dimensions(self._inline_subexpressions(node),
+                                self._dims_of(namespace, context), condition,
+                                value_of=self._value_of(namespace, context),
+                                functions=self._functions(namespace, context))
+        if not dims.is_dimensionless or not is_boolean_expression(
+            node, lambda n: n in self.variables and self.variables[n].is_bool
+        ):
+            raise TypeError(f"The condition of {context} must be a boolean expression")
+        return CodeBlock([], node, f"event_{event}"), {}, {}
 
     def _spike_marks_block(self, namespace):
         if self._refractory is None:
@@ -773,10 +956,27 @@ class NeuronGroup(Group, SimObject):
         return CodeBlock(statements, None, "reset"), {}, {}
 
     def before_run(self, namespace: dict) -> None:
-        self._spikes = np.zeros(0, dtype=np.int64)
+        for var in self.variables.values():
+            if var.linked and var.array is None:
+                raise ValueError(
+                    f"The (linked) variable '{var.name}' of '{self.name}' is not linked: "
+                    f"assign {self.name}.{var.name} = linked_var(other_group, 'name') first"
+                )
 
     def step_function(self):
         return None
+
+    def _get_state(self) -> dict:
+        arrays = {
+            n: v.array.copy() for n, v in self.variables.items()
+            if v.kind == "array" and not v.read_only and not v.linked
+        }
+        return {"arrays": arrays, "events": {k: v.copy() for k, v in self._events.items()}}
+
+    def _set_state(self, state: dict) -> None:
+        for n, values in state["arrays"].items():
+            self.variables[n].array[...] = values
+        self._events = {k: v.copy() for k, v in state["events"].items()}
 
     def __repr__(self) -> str:
         return f"NeuronGroup({self.N}, name={self.name!r})"

@@ -11,9 +11,12 @@ import numpy as np
 from sim.base import SimObject
 from sim.codegen.ir import CodeBlock
 from sim.parsing import Statement, parse_expression
-from sim.units import DIMENSIONLESS, Quantity, second
+from sim.units import DIMENSIONLESS, Hz, Quantity, fail_for_dimension_mismatch, second
 
-__all__ = ["StateMonitor", "SpikeMonitor"]
+__all__ = [
+    "StateMonitor", "SpikeMonitor", "EventMonitor", "PopulationRateMonitor",
+    "RecentStateMonitor",
+]
 
 
 class _Growable:
@@ -161,6 +164,21 @@ class StateMonitor(SimObject):
             return values if raw else self._with_unit(var, values)
         raise AttributeError(f"StateMonitor '{self.name}' does not record '{var}'")
 
+    def _get_state(self) -> dict:
+        return {"buffers": {k: b.values().copy() for k, b in self._buffers.items()},
+                "times": self._times.values().copy()}
+
+    def _set_state(self, state: dict) -> None:
+        for k, values in state["buffers"].items():
+            buf = _Growable(values.shape[1], values.dtype)
+            for row in values:
+                buf.append(row)
+            self._buffers[k] = buf
+        times = _Growable(1, np.float64)
+        for row in state["times"]:
+            times.append(row)
+        self._times = times
+
     def __getitem__(self, item) -> _Recorded:
         item = int(item)
         rows = np.flatnonzero(self.record == item)
@@ -169,31 +187,47 @@ class StateMonitor(SimObject):
         return _Recorded(self, int(rows[0]))
 
 
-class SpikeMonitor(SimObject):
-    """Record the spikes of a group (or subgroup): indices ``i`` and times ``t``.
+class EventMonitor(SimObject):
+    """Record the events of a group (``'spike'`` or a custom event): indices and times.
 
-    ``count`` (spikes per neuron), ``num_spikes``, ``spike_trains()`` (dict of
-    spike times per neuron) and Brian 1's ``spiketimes`` (the same dict).
+    ``variables`` (names) are recorded at each event too (``mon.v`` has one value
+    per event).  ``count`` (events per element), ``num_events``, ``event_trains()``.
     ``record=False`` keeps only the counts.
     """
 
-    def __init__(self, source, variables=None, record: bool = True, when: str = "thresholds",
-                 order: int = 1, name: str | None = None):
+    def __init__(self, source, event: str = "spike", variables=None, record: bool = True,
+                 when: str = "thresholds", order: int = 1, name: str | None = None):
         super().__init__(clock=source.clock, when=when, order=order, name=name)
+        parent = getattr(source, "source", source)
+        if event not in getattr(parent, "_events", {}):
+            known = list(getattr(parent, "_events", {}))
+            raise ValueError(f"'{source.name}' has no event '{event}' (events: {known})")
         self.source = source
+        self.event = event
         self.record = bool(record)
+        if isinstance(variables, str):
+            variables = [variables]
+        self.record_variables = list(variables or [])
+        for var in self.record_variables:
+            if var not in source.variables:
+                raise KeyError(f"{type(self).__name__}: '{source.name}' has no variable '{var}'")
         self.count_ = np.zeros(source.N, dtype=np.int64)
         self._i: list[np.ndarray] = []
         self._t: list[float] = []
+        self._values: dict[str, list[np.ndarray]] = {v: [] for v in self.record_variables}
         self._cache = None
-        if variables:
-            raise NotImplementedError(
-                "SpikeMonitor(variables=...) is not yet supported: record variables with a "
-                "StateMonitor"
-            )
+        self._kernel = None
 
     def before_run(self, namespace: dict) -> None:
         self._cache = None
+        if self.record_variables:
+            statements = [
+                Statement(f"_rec_{k}", "=", parse_expression(var), f"_rec_{k} = {var}")
+                for k, var in enumerate(self.record_variables)
+            ]
+            block = CodeBlock(statements, None, "eventmonitor",
+                              outputs=[f"_rec_{k}" for k in range(len(statements))])
+            self._kernel, self._args = self.source.compile(block, namespace, self.name)
 
     def step_function(self):
         source = self.source
@@ -202,21 +236,30 @@ class SpikeMonitor(SimObject):
         parent = getattr(source, "source", source)
         count = self.count_
         record = self.record
-        dt = self.clock.dt_
+        clock = self.clock
         store_i, store_t = self._i, self._t
+        event = self.event
+        kernel = self._kernel
+        args = getattr(self, "_args", ())
+        stores = [self._values[v] for v in self.record_variables]
+        dt = clock.dt_
 
         def step(i):
-            spikes = parent._spikes
-            if not len(spikes):
+            found = parent._events[event]
+            if not len(found):
                 return
             if offset or stop != parent.N:
-                spikes = spikes[(spikes >= offset) & (spikes < stop)] - offset
-                if not len(spikes):
+                found = found[(found >= offset) & (found < stop)] - offset
+                if not len(found):
                     return
-            count[spikes] += 1
+            count[found] += 1
             if record:
-                store_i.append(spikes.copy())
+                store_i.append(found.copy())
                 store_t.append(i * dt)
+                if kernel is not None:
+                    values = kernel(found + offset, len(found), i * dt, dt, *args)
+                    for store, value in zip(stores, values, strict=True):
+                        store.append(np.array(value))
 
         return step
 
@@ -233,6 +276,18 @@ class SpikeMonitor(SimObject):
                 t = np.zeros(0)
             self._cache = (i, t)
         return self._cache
+
+    def __getattr__(self, name: str):
+        if name.startswith("_") or "record_variables" not in self.__dict__:
+            raise AttributeError(name)
+        raw = name.endswith("_")
+        var = name[:-1] if raw else name
+        if var in self.record_variables:
+            chunks = self._values[var]
+            values = np.concatenate(chunks) if chunks else np.zeros(0)
+            dim = self.source.variables[var].dim
+            return values if raw or dim.is_dimensionless else Quantity(values, dim=dim)
+        raise AttributeError(f"{type(self).__name__} '{self.name}' has no attribute '{name}'")
 
     @property
     def i(self) -> np.ndarray:
@@ -255,10 +310,10 @@ class SpikeMonitor(SimObject):
         return self.count_.copy()
 
     @property
-    def num_spikes(self) -> int:
+    def num_events(self) -> int:
         return int(self.count_.sum())
 
-    def spike_trains(self) -> dict[int, Quantity]:
+    def event_trains(self) -> dict[int, Quantity]:
         i, t = self._arrays()
         order = np.argsort(i, kind="stable")
         i_sorted, t_sorted = i[order], t[order]
@@ -268,10 +323,223 @@ class SpikeMonitor(SimObject):
             for k in range(self.source.N)
         }
 
+    def __len__(self) -> int:
+        return self.num_events
+
+    def _get_state(self) -> dict:
+        return {
+            "count": self.count_.copy(), "i": [x.copy() for x in self._i], "t": list(self._t),
+            "values": {k: [x.copy() for x in v] for k, v in self._values.items()},
+        }
+
+    def _set_state(self, state: dict) -> None:
+        self.count_[...] = state["count"]
+        self._i[:] = [x.copy() for x in state["i"]]
+        self._t[:] = list(state["t"])
+        for k, v in state["values"].items():
+            self._values[k][:] = [x.copy() for x in v]
+        self._cache = None
+
+
+class SpikeMonitor(EventMonitor):
+    """Record the spikes of a group (or subgroup): indices ``i`` and times ``t``.
+
+    ``count`` (spikes per neuron), ``num_spikes``, ``spike_trains()`` (dict of
+    spike times per neuron) and Brian 1's ``spiketimes`` (the same dict).
+    ``record=False`` keeps only the counts; ``variables`` are recorded at spikes.
+    """
+
+    def __init__(self, source, variables=None, record: bool = True, when: str = "thresholds",
+                 order: int = 1, name: str | None = None):
+        super().__init__(source, "spike", variables, record, when, order, name)
+
+    @property
+    def num_spikes(self) -> int:
+        return self.num_events
+
+    def spike_trains(self) -> dict[int, Quantity]:
+        return self.event_trains()
+
     @property
     def spiketimes(self) -> dict[int, Quantity]:
         """Brian 1's name for :meth:`spike_trains`."""
         return self.spike_trains()
 
-    def __len__(self) -> int:
-        return self.num_spikes
+
+class PopulationRateMonitor(SimObject):
+    """The instantaneous population rate: spikes per step / (N * dt), in Hz."""
+
+    def __init__(self, source, when: str = "end", order: int = 0, name: str | None = None):
+        super().__init__(clock=source.clock, when=when, order=order, name=name)
+        self.source = source
+        self._rates = _Growable(2, np.float64)
+
+    def step_function(self):
+        source = self.source
+        parent = getattr(source, "source", source)
+        offset = source._index_offset()
+        stop = offset + source.N
+        whole = offset == 0 and stop == parent.N
+        dt = self.clock.dt_
+        scale = 1.0 / (source.N * dt)
+        buf = self._rates
+
+        def step(i):
+            spikes = parent._events["spike"]
+            n = len(spikes) if whole else int(np.count_nonzero((spikes >= offset) &
+                                                               (spikes < stop)))
+            buf.append((i * dt, n * scale))
+
+        return step
+
+    @property
+    def t(self) -> Quantity:
+        return Quantity(self._rates.values()[:, 0].copy(), dim=second.dim)
+
+    @property
+    def t_(self) -> np.ndarray:
+        return self._rates.values()[:, 0].copy()
+
+    @property
+    def rate(self) -> Quantity:
+        return Quantity(self._rates.values()[:, 1].copy(), dim=Hz.dim)
+
+    @property
+    def rate_(self) -> np.ndarray:
+        return self._rates.values()[:, 1].copy()
+
+    def smooth_rate(self, window: str | np.ndarray = "gaussian", width=None) -> Quantity:
+        """The rate convolved with a window (``'gaussian'``: ``width`` is the standard
+        deviation; ``'flat'``: ``width`` is the full width; or an array of weights)."""
+        dt = self.clock.dt_
+        if isinstance(window, str):
+            if width is None:
+                raise TypeError("smooth_rate: give width= (a time) for a named window")
+            fail_for_dimension_mismatch(width, second, "smooth_rate: width must be a time")
+            w = float(width) / dt
+            if w <= 0:
+                raise ValueError("smooth_rate: width must be positive")
+            if window == "gaussian":
+                half = int(np.round(2 * w))
+                offsets = np.arange(-half, half + 1)
+                kernel = np.exp(-(offsets**2) / (2 * w * w))
+            elif window == "flat":
+                kernel = np.ones(int(w / 2) * 2 + 1)
+            else:
+                raise ValueError(f"smooth_rate: unknown window {window!r} "
+                                 f"(use 'gaussian', 'flat' or an array)")
+        else:
+            if width is not None:
+                raise TypeError("smooth_rate: width= only applies to named windows")
+            kernel = np.asarray(window, dtype=float)
+            if kernel.ndim != 1 or len(kernel) % 2 == 0:
+                raise ValueError("smooth_rate: a window array must be 1-D of odd length")
+        kernel = kernel / kernel.sum()
+        return Quantity(np.convolve(self.rate_, kernel, mode="same"), dim=Hz.dim)
+
+    def _get_state(self) -> dict:
+        return {"rates": self._rates.values().copy()}
+
+    def _set_state(self, state: dict) -> None:
+        self._rates = _Growable(2, np.float64)
+        for row in state["rates"]:
+            self._rates.append(row)
+
+
+class RecentStateMonitor(SimObject):
+    """The last ``duration`` of variables (Brian 1): a ring buffer, memory bounded.
+
+    ``mon.v`` has shape (recorded elements, samples) in time order, ``mon.t``
+    the matching times; at most ``ceil(duration/dt)`` samples are kept.
+    """
+
+    def __init__(self, source, variables, record=True, duration=5e-3 * second, dt=None,
+                 clock=None, when: str = "start", order: int = 0, name: str | None = None):
+        if clock is None and dt is None:
+            clock = source.clock
+        super().__init__(dt=dt, clock=clock, when=when, order=order, name=name)
+        fail_for_dimension_mismatch(duration, second, "RecentStateMonitor: duration must be a time")
+        if isinstance(variables, str):
+            variables = [variables]
+        self.record_variables = list(variables)
+        for var in self.record_variables:
+            if var not in source.variables:
+                raise KeyError(f"RecentStateMonitor: '{source.name}' has no variable '{var}'")
+        self.source = source
+        self.record = _record_indices(record, source.N)
+        self.duration = float(duration)
+        self.size = max(1, int(np.ceil(self.duration / self.clock.dt_ - 1e-9)))
+        self._ring = {
+            v: np.zeros((self.size, len(self.record)), dtype=float) for v in self.record_variables
+        }
+        self._ring_t = np.zeros(self.size)
+        self._n = 0
+
+    def before_run(self, namespace: dict) -> None:
+        statements = [
+            Statement(f"_rec_{k}", "=", parse_expression(var), f"_rec_{k} = {var}")
+            for k, var in enumerate(self.record_variables)
+        ]
+        block = CodeBlock(statements, None, "recentstatemonitor",
+                          outputs=[f"_rec_{k}" for k in range(len(statements))])
+        self._kernel, self._args = self.source.compile(block, namespace, self.name)
+
+    def step_function(self):
+        kernel, args = self._kernel, self._args
+        idx = self.record + self.source._index_offset()
+        n = len(idx)
+        dt = self.clock.dt_
+        rings = [self._ring[v] for v in self.record_variables]
+        ring_t = self._ring_t
+        size = self.size
+
+        def step(i):
+            t = i * dt
+            slot = self._n % size
+            values = kernel(idx, n, t, dt, *args)
+            for ring, value in zip(rings, values, strict=True):
+                ring[slot] = value
+            ring_t[slot] = t
+            self._n += 1
+
+        return step
+
+    def _order(self) -> np.ndarray:
+        if self._n < self.size:
+            return np.arange(self._n)
+        start = self._n % self.size
+        return np.concatenate([np.arange(start, self.size), np.arange(start)])
+
+    @property
+    def t(self) -> Quantity:
+        return Quantity(self._ring_t[self._order()], dim=second.dim)
+
+    @property
+    def t_(self) -> np.ndarray:
+        return self._ring_t[self._order()]
+
+    def __getattr__(self, name: str):
+        if name.startswith("_") or "record_variables" not in self.__dict__:
+            raise AttributeError(name)
+        raw = name.endswith("_")
+        var = name[:-1] if raw else name
+        if var in self.record_variables:
+            values = self._ring[var][self._order()].T.copy()
+            dim = self.source.variables[var].dim
+            return values if raw or dim.is_dimensionless else Quantity(values, dim=dim)
+        raise AttributeError(f"RecentStateMonitor '{self.name}' does not record '{var}'")
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the buffers (bytes): fixed by duration, not by run length."""
+        return int(sum(r.nbytes for r in self._ring.values()) + self._ring_t.nbytes)
+
+    def _get_state(self) -> dict:
+        return {"ring": {k: v.copy() for k, v in self._ring.items()},
+                "t": self._ring_t.copy(), "n": self._n}
+
+    def _set_state(self, state: dict) -> None:
+        for k, v in state["ring"].items():
+            self._ring[k][...] = v
+        self._ring_t[...] = state["t"]
+        self._n = state["n"]

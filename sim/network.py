@@ -13,17 +13,26 @@ the calling scope (created since the last :func:`~sim.base.start_scope`).
 
 from __future__ import annotations
 
+import copy
 import math
+import pickle
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable
 from fractions import Fraction
+from pathlib import Path
 
+from sim import random as _random
 from sim.base import SimObject, _scope
-from sim.clocks import as_fraction
+from sim.clocks import EventClock, as_fraction
 from sim.units import Quantity, fail_for_dimension_mismatch, second
 
-__all__ = ["Network", "run", "collect", "MagicNetwork", "magic_network"]
+__all__ = [
+    "Network", "run", "stop", "store", "restore", "forget", "recall", "collect",
+    "MagicNetwork", "magic_network",
+]
 
 
 def _flatten(objs: Iterable) -> list[SimObject]:
@@ -67,7 +76,7 @@ def _caller_namespace(level: int) -> dict:
 
 def _text_reporter(stream) -> Callable:
     def report(elapsed: float, completed: float, t_start: Quantity, duration: Quantity) -> None:
-        if completed <= 0:
+        if completed <= 0 and elapsed == 0:
             stream.write(f"Starting simulation at t={t_start} for a duration of {duration}\n")
         else:
             remaining = elapsed * (1 - completed) / completed
@@ -81,6 +90,24 @@ def _text_reporter(stream) -> Callable:
     return report
 
 
+def _tqdm_reporter() -> Callable:
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        raise ImportError("report='tqdm' needs the tqdm package: pip install tqdm") from None
+    bar = {}
+
+    def report(elapsed, completed, t_start, duration):
+        if "bar" not in bar:
+            bar["bar"] = tqdm(total=1000, unit="‰", desc="simulating")
+        target = int(round(completed * 1000))
+        bar["bar"].update(target - bar["bar"].n)
+        if completed >= 1:
+            bar["bar"].close()
+
+    return report
+
+
 def _make_reporter(report) -> Callable | None:
     if report is None:
         return None
@@ -90,6 +117,8 @@ def _make_reporter(report) -> Callable | None:
         return _text_reporter(sys.stdout)
     if report == "stderr":
         return _text_reporter(sys.stderr)
+    if report == "tqdm":
+        return _tqdm_reporter()
     raise ValueError(
         f"report must be None, 'text', 'stdout', 'stderr' or a callable, got {report!r}"
     )
@@ -102,6 +131,9 @@ class Network:
         self.name = name
         self.objects: list[SimObject] = []
         self._t = Fraction(0)
+        self._snapshots: dict[str, dict] = {}
+        self._stop_requested = False
+        self._interrupted = False
         self.add(*objs)
 
     def add(self, *objs) -> None:
@@ -142,8 +174,12 @@ class Network:
 
         ``namespace``: names used by the models' strings; by default, those of
         the function that called ``run``.  ``report``: ``None``, ``'text'``,
-        ``'stdout'``, ``'stderr'`` or ``callable(elapsed_s, fraction, t_start,
-        duration)``, called every ``report_period`` of wall-clock time.
+        ``'stdout'``, ``'stderr'``, ``'tqdm'`` or ``callable(elapsed_s, fraction,
+        t_start, duration)``, called every ``report_period`` of wall-clock time.
+
+        Ctrl-C (KeyboardInterrupt) stops the run at the end of the current time
+        step, leaving every monitor consistent, then raises KeyboardInterrupt;
+        :meth:`stop` (e.g. from a network operation) ends the run there quietly.
         """
         fail_for_dimension_mismatch(duration, second, "run duration must be a time")
         duration_s = float(duration)
@@ -164,72 +200,201 @@ class Network:
                 clocks.append(obj.clock)
         for clock in clocks:
             clock._i, clock._i_end = clock.steps_for(t_start, t_end)
-        wall_start = time.perf_counter()
-        if reporter:
-            reporter(0.0, 0.0, Quantity(float(t_start), dim=second.dim), duration)
+        self._stop_requested = False
+        self._interrupted = False
+        progress = _Progress(reporter, period, duration, t_start)
+        previous_handler = _install_sigint(self)
         try:
-            if len(clocks) == 1:
-                self._run_one_clock(objects, clocks[0], reporter, period, wall_start, duration)
+            if len(clocks) == 1 and not isinstance(clocks[0], EventClock):
+                self._run_one_clock(objects, clocks[0], progress)
             elif clocks:
-                self._run_clocks(objects, clocks, reporter, period, wall_start, duration)
+                self._run_clocks(objects, clocks, progress)
         finally:
-            self._t = t_end if all(c._i >= c._i_end for c in clocks) else self._t_reached(clocks)
+            _restore_sigint(previous_handler)
+            finished = all(c._i >= c._i_end for c in clocks)
+            self._t = t_end if finished else self._t_reached(clocks)
             for obj in objects:
                 obj.after_run()
-        if reporter:
-            reporter(time.perf_counter() - wall_start, 1.0,
-                     Quantity(float(t_start), dim=second.dim), duration)
+        progress.finish()
+        if self._interrupted:
+            raise KeyboardInterrupt(f"Simulation interrupted at t = {self.t}")
+
+    def stop(self) -> None:
+        """End the current run at the end of the current time step."""
+        self._stop_requested = True
+
+    def _should_stop(self) -> bool:
+        return self._stop_requested or self._interrupted
 
     @staticmethod
     def _t_reached(clocks) -> Fraction:
-        return min(c._i * c._dt_frac for c in clocks)
+        pending = [c for c in clocks if c._i < c._i_end]
+        return min(c.time_fraction(c._i) for c in pending)
 
-    def _run_one_clock(self, objects, clock, reporter, period, wall_start, duration):
+    def _run_one_clock(self, objects, clock, progress):
         funcs = [f for f in (o.step_function() for o in objects) if f is not None]
         start, end = clock._i, clock._i_end
-        next_report = wall_start + period
         total = max(end - start, 1)
         for step in range(start, end):
             for f in funcs:
                 f(step)
             clock._i = step + 1
-            if reporter is not None and time.perf_counter() >= next_report:
-                reporter(time.perf_counter() - wall_start, (step + 1 - start) / total,
-                         None, duration)
-                next_report += period
-        clock._i = end
+            if self._stop_requested or self._interrupted:
+                return
+            progress.update((step + 1 - start) / total)
 
-    def _run_clocks(self, objects, clocks, reporter, period, wall_start, duration):
+    def _run_clocks(self, objects, clocks, progress):
         denominator = 1
         for c in clocks:
-            denominator = math.lcm(denominator, c._dt_frac.denominator)
-        ticks = {id(c): int(c._dt_frac * denominator) for c in clocks}
-        per_clock = {id(c): [] for c in clocks}
+            if isinstance(c, EventClock):
+                for f in c._fractions:
+                    denominator = math.lcm(denominator, f.denominator)
+            else:
+                denominator = math.lcm(denominator, c._dt_frac.denominator)
+
+        def tick_function(c):
+            if isinstance(c, EventClock):
+                ticks = [int(f * denominator) for f in c._fractions]
+                return ticks.__getitem__
+            per_step = int(c._dt_frac * denominator)
+            return lambda i: i * per_step
+
+        tick_of = {id(c): tick_function(c) for c in clocks}
         ordered = []
         for o in objects:
             f = o.step_function()
             if f is not None:
-                ordered.append((o.clock, f))
-        next_report = wall_start + period
+                ordered.append((id(o.clock), f))
         first = {id(c): c._i for c in clocks}
-        span = max(max(c._i_end - c._i for c in clocks), 1)
-        del per_clock
+        span = {id(c): max(c._i_end - c._i, 1) for c in clocks}
         while True:
             pending = [c for c in clocks if c._i < c._i_end]
             if not pending:
                 break
-            now = min(c._i * ticks[id(c)] for c in pending)
-            due = {id(c) for c in pending if c._i * ticks[id(c)] == now}
-            for c, f in ordered:
-                if id(c) in due:
-                    f(c._i)
-            for c in pending:
-                if id(c) in due:
-                    c._i += 1
-            if reporter is not None and time.perf_counter() >= next_report:
-                done = max((c._i - first[id(c)]) / span for c in clocks)
-                reporter(time.perf_counter() - wall_start, min(done, 1.0), None, duration)
-                next_report += period
+            now = min(tick_of[id(c)](c._i) for c in pending)
+            due = [c for c in pending if tick_of[id(c)](c._i) == now]
+            due_ids = {id(c) for c in due}
+            steps = {id(c): c._i for c in due}
+            for cid, f in ordered:
+                if cid in due_ids:
+                    f(steps[cid])
+            for c in due:
+                c._i += 1
+            if self._stop_requested or self._interrupted:
+                return
+            progress.update(max((c._i - first[id(c)]) / span[id(c)] for c in clocks))
+
+    # -- store / restore ----------------------------------------------------
+    def _state_objects(self) -> dict[str, SimObject]:
+        found = {}
+        for obj in _with_contained(self.objects):
+            if hasattr(obj, "_get_state"):
+                found[obj.name] = obj
+        return found
+
+    def store(self, name: str = "default", filename: str | None = None,
+              random_state: bool = False) -> None:
+        """Store the state of every object (and the network time) under ``name``.
+
+        With ``filename``, the snapshot is written to (and added to) that file.
+        ``random_state=True`` also stores the random number generator's state.
+        """
+        snapshot = {
+            "t": self._t,
+            "objects": {n: o._get_state() for n, o in self._state_objects().items()},
+            "clocks": {},
+        }
+        if random_state:
+            snapshot["random"] = _random.get_state()
+        if filename is None:
+            self._snapshots[name] = copy.deepcopy(snapshot)
+            return
+        path = Path(filename)
+        stored = {}
+        if path.exists():
+            with path.open("rb") as fh:
+                stored = pickle.load(fh)
+        stored[name] = snapshot
+        with path.open("wb") as fh:
+            pickle.dump(stored, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def restore(self, name: str = "default", filename: str | None = None,
+                restore_random_state: bool = False) -> None:
+        """Restore a state stored with :meth:`store` (from memory or from ``filename``)."""
+        if filename is None:
+            if name not in self._snapshots:
+                raise KeyError(
+                    f"No stored state named {name!r} (stored: {sorted(self._snapshots)})"
+                )
+            snapshot = copy.deepcopy(self._snapshots[name])
+        else:
+            path = Path(filename)
+            if not path.exists():
+                raise FileNotFoundError(f"No stored network state file '{filename}'")
+            with path.open("rb") as fh:
+                stored = pickle.load(fh)
+            if name not in stored:
+                raise KeyError(f"No state named {name!r} in '{filename}' "
+                               f"(stored: {sorted(stored)})")
+            snapshot = stored[name]
+        objects = self._state_objects()
+        missing = set(snapshot["objects"]) - set(objects)
+        if missing:
+            raise KeyError(f"The stored state has objects this network lacks: {sorted(missing)}")
+        for obj_name, state in snapshot["objects"].items():
+            objects[obj_name]._set_state(state)
+        self._t = snapshot["t"]
+        if restore_random_state:
+            if "random" not in snapshot:
+                raise KeyError(f"The state {name!r} was stored without random_state=True")
+            _random.set_state(snapshot["random"])
+
+
+class _Progress:
+    """Calls a reporter every ``period`` seconds of wall-clock time, with fractions done."""
+
+    def __init__(self, reporter, period: float, duration, t_start: Fraction):
+        self.reporter = reporter
+        self.period = period
+        self.duration = duration
+        self.t_start = Quantity(float(t_start), dim=second.dim)
+        self.start = time.perf_counter()
+        self.next = self.start + period
+        self.last = 0.0
+        if reporter is not None:
+            reporter(0.0, 0.0, self.t_start, duration)
+
+    def update(self, fraction: float) -> None:
+        if self.reporter is None:
+            return
+        now = time.perf_counter()
+        if now >= self.next:
+            self.last = min(fraction, 1.0)
+            self.reporter(now - self.start, self.last, self.t_start, self.duration)
+            self.next = now + self.period
+
+    def finish(self) -> None:
+        if self.reporter is not None:
+            self.reporter(time.perf_counter() - self.start, 1.0, self.t_start, self.duration)
+
+
+def _install_sigint(net: Network):
+    """While a run lasts, Ctrl-C asks it to stop at the end of the step (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def handler(signum, frame):
+        net._interrupted = True
+
+    try:
+        return signal.signal(signal.SIGINT, handler)
+    except ValueError:  # pragma: no cover - e.g. embedded interpreters
+        return None
+
+
+def _restore_sigint(previous) -> None:
+    if previous is not None:
+        signal.signal(signal.SIGINT, previous)
 
 
 class MagicNetwork(Network):
@@ -255,6 +420,7 @@ def collect(level: int = 0) -> list[SimObject]:
         if (
             isinstance(value, SimObject)
             and value.add_to_magic_network
+            and not getattr(value, "_forgotten", False)
             and value._scope_key == _scope["key"]
             and value not in found
         ):
@@ -281,3 +447,35 @@ def run(
     if namespace is None:
         namespace = _caller_namespace(level + 1)
     net.run(duration, report=report, report_period=report_period, namespace=namespace)
+
+
+def stop() -> None:
+    """End the magic network's current run at the end of the current time step."""
+    magic_network.stop()
+
+
+def store(name: str = "default", filename: str | None = None,
+          random_state: bool = False) -> None:
+    """Store the state of the objects visible in the calling scope (magic network)."""
+    magic_network.objects = collect(1)
+    magic_network.store(name, filename, random_state)
+
+
+def restore(name: str = "default", filename: str | None = None,
+            restore_random_state: bool = False) -> None:
+    """Restore a state stored with :func:`store` for the objects of the calling scope."""
+    magic_network.objects = collect(1)
+    magic_network.restore(name, filename, restore_random_state)
+
+
+def forget(*objs) -> None:
+    """Brian 1: take objects out of the magic network (``run()`` ignores them)."""
+    for obj in _flatten(objs):
+        obj._forgotten = True
+
+
+def recall(*objs) -> None:
+    """Brian 1: put objects taken out by :func:`forget` back into the magic network."""
+    for obj in _flatten(objs):
+        obj._forgotten = False
+

@@ -116,6 +116,8 @@ DEFAULT_FUNCTIONS: dict[str, Function] = {
     "int_": _f("int_", 1, _dimless_args, kind="int"),
     "rand": _f("rand", 0, _bool_result, stateful=True),
     "randn": _f("randn", 0, _bool_result, stateful=True),
+    "binomial": _f("binomial", 2, _dimless_args, kind="int", stateful=True),
+    "poisson": _f("poisson", 1, _dimless_args, kind="int", stateful=True),
     # internal: chosen by the compiler, never needed in user strings
     "where": _f("where", 3, lambda n, d, e: _same_as_first(n, d[1:], e)),
 }

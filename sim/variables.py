@@ -8,6 +8,7 @@ quantities, arrays, or string expressions on assignment (``G.v = '-60*mV +
 
 from __future__ import annotations
 
+from collections import ChainMap
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +24,15 @@ from sim.units import (
     second,
 )
 
-__all__ = ["Variable", "VariableView", "Resolved", "resolve_external", "DEFAULT_NAMESPACE"]
+__all__ = [
+    "Variable", "VariableView", "Resolved", "resolve_external", "DEFAULT_NAMESPACE",
+    "ScopedNamespace",
+]
+
+
+class ScopedNamespace(ChainMap):
+    """Names an object adds for its own code (e.g. PoissonInput's weight), on top of the
+    namespace that would otherwise apply; a group's own ``namespace=`` does not hide them."""
 
 
 @dataclass
@@ -44,6 +53,8 @@ class Variable:
     read_only: bool = False
     expr: str | None = None
     value: object = None
+    linked: bool = False
+    index: np.ndarray | None = None  # linked variables: element -> index into ``array``
 
     @property
     def is_bool(self) -> bool:

@@ -25,11 +25,14 @@ import numpy as np
 
 from sim.parsing import Statement, get_called_functions, get_identifiers, parse_statements
 
-__all__ = ["CodeBlock", "NameTable", "statements_from", "ARRAY", "SHARED", "CONSTANT"]
+__all__ = [
+    "CodeBlock", "NameTable", "statements_from", "ARRAY", "SHARED", "CONSTANT", "LINKED",
+]
 
 ARRAY = "array"
 SHARED = "shared"
 CONSTANT = "constant"
+LINKED = "linked"  # read through an index array: ``array[_index_name[element]]``
 
 
 @dataclass

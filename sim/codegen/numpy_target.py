@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim import random as _random
-from sim.codegen.ir import ARRAY, CONSTANT, SHARED, CodeBlock, NameTable
+from sim.codegen.ir import ARRAY, CONSTANT, LINKED, SHARED, CodeBlock, NameTable
 from sim.parsing import ModelSyntaxError
 
 __all__ = ["compile_block", "generate_source", "CompiledBlock", "evaluate_expression"]
@@ -50,7 +50,19 @@ def _randn(n):
     return _random.get_numpy_generator().standard_normal(n)
 
 
+def _binomial(n, p, size):
+    return _random.get_numpy_generator().binomial(
+        np.asarray(n).astype(np.int64), np.clip(p, 0.0, 1.0), size
+    )
+
+
+def _poisson(lam, size):
+    return _random.get_numpy_generator().poisson(lam, size)
+
+
 _HELPERS = {
+    "_binomial": _binomial,
+    "_poisson": _poisson,
     "_np": np,
     "_exprel": _exprel,
     "_int": _int,
@@ -153,6 +165,8 @@ class _Translator:
             args = ", ".join(self.visit(a) for a in node.args)
             if name in ("rand", "randn"):
                 return f"_{name}(_n)"
+            if name in ("binomial", "poisson"):
+                return f"_{name}({args}, _n)"
             if name not in self.functions:
                 raise ModelSyntaxError(f"The numpy target has no implementation of '{name}()'")
             return f"{self.functions[name]}({args})"
@@ -182,13 +196,14 @@ def generate_source(
     reads = block.reads
     writes = block.writes
     used = reads | writes
-    arrays = sorted(n for n in used if table.kind(n) in (ARRAY, SHARED))
+    arrays = sorted(n for n in used if table.kind(n) in (ARRAY, SHARED, LINKED))
     constants = sorted(n for n in reads | set(extra_functions or ()) if table.kind(n) == CONSTANT)
     for name in writes:
         kind = table.kind(name)
-        if kind == CONSTANT:
-            raise ModelSyntaxError(f"'{name}' is a constant and cannot be assigned in '{block}'")
-    arg_names = [f"_arr_{n}" for n in arrays] + constants
+        if kind in (CONSTANT, LINKED):
+            raise ModelSyntaxError(f"'{name}' is read-only and cannot be assigned in '{block}'")
+    linked = [n for n in arrays if table.kind(n) == LINKED]
+    arg_names = [f"_arr_{n}" for n in arrays] + [f"_index_{n}" for n in linked] + constants
     body = []
     assigned: set[str] = set()
     for name in arrays:
@@ -196,6 +211,8 @@ def generate_source(
             continue
         if table.kind(name) == SHARED:
             body.append(f"{name} = _arr_{name}[0]")
+        elif table.kind(name) == LINKED:
+            body.append(f"{name} = _arr_{name}[_index_{name}[_idx]]")
         else:
             body.append(f"{name} = _arr_{name}[_idx]")
     for st in block.statements:

@@ -478,7 +478,7 @@ def _linear_system(problem: IntegrationProblem):
         for expr in [*(c for (v, _), c in entries.items() if v == var), rest]:
             if _depends_on_time(expr, problem.locally_constant):
                 return f"the equation for '{var}' depends on time explicitly"
-            stateful = {"rand", "randn"} & get_called_functions(expr)
+            stateful = {"rand", "randn", "binomial", "poisson"} & get_called_functions(expr)
             if stateful:
                 return f"the equation for '{var}' calls {', '.join(sorted(stateful))}()"
         b[var] = rest

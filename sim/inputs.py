@@ -1,0 +1,231 @@
+"""Input sources: Poisson groups, Poisson inputs, and spike generators.
+
+All of them are generated code except the spike generator, whose work is a
+table look-up per time step (which spikes fall in this step), with spike times
+converted to integer steps once per run.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim.base import SimObject
+from sim.clocks import as_fraction
+from sim.codegen.ir import CodeBlock
+from sim.equations import _ALL_FUNCTIONS
+from sim.groups import CodeRunner, Group, NeuronGroup
+from sim.parsing import parse_statements
+from sim.units import (
+    DIMENSIONLESS,
+    Hz,
+    Quantity,
+    fail_for_dimension_mismatch,
+    second,
+)
+from sim.variables import Variable
+
+__all__ = ["PoissonGroup", "PoissonInput", "SpikeGeneratorGroup"]
+
+
+class PoissonGroup(NeuronGroup):
+    """``N`` independent Poisson spike sources.
+
+    ``rates``: a rate quantity (scalar or one per neuron), or a string
+    expression of ``t`` and ``i`` (e.g. ``'10*Hz + 5*Hz*sin(2*pi*t/second)'``
+    or a TimedArray call).  Each step, neuron ``i`` spikes with probability
+    ``rates*dt``.
+    """
+
+    def __init__(self, N: int, rates, dt=None, clock=None, when: str = "thresholds",
+                 order: int = 0, namespace: dict | None = None, name: str | None = None):
+        if isinstance(rates, str):
+            model = f"rates = {rates} : Hz"
+        else:
+            fail_for_dimension_mismatch(rates, Hz, "PoissonGroup: rates must be a rate (Hz)")
+            model = "rates : Hz"
+        super().__init__(N, model, threshold="rand() < rates*dt", dt=dt, clock=clock,
+                         order=order, namespace=namespace,
+                         name=name or None)
+        if name is None:
+            self.name = f"poissongroup_{self._creation_index}"
+        if not isinstance(rates, str):
+            values = np.asarray(rates, dtype=float)
+            if np.any(values < 0):
+                raise ValueError("PoissonGroup: rates must not be negative")
+            if values.ndim and values.shape != (N,):
+                raise ValueError(f"PoissonGroup: rates must be a scalar or have {N} entries, "
+                                 f"got shape {values.shape}")
+            self.rates = rates
+
+
+class PoissonInput(CodeRunner):
+    """Adds Poisson input to a variable without simulating the sources (Brian 2).
+
+    Each step, ``target_var`` of every neuron increases by ``weight`` times a
+    binomial draw of ``N`` sources each spiking with probability ``rate*dt``.
+    ``weight`` is a quantity or a string expression with the units of the variable.
+    """
+
+    add_to_magic_network = True
+
+    def __init__(self, target: NeuronGroup, target_var: str, N: int, rate, weight,
+                 when: str = "synapses", order: int = 0, name: str | None = None):
+        if target_var not in target.variables:
+            raise KeyError(f"PoissonInput: '{target.name}' has no variable '{target_var}'")
+        if isinstance(N, bool) or not isinstance(N, int | np.integer) or N < 1:
+            raise ValueError(f"PoissonInput: N must be a positive integer, got {N!r}")
+        fail_for_dimension_mismatch(rate, Hz, "PoissonInput: rate must be a rate (Hz)")
+        if float(rate) < 0:
+            raise ValueError("PoissonInput: rate must not be negative")
+        self.N = int(N)
+        self.rate = rate
+        self.weight = weight
+        self.target_var = target_var
+        weight_code = f"({weight})" if isinstance(weight, str) else "_poissoninput_weight"
+        code = f"{target_var} += binomial(_poissoninput_N, _poissoninput_rate*dt)*{weight_code}"
+        self._statements = parse_statements(code, functions=_ALL_FUNCTIONS)
+        super().__init__(target, self._block, when, order, name=name)
+        if name is None:
+            self.name = f"poissoninput_{self._creation_index}"
+
+    def namespace_hook(self, namespace):
+        own = {"_poissoninput_N": self.N, "_poissoninput_rate": self.rate}
+        if not isinstance(self.weight, str):
+            own["_poissoninput_weight"] = self.weight
+        return self.group.scoped_namespace(own, namespace)
+
+    def _block(self, namespace):
+        self.group._check_statements(self._statements, namespace, f"'{self.name}'")
+        return CodeBlock(list(self._statements), None, "poissoninput"), {}, {}
+
+
+class SpikeGeneratorGroup(Group, SimObject):
+    """Neurons that spike at given times: ``SpikeGeneratorGroup(N, indices, times)``.
+
+    A spike at time ``t`` is delivered in the time step that contains it
+    (``k*dt <= t < (k+1)*dt``), computed with integer arithmetic on a grid of
+    1 ns and the clock's step.  Two spikes of one neuron in one step are an
+    error.  With ``period``, the pattern repeats every ``period``.
+    """
+
+    def __init__(self, N: int, indices, times, period=0 * second, dt=None, clock=None,
+                 when: str = "thresholds", order: int = 0, sorted: bool = False,
+                 name: str | None = None):
+        SimObject.__init__(self, dt=dt, clock=clock, when=when, order=order, name=name)
+        if isinstance(N, bool) or not isinstance(N, int | np.integer) or N < 1:
+            raise ValueError(f"SpikeGeneratorGroup: N must be a positive integer, got {N!r}")
+        self.N = int(N)
+        self.namespace = None
+        self.variables = {
+            "i": Variable("i", DIMENSIONLESS, "array", np.dtype(np.int64), np.arange(self.N),
+                          read_only=True),
+            "N": Variable("N", DIMENSIONLESS, "constant", value=self.N, read_only=True),
+        }
+        self._events = {"spike": np.zeros(0, dtype=np.int64)}
+        self.set_spikes(indices, times, period)
+        self._frozen = True
+
+    def set_spikes(self, indices, times, period=0 * second) -> None:
+        """Replace the spike pattern (between runs)."""
+        idx = np.asarray(indices)
+        if idx.ndim != 1 or (len(idx) and idx.dtype.kind not in "iu"):
+            raise TypeError("SpikeGeneratorGroup: indices must be a 1-D array of integers")
+        fail_for_dimension_mismatch(times, second, "SpikeGeneratorGroup: times must be times")
+        if not isinstance(times, Quantity) and len(np.atleast_1d(times)) and np.any(
+            np.asarray(times) != 0
+        ):
+            raise TypeError("SpikeGeneratorGroup: times need units (e.g. [1, 2]*ms)")
+        t = np.asarray(times, dtype=float).ravel()
+        if len(idx) != len(t):
+            raise ValueError(f"SpikeGeneratorGroup: {len(idx)} indices but {len(t)} times")
+        if len(idx) and (idx.min() < 0 or idx.max() >= self.N):
+            raise IndexError(f"SpikeGeneratorGroup: indices must lie in [0, {self.N})")
+        if np.any(t < 0) or not np.all(np.isfinite(t)):
+            raise ValueError("SpikeGeneratorGroup: spike times must be finite and >= 0")
+        fail_for_dimension_mismatch(period, second, "SpikeGeneratorGroup: period must be a time")
+        period_s = float(period)
+        if period_s < 0:
+            raise ValueError("SpikeGeneratorGroup: period must not be negative")
+        if period_s > 0 and len(t) and t.max() >= period_s:
+            raise ValueError(
+                f"SpikeGeneratorGroup: with period={period}, every spike time must be shorter "
+                f"than the period (latest: {t.max()} s)"
+            )
+        self._indices = idx.astype(np.int64)
+        self._times = t
+        self.period = period_s
+        self._prepare(self.clock)
+
+    def _prepare(self, clock) -> None:
+        """Spike steps for the clock's dt, sorted, with duplicate detection."""
+        dt = clock._dt_frac
+        per_second = math.lcm(dt.denominator, 10**9)
+        per_step = int(dt * per_second)
+        ticks = np.rint(self._times * per_second).astype(np.int64)
+        steps = ticks // per_step
+        order = np.lexsort((self._indices, steps))
+        steps, indices = steps[order], self._indices[order]
+        same = (np.diff(steps) == 0) & (np.diff(indices) == 0)
+        if np.any(same):
+            k = int(np.flatnonzero(same)[0])
+            raise ValueError(
+                f"SpikeGeneratorGroup '{self.name}': neuron {indices[k]} has two spikes in the "
+                f"time step starting at {steps[k] * float(dt)} s (dt = {float(dt)} s); use a "
+                f"smaller dt or remove one spike"
+            )
+        self._steps = steps
+        self._sorted_indices = indices
+        self._period_steps = 0
+        if self.period > 0:
+            ratio = as_fraction(self.period) / dt
+            if ratio.denominator != 1:
+                raise ValueError(
+                    f"SpikeGeneratorGroup '{self.name}': the period ({self.period} s) must be "
+                    f"a multiple of dt ({float(dt)} s)"
+                )
+            self._period_steps = int(ratio)
+        self._prepared_for = dt
+
+    def before_run(self, namespace: dict) -> None:
+        if self._prepared_for != self.clock._dt_frac:
+            self._prepare(self.clock)
+
+    def step_function(self):
+        steps, indices = self._steps, self._sorted_indices
+        period = self._period_steps
+        events = self._events
+        empty = np.zeros(0, dtype=np.int64)
+
+        def step(i):
+            k = i % period if period else i
+            lo = np.searchsorted(steps, k, "left")
+            hi = np.searchsorted(steps, k, "right")
+            events["spike"] = indices[lo:hi] if hi > lo else empty
+
+        return step
+
+    @property
+    def _spikes(self) -> np.ndarray:
+        return self._events["spike"]
+
+    @property
+    def spikes(self) -> np.ndarray:
+        return self._events["spike"]
+
+    def event_indices(self, event: str) -> np.ndarray:
+        return self._events.get(event, np.zeros(0, dtype=np.int64))
+
+    def __len__(self) -> int:
+        return self.N
+
+    def _get_state(self) -> dict:
+        return {"events": {k: v.copy() for k, v in self._events.items()}}
+
+    def _set_state(self, state: dict) -> None:
+        self._events = {k: v.copy() for k, v in state["events"].items()}
+
+    def __repr__(self) -> str:
+        return f"SpikeGeneratorGroup({self.N}, {len(self._times)} spikes, name={self.name!r})"
+
