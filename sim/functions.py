@@ -47,6 +47,11 @@ class UserFunction:
         """Whether ``f(t)`` is constant within each time step of ``owner_dt``."""
         return False
 
+    def numba_template(self, name: str, owner_dt: Fraction) -> tuple[str, dict]:
+        """Call template for generated numba code (``{args}`` stands for the
+        arguments) and the extra arguments it needs, named ``_uf_<name>_*``."""
+        raise NotImplementedError(f"The function '{name}' has no numba implementation")
+
 
 class TimedArray(UserFunction):
     """Values sampled every ``dt``, used in model strings as a function of time.
@@ -132,6 +137,16 @@ class TimedArray(UserFunction):
                 return values[k, index]
 
         return timed_array
+
+    def numba_template(self, name: str, owner_dt: Fraction) -> tuple[str, dict]:
+        per_second, per_sample = self._grid(owner_dt)
+        helper = "_timedarray1" if self.values.ndim == 1 else "_timedarray2"
+        extra = {
+            f"_uf_{name}_values": self.values,
+            f"_uf_{name}_ps": float(per_second),
+            f"_uf_{name}_pt": int(per_sample),
+        }
+        return f"{helper}({{args}}, {', '.join(extra)})", extra
 
     def __call__(self, t, i=None):
         """Evaluate from Python: ``ta(3*ms)`` or ``ta(3*ms, 2)``, with units."""

@@ -77,6 +77,10 @@ def _target_module():
         from sim.codegen import numpy_target
 
         return numpy_target
+    if target == "numba":
+        from sim.codegen import numba_target
+
+        return numba_target
     raise ValueError(f"The code generation target '{target}' is not available")
 
 
@@ -398,12 +402,19 @@ class Group:
             else:  # pragma: no cover
                 raise TypeError(f"Cannot use '{name}' in {context}")
         user_functions = {}
+        target = _target_module()
         for fname in sorted(block.functions - set(DEFAULT_FUNCTIONS)):
             impl = self._functions(namespace, context).user_function(fname)
-            table.add(fname, CONSTANT)
-            values[fname] = impl.numpy_implementation(self.clock._dt_frac)
-            user_functions[fname] = fname
-        target = _target_module()
+            if target.__name__.endswith("numba_target"):
+                template, extra = impl.numba_template(fname, self.clock._dt_frac)
+                for arg, value in extra.items():
+                    table.add(arg, CONSTANT)
+                    values[arg] = value
+                user_functions[fname] = template
+            else:
+                table.add(fname, CONSTANT)
+                values[fname] = impl.numpy_implementation(self.clock._dt_frac)
+                user_functions[fname] = fname
         kernel = target.compile_block(block, table, user_functions)
         args = tuple(
             values[n[len("_arr_"):]] if n.startswith("_arr_") else values[n]
@@ -576,15 +587,15 @@ class CodeRunner(SimObject):
         after = self.after
         if indices is None and after is None:
             def step(i):
-                kernel(full, n_all, i * dt, dt, *args)
+                kernel(full, n_all, i * dt, dt, *args, step=i)
         elif indices is None:
             def step(i):
-                after(kernel(full, n_all, i * dt, dt, *args), i)
+                after(kernel(full, n_all, i * dt, dt, *args, step=i), i)
         else:
             def step(i):
                 idx = indices()
                 if len(idx):
-                    result = kernel(idx, len(idx), i * dt, dt, *args)
+                    result = kernel(idx, len(idx), i * dt, dt, *args, step=i)
                     if after is not None:
                         after(result, i)
         return step
@@ -926,8 +937,9 @@ class NeuronGroup(Group, SimObject):
             node = ast.BoolOp(op=ast.And(), values=[node, ast.Name("not_refractory", ast.Load())])
         return CodeBlock([], node, "threshold"), {}, {}
 
-    def _record_event(self, event: str, cond, step) -> None:
-        self._events[event] = np.flatnonzero(cond)
+    def _record_event(self, event: str, positions, step) -> None:
+        # condition kernels run on the whole group: positions are neuron indices
+        self._events[event] = positions
 
     def _event_block(self, event: str, namespace):
         condition = self.events[event]

@@ -8,8 +8,17 @@ from __future__ import annotations
 
 __all__ = ["prefs", "TARGETS"]
 
+def _available_targets() -> tuple[str, ...]:
+    import importlib.util
+
+    found = ["numpy"]
+    if importlib.util.find_spec("numba") is not None:
+        found.append("numba")
+    return tuple(found)
+
+
 #: Code-generation targets this installation provides.
-TARGETS = ("numpy",)
+TARGETS = _available_targets()
 
 
 class _Section:
@@ -72,6 +81,8 @@ prefs = _Prefs()
 
 
 def active_target() -> str:
-    """The target 'auto' resolves to (numba when it lands; numpy until then)."""
+    """The target in use: 'auto' is numba where numba is installed, else numpy."""
     target = prefs.codegen.target
-    return "numpy" if target == "auto" else target
+    if target == "auto":
+        return "numpy"
+    return target

@@ -21,6 +21,9 @@ from sim import (
     volt,
 )
 
+# the conformance suite: every test runs on every code-generation target
+pytestmark = pytest.mark.usefixtures("codegen_target")
+
 
 def test_state_access_with_units_and_strings():
     G = NeuronGroup(10, "v : volt\nw : 1\nflag : boolean")

@@ -36,6 +36,9 @@ from sim import (
     start_scope,
 )
 
+# the conformance suite: every test runs on every code-generation target
+pytestmark = pytest.mark.usefixtures("codegen_target")
+
 
 def test_poisson_group_rate_within_statistical_bounds():
     seed(7)

@@ -19,6 +19,9 @@ from sim import (
     seed,
 )
 
+# the conformance suite: every test runs on every code-generation target
+pytestmark = pytest.mark.usefixtures("codegen_target")
+
 
 def _lif_isi(tau, v0, vt, vr):
     return tau * np.log((v0 - vr) / (v0 - vt))

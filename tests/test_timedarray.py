@@ -21,6 +21,9 @@ from sim import (
     second,
 )
 
+# the conformance suite: every test runs on every code-generation target
+pytestmark = pytest.mark.usefixtures("codegen_target")
+
 
 def test_sample_chosen_by_integer_arithmetic_for_every_step():
     # floor(k*dt/dt) in floats gives k-1 for many k (3*1e-4/1e-4 = 2.9999999999999996);

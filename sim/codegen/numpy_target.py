@@ -182,7 +182,7 @@ class CompiledBlock:
     source: str
     has_condition: bool
 
-    def __call__(self, idx, n, t, dt, *args):
+    def __call__(self, idx, n, t, dt, *args, step: int = 0):
         return self.function(idx, n, t, dt, *args)
 
 
@@ -230,7 +230,7 @@ def generate_source(
                 body.append(f"_arr_{name}[_idx] = {name}")
     if block.condition is not None:
         body.append(f"_cond = {translate(block.condition)}")
-        body.append("return _np.broadcast_to(_cond, (_n,))")
+        body.append("return _np.flatnonzero(_np.broadcast_to(_cond, (_n,)))")
     elif block.outputs:
         outs = ", ".join(f"_np.broadcast_to({name}, (_n,))" for name in block.outputs)
         body.append(f"return ({outs},)")

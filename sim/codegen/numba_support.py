@@ -1,0 +1,74 @@
+"""Scalar helpers that generated numba kernels call (``from ... import *`` there).
+
+Each mirrors a function of the numpy target element by element, so that both
+targets compute the same numbers.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+__all__ = [
+    "_exprel", "_clip", "_int", "_timestep", "_timedarray1", "_timedarray2",
+    "_rng_rand", "_rng_randn", "_rng_binomial", "_rng_poisson",
+]
+
+_JIT = dict(cache=True, nogil=True, error_model="numpy")
+
+
+@njit(**_JIT)
+def _exprel(x):
+    if abs(x) < 1e-5:
+        return 1.0 + x / 2.0 + x * x / 6.0
+    return math.expm1(x) / x
+
+
+@njit(**_JIT)
+def _clip(x, low, high):
+    return min(max(x, low), high)
+
+
+@njit(**_JIT)
+def _int(x):
+    return np.int64(x)
+
+
+@njit(**_JIT)
+def _timestep(t, dt):
+    return np.int64(math.floor((t + 1e-3 * dt) / dt))
+
+
+@njit(**_JIT)
+def _timedarray1(t, values, per_second, per_sample):
+    ticks = np.int64(np.rint(t * per_second))
+    k = ticks // per_sample
+    n = values.shape[0]
+    if k < 0:
+        k = 0
+    elif k > n - 1:
+        k = n - 1
+    return values[k]
+
+
+@njit(**_JIT)
+def _timedarray2(t, i, values, per_second, per_sample):
+    ticks = np.int64(np.rint(t * per_second))
+    k = ticks // per_sample
+    n = values.shape[0]
+    if k < 0:
+        k = 0
+    elif k > n - 1:
+        k = n - 1
+    return values[k, np.int64(i)]
+
+
+# --- random numbers: see sim.codegen.random_streams -----------------------------
+from sim.codegen.random_streams import (  # noqa: E402,F401
+    _rng_binomial,
+    _rng_poisson,
+    _rng_rand,
+    _rng_randn,
+)

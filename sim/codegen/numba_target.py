@@ -1,0 +1,304 @@
+"""The numba target: abstract code blocks -> scalar loops compiled by numba.
+
+Each block becomes one ``@njit`` function looping over the block's elements:
+load what it reads, evaluate the statements on scalars, store what it wrote.
+The source depends only on the model's *structure* (statements, names,
+dtypes): parameter values, N and initial values are arguments.  The source is
+written to a file in the kernel cache directory named by its hash and
+imported, so numba's own on-disk cache (``cache=True``) keys compiled code by
+structure: a changed parameter, or a second process running the same script,
+compiles nothing.
+
+Cache directory: ``$HEARSIM_CACHE_DIR`` or ``~/.cache/hearsim``.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import importlib.util
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sim.codegen.ir import ARRAY, CONSTANT, LINKED, SHARED, CodeBlock, NameTable
+from sim.parsing import ModelSyntaxError
+
+__all__ = ["compile_block", "generate_source", "cache_dir", "compile_stats", "NumbaBlock"]
+
+_FUNCTIONS = {
+    "exp": "math.exp",
+    "log": "math.log",
+    "log10": "math.log10",
+    "expm1": "math.expm1",
+    "log1p": "math.log1p",
+    "exprel": "_exprel",
+    "sin": "math.sin",
+    "cos": "math.cos",
+    "tan": "math.tan",
+    "arcsin": "math.asin",
+    "arccos": "math.acos",
+    "arctan": "math.atan",
+    "asin": "math.asin",
+    "acos": "math.acos",
+    "atan": "math.atan",
+    "sinh": "math.sinh",
+    "cosh": "math.cosh",
+    "tanh": "math.tanh",
+    "sqrt": "math.sqrt",
+    "abs": "abs",
+    "floor": "np.floor",
+    "ceil": "np.ceil",
+    "sign": "np.sign",
+    "clip": "_clip",
+    "int": "_int",
+    "int_": "_int",
+    "timestep": "_timestep",
+}
+
+_BINOPS = {
+    ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//",
+    ast.Mod: "%", ast.Pow: "**",
+}
+_CMPOPS = {
+    ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
+}
+
+_stats = {"generated": 0, "imported": 0}
+
+
+def compile_stats() -> dict:
+    """Counts since start: kernel sources written, modules imported, and numba's own
+    compilations (``compiled``: signatures compiled rather than loaded from the cache)."""
+    compiled = 0
+    for module in list(sys.modules.values()):
+        if getattr(module, "__hearsim_kernel__", False):
+            stats = module._kernel.stats
+            compiled += sum(stats.cache_misses.values())
+    return {**_stats, "compiled": compiled}
+
+
+def cache_dir() -> Path:
+    """Where generated kernels and numba's compiled code are kept."""
+    root = os.environ.get("HEARSIM_CACHE_DIR")
+    base = Path(root) if root else Path.home() / ".cache" / "hearsim"
+    path = base / "numba_kernels"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+class _Translator:
+    """AST -> scalar Python source for numba."""
+
+    def __init__(self, functions: dict[str, str]):
+        self.functions = functions
+        self.random_sites = 0
+
+    def visit(self, node: ast.expr) -> str:
+        if isinstance(node, ast.Constant):
+            return repr(node.value)
+        if isinstance(node, ast.Name):
+            return node.id
+        if isinstance(node, ast.UnaryOp):
+            if isinstance(node.op, ast.Not):
+                return f"(not {self.visit(node.operand)})"
+            sign = "-" if isinstance(node.op, ast.USub) else "+"
+            return f"({sign}{self.visit(node.operand)})"
+        if isinstance(node, ast.BinOp):
+            return f"({self.visit(node.left)} {_BINOPS[type(node.op)]} {self.visit(node.right)})"
+        if isinstance(node, ast.BoolOp):
+            op = " and " if isinstance(node.op, ast.And) else " or "
+            return "(" + op.join(self.visit(v) for v in node.values) + ")"
+        if isinstance(node, ast.Compare):
+            operands = [node.left, *node.comparators]
+            parts = [
+                f"({self.visit(a)} {_CMPOPS[type(op)]} {self.visit(b)})"
+                for a, op, b in zip(operands[:-1], node.ops, operands[1:], strict=True)
+            ]
+            return "(" + " and ".join(parts) + ")"
+        if isinstance(node, ast.Call):
+            name = node.func.id
+            args = [self.visit(a) for a in node.args]  # arguments first, then the call site
+            if name == "where":
+                return f"({args[1]} if {args[0]} else {args[2]})"
+            if name in ("rand", "randn", "binomial", "poisson"):
+                extra = "".join(f"{a}, " for a in args)
+                site = self.random_sites
+                self.random_sites += 1
+                return f"_rng_{name}({extra}_rng_key0, _rng_key1, {site}, _step, _j)"
+            if name not in self.functions:
+                raise ModelSyntaxError(f"The numba target has no implementation of '{name}()'")
+            template = self.functions[name]
+            if "{args}" in template:
+                return template.format(args=", ".join(args))
+            return f"{template}({', '.join(args)})"
+        raise ModelSyntaxError(f"Cannot translate '{ast.unparse(node)}' for numba")
+
+
+def generate_source(
+    block: CodeBlock,
+    table: NameTable,
+    user_functions: dict[str, str] | None = None,
+) -> tuple[str, list[str], bool]:
+    """Source of a block's numba kernel, its argument names, and whether it draws
+    random numbers (then it takes the stream key and the step as arguments)."""
+    functions = dict(_FUNCTIONS)
+    functions.update(user_functions or {})
+    translate = _Translator(functions)
+    reads, writes = block.reads, block.writes
+    used = reads | writes
+    arrays = sorted(n for n in used if table.kind(n) in (ARRAY, SHARED, LINKED))
+    for name in writes:
+        if table.kind(name) in (CONSTANT, LINKED):
+            raise ModelSyntaxError(f"'{name}' is read-only and cannot be assigned in '{block}'")
+    linked = [n for n in arrays if table.kind(n) == LINKED]
+    extra = sorted(n for n in table.kinds if n.startswith("_uf_"))
+    constants = sorted(n for n in reads if table.kind(n) == CONSTANT)
+    body: list[str] = []
+    for name in arrays:
+        if name not in reads:
+            continue
+        kind = table.kind(name)
+        if kind == SHARED:
+            body.append(f"{name} = _arr_{name}[0]")
+        elif kind == LINKED:
+            body.append(f"{name} = _arr_{name}[_index_{name}[_j]]")
+        else:
+            body.append(f"{name} = _arr_{name}[_j]")
+    for st in block.statements:
+        expr = translate.visit(st.expr)
+        if st.op == "=":
+            body.append(f"{st.var} = {expr}")
+        else:
+            body.append(f"{st.var} = {st.var} {st.op[0]} ({expr})")
+    for name in arrays:
+        if name in writes:
+            index = "0" if table.kind(name) == SHARED else "_j"
+            body.append(f"_arr_{name}[{index}] = {name}")
+    outputs = list(block.outputs)
+    if block.condition is not None:
+        body.append(f"if {translate.visit(block.condition)}:")
+        body.append("    _found[_count] = _k")
+        body.append("    _count += 1")
+    for k, name in enumerate(outputs):
+        body.append(f"_out_{k}[_k] = {name}")
+    uses_random = translate.random_sites > 0
+    arg_names = (
+        [f"_arr_{n}" for n in arrays] + [f"_index_{n}" for n in linked] + extra + constants
+    )
+    head = ["_idx", "_n", "t", "dt"]
+    if uses_random:
+        head += ["_step", "_rng_key0", "_rng_key1"]
+    if block.condition is not None:
+        head.append("_found")
+    head += [f"_out_{k}" for k in range(len(outputs))]
+    lines = [
+        "import math",
+        "import numpy as np",
+        "from numba import njit",
+        "from sim.codegen.numba_support import *  # noqa: F403",
+        "",
+        "__hearsim_kernel__ = True",
+        "",
+        "",
+        "@njit(cache=True, nogil=True, error_model='numpy')",
+        f"def _kernel({', '.join(head + arg_names)}):",
+        "    _count = 0",
+        "    for _k in range(_n):",
+        "        _j = _idx[_k]",
+        *(f"        {line}" for line in body),
+        "    return _count",
+        "",
+    ]
+    return "\n".join(lines), arg_names, uses_random
+
+
+_MODULES: dict[str, object] = {}
+
+
+def _load(source: str):
+    digest = hashlib.sha1(source.encode()).hexdigest()[:20]
+    if digest in _MODULES:
+        return _MODULES[digest]
+    directory = cache_dir()
+    path = directory / f"k_{digest}.py"
+    if not path.exists() or path.read_text() != source:
+        # write atomically: several processes may start at once
+        fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
+        with os.fdopen(fd, "w") as fh:
+            fh.write(source)
+        os.replace(tmp, path)
+        _stats["generated"] += 1
+    name = f"hearsim_kernel_{digest}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    _stats["imported"] += 1
+    _MODULES[digest] = module
+    return module
+
+
+@dataclass
+class NumbaBlock:
+    """A compiled numba kernel with the numpy target's calling convention.
+
+    Condition blocks return the positions (within the indices) where the
+    condition holds; output blocks return a tuple of arrays.
+    """
+
+    function: object
+    arg_names: list[str]
+    source: str
+    has_condition: bool
+    n_outputs: int
+    uses_random: bool
+    key: tuple[int, int] = (0, 0)
+
+    def __post_init__(self):
+        self._ranges: dict[tuple[int, int], np.ndarray] = {}
+        self._found = np.zeros(0, dtype=np.int64)
+
+    def _indices(self, idx) -> np.ndarray:
+        if isinstance(idx, slice):
+            key = (idx.start or 0, idx.stop)
+            arr = self._ranges.get(key)
+            if arr is None:
+                arr = np.arange(key[0], key[1], dtype=np.int64)
+                self._ranges[key] = arr
+            return arr
+        return np.asarray(idx, dtype=np.int64)
+
+    def __call__(self, idx, n, t, dt, *args, step: int = 0):
+        indices = self._indices(idx)
+        head = [indices, n, t, dt]
+        if self.uses_random:
+            head += [step, self.key[0], self.key[1]]
+        if self.has_condition:
+            if len(self._found) < n:
+                self._found = np.zeros(max(n, 1), dtype=np.int64)
+            head.append(self._found)
+            count = self.function(*head, *args)
+            return self._found[:count].copy()
+        if self.n_outputs:
+            outs = [np.empty(n) for _ in range(self.n_outputs)]
+            self.function(*head, *outs, *args)
+            return tuple(outs)
+        self.function(*head, *args)
+        return None
+
+
+def compile_block(
+    block: CodeBlock,
+    table: NameTable,
+    user_functions: dict[str, str] | None = None,
+) -> NumbaBlock:
+    """Compile a block into a numba kernel (loaded from the disk cache when possible)."""
+    source, arg_names, uses_random = generate_source(block, table, user_functions)
+    module = _load(source)
+    return NumbaBlock(module._kernel, arg_names, source, block.condition is not None,
+                      len(block.outputs), uses_random)
