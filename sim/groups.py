@@ -544,20 +544,21 @@ class CodeRunner(SimObject):
     """Runs one compiled block every time step of its clock.
 
     ``make_block(namespace)`` returns ``(block, extra_constants, extra_arrays)``
-    at the start of each run; ``indices()`` gives the elements to run on
-    (``None``: the whole group); ``after(result, step)`` receives a condition's
-    result.
+    at the start of each run.  The block runs on the whole group, or, with
+    ``on_event``, on the elements that had that event in this step; a block
+    with a condition ``detects_event``: the elements where it holds are that
+    event's elements for the step.
     """
 
     add_to_magic_network = False
 
     def __init__(self, group, make_block, when: str, order: int = 0, name: str | None = None,
-                 indices=None, after=None, clock=None):
+                 on_event: str | None = None, detects_event: str | None = None, clock=None):
         super().__init__(clock=clock or group.clock, when=when, order=order, name=name)
         self.group = group
         self.make_block = make_block
-        self.indices = indices
-        self.after = after
+        self.on_event = on_event
+        self.detects_event = detects_event
         self._kernel = None
         self._args: tuple = ()
 
@@ -581,23 +582,24 @@ class CodeRunner(SimObject):
             return None
         args = self._args
         dt = self.clock.dt_
-        full = slice(0, self.group.N)
-        n_all = self.group.N
-        indices = self.indices
-        after = self.after
-        if indices is None and after is None:
+        group = self.group
+        full = slice(0, group.N)
+        n_all = group.N
+        on_event, detects = self.on_event, self.detects_event
+        if on_event is None and detects is None:
             def step(i):
                 kernel(full, n_all, i * dt, dt, *args, step=i)
-        elif indices is None:
+        elif on_event is None:
             def step(i):
-                after(kernel(full, n_all, i * dt, dt, *args, step=i), i)
-        else:
+                # condition kernels run on the whole group: positions are element indices
+                group._events[detects] = kernel(full, n_all, i * dt, dt, *args, step=i)
+        elif detects is None:
             def step(i):
-                idx = indices()
+                idx = group._events[on_event]
                 if len(idx):
-                    result = kernel(idx, len(idx), i * dt, dt, *args, step=i)
-                    if after is not None:
-                        after(result, i)
+                    kernel(idx, len(idx), i * dt, dt, *args, step=i)
+        else:
+            raise ValueError("A code runner cannot both run on an event and detect one")
         return step
 
 
@@ -729,15 +731,15 @@ class NeuronGroup(Group, SimObject):
             self.contained_objects.append(CodeRunner(
                 self, functools.partial(self._event_block, ev_name), "thresholds", order,
                 name=f"{self.name}_{ev_name}_detector",
-                after=functools.partial(self._record_event, ev_name),
+                detects_event=ev_name,
             ))
         if threshold is not None:
             self.thresholder = CodeRunner(self, self._threshold_block, "thresholds", order,
                                           name=f"{self.name}_thresholder",
-                                          after=functools.partial(self._record_event, "spike"))
+                                          detects_event="spike")
             self.refractory_marker = CodeRunner(
                 self, self._spike_marks_block, "thresholds", order,
-                name=f"{self.name}_spikemarks", indices=lambda: self._spikes,
+                name=f"{self.name}_spikemarks", on_event="spike",
             )
             self.contained_objects += [self.thresholder, self.refractory_marker]
         if reset is not None:
@@ -745,7 +747,7 @@ class NeuronGroup(Group, SimObject):
                 raise ValueError(f"NeuronGroup '{self.name}': a reset needs a threshold")
             self.resetter = CodeRunner(self, self._reset_block, "resets", order,
                                        name=f"{self.name}_resetter",
-                                       indices=lambda: self._spikes)
+                                       on_event="spike")
             self.contained_objects.append(self.resetter)
         self._frozen = True
 
@@ -809,7 +811,7 @@ class NeuronGroup(Group, SimObject):
 
         runner = CodeRunner(self, block, when, self.order if order is None else order,
                             name=f"{self.name}_on_{event}_{len(self.contained_objects)}",
-                            indices=functools.partial(self.event_indices, event))
+                            on_event=event)
         self.contained_objects.append(runner)
         return runner
 
@@ -936,10 +938,6 @@ class NeuronGroup(Group, SimObject):
         if self._refractory is not None:
             node = ast.BoolOp(op=ast.And(), values=[node, ast.Name("not_refractory", ast.Load())])
         return CodeBlock([], node, "threshold"), {}, {}
-
-    def _record_event(self, event: str, positions, step) -> None:
-        # condition kernels run on the whole group: positions are neuron indices
-        self._events[event] = positions
 
     def _event_block(self, event: str, namespace):
         condition = self.events[event]

@@ -20,22 +20,54 @@ __all__ = [
 
 
 class _Growable:
-    """A 2-D buffer of rows that doubles its capacity when full."""
+    """A 2-D buffer of rows that doubles its capacity when full.
+
+    The row count lives in a one-element array (``count``) so that compiled run
+    loops can append rows themselves; they stop before the buffer is full and the
+    Python side grows it between compiled segments.
+    """
 
     def __init__(self, width: int, dtype):
         self.data = np.zeros((16, width), dtype=dtype)
-        self.n = 0
+        self.count = np.zeros(1, dtype=np.int64)
 
-    def append(self, row) -> None:
-        if self.n == len(self.data):
-            bigger = np.zeros((2 * len(self.data), self.data.shape[1]), dtype=self.data.dtype)
+    @property
+    def n(self) -> int:
+        return int(self.count[0])
+
+    def ensure(self, extra: int) -> None:
+        """Make room for ``extra`` more rows."""
+        needed = self.n + extra
+        if needed > len(self.data):
+            size = max(2 * len(self.data), needed)
+            bigger = np.zeros((size, self.data.shape[1]), dtype=self.data.dtype)
             bigger[: self.n] = self.data[: self.n]
             self.data = bigger
+
+    def append(self, row) -> None:
+        self.ensure(1)
         self.data[self.n] = row
-        self.n += 1
+        self.count[0] += 1
+
+    def extend(self, rows: np.ndarray) -> None:
+        self.ensure(len(rows))
+        n = self.n
+        self.data[n:n + len(rows), 0] = rows
+        self.count[0] += len(rows)
 
     def values(self) -> np.ndarray:
         return self.data[: self.n]
+
+    def state(self) -> np.ndarray:
+        return self.values().copy()
+
+    @classmethod
+    def from_state(cls, values: np.ndarray) -> _Growable:
+        buf = cls(values.shape[1], values.dtype)
+        buf.ensure(len(values))
+        buf.data[: len(values)] = values
+        buf.count[0] = len(values)
+        return buf
 
 
 def _record_indices(record, n: int) -> np.ndarray:
@@ -165,19 +197,13 @@ class StateMonitor(SimObject):
         raise AttributeError(f"StateMonitor '{self.name}' does not record '{var}'")
 
     def _get_state(self) -> dict:
-        return {"buffers": {k: b.values().copy() for k, b in self._buffers.items()},
-                "times": self._times.values().copy()}
+        return {"buffers": {k: b.state() for k, b in self._buffers.items()},
+                "times": self._times.state()}
 
     def _set_state(self, state: dict) -> None:
         for k, values in state["buffers"].items():
-            buf = _Growable(values.shape[1], values.dtype)
-            for row in values:
-                buf.append(row)
-            self._buffers[k] = buf
-        times = _Growable(1, np.float64)
-        for row in state["times"]:
-            times.append(row)
-        self._times = times
+            self._buffers[k] = _Growable.from_state(values)
+        self._times = _Growable.from_state(state["times"])
 
     def __getitem__(self, item) -> _Recorded:
         item = int(item)
@@ -212,14 +238,12 @@ class EventMonitor(SimObject):
             if var not in source.variables:
                 raise KeyError(f"{type(self).__name__}: '{source.name}' has no variable '{var}'")
         self.count_ = np.zeros(source.N, dtype=np.int64)
-        self._i: list[np.ndarray] = []
-        self._t: list[float] = []
+        self._ibuf = _Growable(1, np.int64)
+        self._tbuf = _Growable(1, np.float64)
         self._values: dict[str, list[np.ndarray]] = {v: [] for v in self.record_variables}
-        self._cache = None
         self._kernel = None
 
     def before_run(self, namespace: dict) -> None:
-        self._cache = None
         if self.record_variables:
             statements = [
                 Statement(f"_rec_{k}", "=", parse_expression(var), f"_rec_{k} = {var}")
@@ -237,7 +261,7 @@ class EventMonitor(SimObject):
         count = self.count_
         record = self.record
         clock = self.clock
-        store_i, store_t = self._i, self._t
+        store_i, store_t = self._ibuf, self._tbuf
         event = self.event
         kernel = self._kernel
         args = getattr(self, "_args", ())
@@ -254,8 +278,8 @@ class EventMonitor(SimObject):
                     return
             count[found] += 1
             if record:
-                store_i.append(found.copy())
-                store_t.append(i * dt)
+                store_i.extend(found)
+                store_t.extend(np.full(len(found), i * dt))
                 if kernel is not None:
                     values = kernel(found + offset, len(found), i * dt, dt, *args)
                     for store, value in zip(stores, values, strict=True):
@@ -263,19 +287,8 @@ class EventMonitor(SimObject):
 
         return step
 
-    def after_run(self) -> None:
-        self._cache = None
-
     def _arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        if self._cache is None:
-            if self._i:
-                i = np.concatenate(self._i)
-                t = np.repeat(np.asarray(self._t), [len(x) for x in self._i])
-            else:
-                i = np.zeros(0, dtype=np.int64)
-                t = np.zeros(0)
-            self._cache = (i, t)
-        return self._cache
+        return self._ibuf.values()[:, 0], self._tbuf.values()[:, 0]
 
     def __getattr__(self, name: str):
         if name.startswith("_") or "record_variables" not in self.__dict__:
@@ -328,17 +341,16 @@ class EventMonitor(SimObject):
 
     def _get_state(self) -> dict:
         return {
-            "count": self.count_.copy(), "i": [x.copy() for x in self._i], "t": list(self._t),
+            "count": self.count_.copy(), "i": self._ibuf.state(), "t": self._tbuf.state(),
             "values": {k: [x.copy() for x in v] for k, v in self._values.items()},
         }
 
     def _set_state(self, state: dict) -> None:
         self.count_[...] = state["count"]
-        self._i[:] = [x.copy() for x in state["i"]]
-        self._t[:] = list(state["t"])
+        self._ibuf = _Growable.from_state(state["i"])
+        self._tbuf = _Growable.from_state(state["t"])
         for k, v in state["values"].items():
             self._values[k][:] = [x.copy() for x in v]
-        self._cache = None
 
 
 class SpikeMonitor(EventMonitor):
@@ -438,12 +450,10 @@ class PopulationRateMonitor(SimObject):
         return Quantity(np.convolve(self.rate_, kernel, mode="same"), dim=Hz.dim)
 
     def _get_state(self) -> dict:
-        return {"rates": self._rates.values().copy()}
+        return {"rates": self._rates.state()}
 
     def _set_state(self, state: dict) -> None:
-        self._rates = _Growable(2, np.float64)
-        for row in state["rates"]:
-            self._rates.append(row)
+        self._rates = _Growable.from_state(state["rates"])
 
 
 class RecentStateMonitor(SimObject):

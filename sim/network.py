@@ -205,7 +205,15 @@ class Network:
         progress = _Progress(reporter, period, duration, t_start)
         previous_handler = _install_sigint(self)
         try:
-            if len(clocks) == 1 and not isinstance(clocks[0], EventClock):
+            compiled = self._compiled_loop(objects, clocks, t_start, t_end)
+            if compiled is not None:
+                loop, main_clock, positions = compiled
+                loop.run(self, main_clock, progress, positions)
+                reached = main_clock.time_fraction(main_clock._i)
+                for clock in clocks:
+                    if clock is not main_clock:  # Python operations' clocks
+                        clock._i = clock.steps_for(min(reached, t_end), t_end)[0]
+            elif len(clocks) == 1 and not isinstance(clocks[0], EventClock):
                 self._run_one_clock(objects, clocks[0], progress)
             elif clocks:
                 self._run_clocks(objects, clocks, progress)
@@ -218,6 +226,29 @@ class Network:
         progress.finish()
         if self._interrupted:
             raise KeyboardInterrupt(f"Simulation interrupted at t = {self.t}")
+
+    #: whether the last run used a compiled loop (numba target)
+    used_compiled_loop = False
+
+    def _compiled_loop(self, objects, clocks, t_start, t_end):
+        """A compiled run loop for this run (numba target), or None for the Python loop."""
+        from sim.prefs import active_target
+
+        self.used_compiled_loop = False
+        if active_target() != "numba" or not clocks:
+            return None
+        from sim.codegen.numba_loop import build_loop, python_positions
+        from sim.operations import NetworkOperation
+
+        main = [o.clock for o in objects if not isinstance(o, NetworkOperation)]
+        if not main or any(c is not main[0] for c in main):
+            return None
+        built = build_loop(objects, main[0])
+        if built is None:
+            return None
+        loop, python_ops = built
+        self.used_compiled_loop = True
+        return loop, main[0], python_positions(python_ops, main[0], t_start, t_end)
 
     def stop(self) -> None:
         """End the current run at the end of the current time step."""

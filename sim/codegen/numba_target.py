@@ -77,8 +77,9 @@ def compile_stats() -> dict:
     compiled = 0
     for module in list(sys.modules.values()):
         if getattr(module, "__hearsim_kernel__", False):
-            stats = module._kernel.stats
-            compiled += sum(stats.cache_misses.values())
+            for func in (getattr(module, "_kernel", None), getattr(module, "_loop", None)):
+                if func is not None:
+                    compiled += sum(func.stats.cache_misses.values())
     return {**_stats, "compiled": compiled}
 
 
@@ -220,12 +221,18 @@ def generate_source(
 _MODULES: dict[str, object] = {}
 
 
-def _load(source: str):
+def load_module(source: str, prefix: str = "hearsim_kernel"):
+    """Write generated source to the cache directory (named by its hash) and import it.
+
+    Modules are importable by name (the cache directory is put on ``sys.path``),
+    so that generated run loops can import the kernels they call.
+    """
     digest = hashlib.sha1(source.encode()).hexdigest()[:20]
-    if digest in _MODULES:
-        return _MODULES[digest]
+    name = f"{prefix}_{digest}"
+    if name in _MODULES:
+        return _MODULES[name]
     directory = cache_dir()
-    path = directory / f"k_{digest}.py"
+    path = directory / f"{name}.py"
     if not path.exists() or path.read_text() != source:
         # write atomically: several processes may start at once
         fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
@@ -233,13 +240,14 @@ def _load(source: str):
             fh.write(source)
         os.replace(tmp, path)
         _stats["generated"] += 1
-    name = f"hearsim_kernel_{digest}"
+    if str(directory) not in sys.path:
+        sys.path.append(str(directory))
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
     _stats["imported"] += 1
-    _MODULES[digest] = module
+    _MODULES[name] = module
     return module
 
 
@@ -258,6 +266,7 @@ class NumbaBlock:
     n_outputs: int
     uses_random: bool
     key: tuple[int, int] = (0, 0)
+    module_name: str = ""
 
     def __post_init__(self):
         self._ranges: dict[tuple[int, int], np.ndarray] = {}
@@ -299,6 +308,6 @@ def compile_block(
 ) -> NumbaBlock:
     """Compile a block into a numba kernel (loaded from the disk cache when possible)."""
     source, arg_names, uses_random = generate_source(block, table, user_functions)
-    module = _load(source)
+    module = load_module(source)
     return NumbaBlock(module._kernel, arg_names, source, block.condition is not None,
-                      len(block.outputs), uses_random)
+                      len(block.outputs), uses_random, module_name=module.__name__)

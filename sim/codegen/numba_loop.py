@@ -1,0 +1,462 @@
+"""The compiled run loop of the numba target.
+
+A network whose objects are all generated code runs its time steps inside one
+``@njit`` function: each object contributes a *fragment* (a few lines that call
+its compiled kernel, or move spikes into a monitor's buffer), and the
+fragments are pasted in schedule order into a ``while`` loop over steps.
+
+Python network operations split the loop only at their own ticks: the loop
+takes a stop position ``(step, part)``, where ``part`` counts the Python
+operations already run within a step, and returns there.  Monitors append into
+preallocated buffers; at the start of each step the loop checks there is room
+for that step, and returns when there is not, so that Python grows the
+buffers before it continues: no sample and no spike is lost.
+
+The loop's source depends only on the structure of the network (which kernels,
+in which order), so numba's disk cache reuses its compiled code across runs
+and processes.  Networks with objects this module does not know (or with
+compiled objects on several clocks) use the per-step Python loop instead.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+from sim.clocks import EventClock
+
+__all__ = ["CompiledLoop", "build_loop"]
+
+
+@dataclass
+class Fragment:
+    """One object's part of the loop body."""
+
+    owner: object
+    lines: list[str]
+    args: callable  # () -> dict of argument name -> value (re-read after growing)
+    checks: list[str] = field(default_factory=list)
+    grow: callable = None
+    sync_out: callable = None
+    imports: list[str] = field(default_factory=list)
+
+
+def _kernel_call(prefix: str, kernel, idx: str, n: str, extra: list[str]) -> tuple[str, dict]:
+    """Call text of a kernel from the loop, and the names of its arguments."""
+    names = {f"{prefix}a{k}": None for k in range(len(kernel.arg_names))}
+    head = [idx, n, "t", "dt"]
+    if kernel.uses_random:
+        head += ["_step", f"{prefix}key0", f"{prefix}key1"]
+    call = f"{kernel.module_name}._kernel({', '.join(head + extra + list(names))})"
+    return call, names
+
+
+def _runner_fragment(runner, k: int, events) -> Fragment | None:
+    from sim.codegen.numba_target import NumbaBlock
+
+    kernel = runner._kernel
+    if kernel is None:
+        return None
+    if not isinstance(kernel, NumbaBlock) or kernel.n_outputs:
+        raise _Unsupported
+    prefix = f"_o{k}_"
+    group = runner.group
+    args_values = list(runner._args)
+    fixed = {}
+    if kernel.uses_random:
+        fixed[f"{prefix}key0"] = np.uint32(kernel.key[0])
+        fixed[f"{prefix}key1"] = np.uint32(kernel.key[1])
+    if runner.on_event is None:
+        fixed[f"{prefix}idx"] = np.arange(group.N, dtype=np.int64)
+        fixed[f"{prefix}n"] = np.int64(group.N)
+        if kernel.has_condition:
+            event = runner.detects_event
+            buf, count = events.buffers(group, event)
+            call, names = _kernel_call(prefix, kernel, f"{prefix}idx", f"{prefix}n",
+                                       [f"{prefix}ev"])
+            fixed[f"{prefix}ev"] = buf
+            fixed[f"{prefix}evn"] = count
+            lines = [f"{prefix}evn[0] = {call}"]
+        else:
+            call, names = _kernel_call(prefix, kernel, f"{prefix}idx", f"{prefix}n", [])
+            lines = [call]
+    else:
+        if kernel.has_condition:
+            raise _Unsupported
+        event = runner.on_event
+        buf, count = events.buffers(group, event)
+        fixed[f"{prefix}ev"] = buf
+        fixed[f"{prefix}evn"] = count
+        call, names = _kernel_call(prefix, kernel, f"{prefix}ev", f"{prefix}evn[0]", [])
+        lines = [f"if {prefix}evn[0] > 0:", f"    {call}"]
+    for name, value in zip(names, args_values, strict=True):
+        fixed[name] = value
+    return Fragment(runner, lines, lambda: fixed, imports=[kernel.module_name])
+
+
+def _state_monitor_fragment(mon, k: int, events) -> Fragment:
+    from sim.codegen.numba_target import NumbaBlock
+
+    kernel = mon._kernel
+    if not isinstance(kernel, NumbaBlock):
+        raise _Unsupported
+    prefix = f"_o{k}_"
+    idx = (mon.record + mon.source._index_offset()).astype(np.int64)
+    outs = [f"{prefix}b{j}[_r]" for j in range(len(mon.record_variables))]
+    call, names = _kernel_call(prefix, kernel, f"{prefix}idx", f"{prefix}n", outs)
+    lines = [
+        f"_r = {prefix}row[0]",
+        call,
+        f"{prefix}bt[_r, 0] = t",
+        f"{prefix}row[0] = _r + 1",
+    ]
+    buffers = [mon._buffers[v] for v in mon.record_variables]
+
+    def args():
+        values = {
+            f"{prefix}idx": idx, f"{prefix}n": np.int64(len(idx)),
+            f"{prefix}row": mon._times.count, f"{prefix}bt": mon._times.data,
+        }
+        for j, buf in enumerate(buffers):
+            values[f"{prefix}b{j}"] = buf.data
+        if kernel.uses_random:
+            values[f"{prefix}key0"] = np.uint32(kernel.key[0])
+            values[f"{prefix}key1"] = np.uint32(kernel.key[1])
+        for name, value in zip(names, mon._args, strict=True):
+            values[name] = value
+        return values
+
+    def grow():
+        for buf in [*buffers, mon._times]:
+            buf.ensure(1)
+
+    def sync_out():
+        # the loop counts rows in the time buffer; the variable buffers follow it
+        for buf in buffers:
+            buf.count[0] = mon._times.count[0]
+
+    return Fragment(mon, lines, args, checks=[f"{prefix}row[0] < {prefix}bt.shape[0]"],
+                    grow=grow, sync_out=sync_out, imports=[kernel.module_name])
+
+
+def _event_monitor_fragment(mon, k: int, events) -> Fragment:
+    if mon.record_variables:
+        raise _Unsupported
+    prefix = f"_o{k}_"
+    source = mon.source
+    parent = getattr(source, "source", source)
+    buf, count = events.buffers(parent, mon.event)
+    lo = source._index_offset()
+    hi = lo + source.N
+    lines = [
+        f"_c = {prefix}cnt[0]",
+        f"for _q in range({prefix}evn[0]):",
+        f"    _e = {prefix}ev[_q]",
+        f"    if _e >= {prefix}lo and _e < {prefix}hi:",
+        f"        {prefix}count[_e - {prefix}lo] += 1",
+        f"        if {prefix}record:",
+        f"            {prefix}ib[_c, 0] = _e - {prefix}lo",
+        f"            {prefix}tb[_c, 0] = t",
+        "            _c += 1",
+        f"{prefix}cnt[0] = _c",
+    ]
+
+    def args():
+        return {
+            f"{prefix}ev": buf, f"{prefix}evn": count, f"{prefix}count": mon.count_,
+            f"{prefix}record": mon.record, f"{prefix}ib": mon._ibuf.data,
+            f"{prefix}tb": mon._tbuf.data, f"{prefix}cnt": mon._ibuf.count,
+            f"{prefix}lo": np.int64(lo), f"{prefix}hi": np.int64(hi),
+            f"{prefix}size": np.int64(parent.N),
+        }
+
+    def grow():
+        mon._ibuf.ensure(parent.N)
+        mon._tbuf.ensure(parent.N)
+
+    def sync_out():
+        mon._tbuf.count[0] = mon._ibuf.count[0]
+
+    return Fragment(mon, lines, args,
+                    checks=[f"{prefix}cnt[0] + {prefix}size <= {prefix}ib.shape[0]",
+                            f"{prefix}cnt[0] + {prefix}size <= {prefix}tb.shape[0]"],
+                    grow=grow, sync_out=sync_out)
+
+
+def _rate_monitor_fragment(mon, k: int, events) -> Fragment:
+    prefix = f"_o{k}_"
+    source = mon.source
+    parent = getattr(source, "source", source)
+    buf, count = events.buffers(parent, "spike")
+    lo = source._index_offset()
+    hi = lo + source.N
+    scale = 1.0 / (source.N * mon.clock.dt_)
+    lines = [
+        "_c = 0",
+        f"for _q in range({prefix}evn[0]):",
+        f"    if {prefix}ev[_q] >= {prefix}lo and {prefix}ev[_q] < {prefix}hi:",
+        "        _c += 1",
+        f"_r = {prefix}row[0]",
+        f"{prefix}rb[_r, 0] = t",
+        f"{prefix}rb[_r, 1] = _c * {prefix}scale",
+        f"{prefix}row[0] = _r + 1",
+    ]
+
+    def args():
+        return {f"{prefix}ev": buf, f"{prefix}evn": count, f"{prefix}row": mon._rates.count,
+                f"{prefix}rb": mon._rates.data, f"{prefix}scale": scale,
+                f"{prefix}lo": np.int64(lo), f"{prefix}hi": np.int64(hi)}
+
+    def grow():
+        mon._rates.ensure(1)
+
+    return Fragment(mon, lines, args, checks=[f"{prefix}row[0] < {prefix}rb.shape[0]"],
+                    grow=grow)
+
+
+def _generator_fragment(gen, k: int, events) -> Fragment:
+    prefix = f"_o{k}_"
+    buf, count = events.buffers(gen, "spike")
+    lines = [
+        f"_kk = _step % {prefix}period if {prefix}period > 0 else _step",
+        f"_lo = np.searchsorted({prefix}steps, _kk, 'left')",
+        f"_hi = np.searchsorted({prefix}steps, _kk, 'right')",
+        f"{prefix}evn[0] = _hi - _lo",
+        "for _q in range(_hi - _lo):",
+        f"    {prefix}ev[_q] = {prefix}idx[_lo + _q]",
+    ]
+
+    def args():
+        return {f"{prefix}ev": buf, f"{prefix}evn": count, f"{prefix}steps": gen._steps,
+                f"{prefix}idx": gen._sorted_indices,
+                f"{prefix}period": np.int64(gen._period_steps)}
+
+    return Fragment(gen, lines, args)
+
+
+class _Unsupported(Exception):
+    """An object the compiled loop cannot run: the network uses the Python loop."""
+
+
+class _EventBuffers:
+    """One fixed-size index buffer and count per (group, event), shared by the
+    fragments, and copied back into the groups' ``_events`` after each segment."""
+
+    def __init__(self):
+        self._buffers: dict[tuple[int, str], tuple[object, np.ndarray, np.ndarray]] = {}
+
+    def buffers(self, group, event: str):
+        key = (id(group), event)
+        if key not in self._buffers:
+            buf = np.zeros(max(group.N, 1), dtype=np.int64)
+            count = np.zeros(1, dtype=np.int64)
+            self._buffers[key] = (group, buf, count)
+        _, buf, count = self._buffers[key]
+        return buf, count
+
+    def sync_in(self) -> None:
+        for (_, event), (group, buf, count) in self._buffers.items():
+            current = group._events.get(event, np.zeros(0, dtype=np.int64))
+            buf[: len(current)] = current
+            count[0] = len(current)
+
+    def sync_out(self) -> None:
+        for (_, event), (group, buf, count) in self._buffers.items():
+            group._events[event] = buf[: count[0]].copy()
+
+
+def _fragment_for(obj, k: int, events) -> Fragment | None:
+    from sim.groups import CodeRunner, NeuronGroup
+    from sim.inputs import SpikeGeneratorGroup
+    from sim.monitors import EventMonitor, PopulationRateMonitor, StateMonitor
+
+    if isinstance(obj, CodeRunner):
+        return _runner_fragment(obj, k, events)
+    if isinstance(obj, StateMonitor):
+        return _state_monitor_fragment(obj, k, events)
+    if isinstance(obj, EventMonitor):
+        return _event_monitor_fragment(obj, k, events)
+    if isinstance(obj, PopulationRateMonitor):
+        return _rate_monitor_fragment(obj, k, events)
+    if isinstance(obj, SpikeGeneratorGroup):
+        return _generator_fragment(obj, k, events)
+    if isinstance(obj, NeuronGroup):
+        return None  # its work is done by its contained runners
+    raise _Unsupported
+
+
+@dataclass
+class CompiledLoop:
+    """A compiled run loop for one network run, with its Python-side bookkeeping."""
+
+    function: object
+    fragments: list[Fragment]
+    python_ops: list[tuple[int, object]]  # (part index, operation)
+    events: _EventBuffers
+    source: str
+
+    def _sync_out(self) -> None:
+        self.events.sync_out()
+        for frag in self.fragments:
+            if frag.sync_out is not None:
+                frag.sync_out()
+
+    def arguments(self) -> list:
+        values = {}
+        for frag in self.fragments:
+            values.update(frag.args())
+        return [values[name] for name in self._arg_names]
+
+    def run(self, network, clock, progress, python_positions) -> None:
+        """Run the clock's steps, calling Python operations at their positions."""
+        step, end = clock._i, clock._i_end
+        dt = clock.dt_
+        part = 0
+        positions = sorted(python_positions, key=lambda p: (p[0], p[1]))  # (step, part, op)
+        pos_index = 0
+        chunk = 64
+        total = max(end - step, 1)
+        start_step = step
+        self.events.sync_in()
+        while step < end:
+            while pos_index < len(positions) and positions[pos_index][:2] < (step, part):
+                pos_index += 1
+            if pos_index < len(positions):
+                stop_step, stop_part = positions[pos_index][:2]
+            else:
+                stop_step, stop_part = end, 0
+            segment_end = min(end, step + chunk)
+            wall = time.perf_counter()
+            step, part, full = self.function(
+                np.int64(step), np.int64(segment_end), np.int64(part), np.int64(stop_step),
+                np.int64(stop_part), dt, *self.arguments()
+            )
+            elapsed = time.perf_counter() - wall
+            clock._i = step
+            self._sync_out()
+            if full:
+                for frag in self.fragments:
+                    if frag.grow is not None:
+                        frag.grow()
+                continue
+            if (step, part) == (stop_step, stop_part) and step < end:
+                while pos_index < len(positions) and positions[pos_index][:2] == (step, part):
+                    positions[pos_index][2](step)
+                    pos_index += 1
+                # the operations may have changed events or state: continue at this part
+                self.events.sync_in()
+                if network._should_stop() and part == 0:
+                    return  # between two steps: nothing left to finish
+                if network._should_stop():
+                    # finish the current step, then stop
+                    step, part, _ = self.function(
+                        np.int64(step), np.int64(step + 1), np.int64(part), np.int64(end),
+                        np.int64(0), dt, *self.arguments()
+                    )
+                    clock._i = step
+                    self._sync_out()
+                    return
+            # aim for segments of about 0.1 s so that reports and Ctrl-C stay responsive
+            if elapsed < 0.05:
+                chunk = min(chunk * 2, 1 << 20)
+            elif elapsed > 0.2:
+                chunk = max(chunk // 2, 1)
+            if network._should_stop():
+                return
+            progress.update((step - start_step) / total)
+        clock._i = end
+
+
+def build_loop(objects: list, clock) -> tuple[CompiledLoop, list] | None:
+    """A compiled loop for these (sorted) objects on one regular clock, or None.
+
+    Objects on other clocks are allowed only if they are Python operations;
+    returns the loop and ``[(part, op)]`` for the operations.
+    """
+    from sim.codegen.numba_target import load_module
+    from sim.operations import NetworkOperation
+
+    if isinstance(clock, EventClock):
+        return None
+    events = _EventBuffers()
+    fragments: list[tuple[int, Fragment]] = []
+    python_ops: list[tuple[int, object]] = []
+    part = 0
+    try:
+        for k, obj in enumerate(objects):
+            if isinstance(obj, NetworkOperation):
+                part += 1
+                python_ops.append((part, obj))
+                continue
+            if obj.clock is not clock:
+                raise _Unsupported
+            frag = _fragment_for(obj, k, events)
+            if frag is not None:
+                fragments.append((part, frag))
+    except _Unsupported:
+        return None
+    n_parts = part + 1
+    arg_names: list[str] = []
+    for _, frag in fragments:
+        arg_names.extend(frag.args())
+    imports = sorted({m for _, frag in fragments for m in frag.imports})
+    checks = [c for _, frag in fragments for c in frag.checks]
+    body: list[str] = []
+    for p in range(n_parts):
+        body.append(f"if _part == {p}:")
+        body.append(f"    if _step == _stop_step and _stop_part == {p}:")
+        body.append(f"        return _step, {p}, False")
+        if p == 0 and checks:
+            body.append(f"    if not ({' and '.join(checks)}):")
+            body.append("        return _step, 0, True")
+        body.append("    t = _step * dt")
+        for frag_part, frag in fragments:
+            if frag_part == p:
+                body.extend(f"    {line}" for line in frag.lines)
+        body.append(f"    _part = {p + 1}")
+    source = "\n".join([
+        "import numpy as np",
+        "from numba import njit",
+        *(f"import {m}" for m in imports),
+        "",
+        "__hearsim_kernel__ = True",
+        "",
+        "",
+        "@njit(cache=True, nogil=True, error_model='numpy')",
+        f"def _loop(_step, _end, _part, _stop_step, _stop_part, dt, {', '.join(arg_names)}):",
+        "    while _step < _end:",
+        *(f"        {line}" for line in body),
+        "        _part = 0",
+        "        _step += 1",
+        "    return _step, 0, False",
+        "",
+    ])
+    module = load_module(source, prefix="hearsim_loop")
+    loop = CompiledLoop(module._loop, [f for _, f in fragments], python_ops, events, source)
+    loop._arg_names = arg_names
+    return loop, python_ops
+
+
+def python_positions(python_ops, clock, t_start: Fraction, t_end: Fraction) -> list:
+    """(main-clock step, part, callable) for every tick of the Python operations."""
+    positions = []
+    for part, op in python_ops:
+        step_fn = op.step_function()
+        start, stop = op.clock.steps_for(t_start, t_end)
+        for k in range(start, stop):
+            when = op.clock.time_fraction(k) / clock._dt_frac
+            if when.denominator == 1:
+                positions.append((int(when), part, _bind(step_fn, k)))
+            else:  # between two main steps: before the next one
+                positions.append((int(when) + 1, 0, _bind(step_fn, k)))
+    return positions
+
+
+def _bind(step_fn, k):
+    def call(_main_step):
+        step_fn(k)
+
+    return call

@@ -1,0 +1,176 @@
+"""The numba target: compiled run loop, disk cache keyed by structure, agreement with numpy."""
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("numba")
+
+from sim import (  # noqa: E402
+    NeuronGroup,
+    Network,
+    PopulationRateMonitor,
+    RecentStateMonitor,
+    SpikeGeneratorGroup,
+    SpikeMonitor,
+    StateMonitor,
+    mV,
+    ms,
+    network_operation,
+    prefs,
+    second,
+    start_scope,
+)
+from sim.codegen.numba_target import compile_stats  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _lif(target, n=200, duration=200 * ms, tau=10 * ms):
+    start_scope()
+    prefs.codegen.target = target
+    eqs = """
+    dv/dt = (v0 - v)/tau : volt (unless refractory)
+    v0 : volt
+    """
+    G = NeuronGroup(n, eqs, threshold="v > -50*mV", reset="v = -60*mV", refractory=3 * ms,
+                    namespace={"tau": tau})
+    G.v = -60 * mV
+    G.v0 = "-60*mV + 25*mV*i/N"
+    S = SpikeMonitor(G)
+    M = StateMonitor(G, "v", record=[0, n - 1])
+    R = PopulationRateMonitor(G)
+    net = Network(G, S, M, R)
+    net.run(duration)
+    return net, S, M, R
+
+
+def test_compiled_loop_used_and_agrees_with_numpy_exactly():
+    net_b, S_b, M_b, R_b = _lif("numba")
+    assert net_b.used_compiled_loop
+    net_a, S_a, M_a, R_a = _lif("numpy")
+    assert not net_a.used_compiled_loop
+    assert S_a.num_spikes > 1000
+    assert np.array_equal(S_a.i, S_b.i)
+    assert np.array_equal(S_a.t_, S_b.t_)
+    assert np.array_equal(S_a.count, S_b.count)
+    assert np.allclose(M_a.v_, M_b.v_, rtol=1e-12, atol=0)
+    assert np.array_equal(M_a.t_, M_b.t_)
+    assert np.array_equal(R_a.rate_, R_b.rate_)
+
+
+def test_buffers_grow_between_segments_without_losing_spikes():
+    # every neuron spikes every step: the spike buffers must grow many times
+    start_scope()
+    prefs.codegen.target = "numba"
+    G = NeuronGroup(1000, "v : 1", threshold="True")
+    S = SpikeMonitor(G)
+    M = StateMonitor(G, "v", record=[5])
+    net = Network(G, S, M)
+    net.run(50 * ms)
+    assert net.used_compiled_loop
+    assert S.num_spikes == 1000 * 500
+    assert np.array_equal(np.bincount(S.i), np.full(1000, 500))
+    assert np.array_equal(np.unique(S.t_), np.arange(500) * 1e-4)
+    assert M.n == 500
+
+
+def test_python_operations_split_the_compiled_loop_at_their_ticks():
+    start_scope()
+    prefs.codegen.target = "numba"
+    G = NeuronGroup(2, "dv/dt = 1/second : 1")
+    seen = []
+
+    @network_operation(dt=1 * ms, when="after_groups")
+    def probe(t):
+        seen.append((float(t), float(G.v[0])))
+        G.v[1] = 0.0
+
+    net = Network(G, probe)
+    net.run(5 * ms)
+    assert net.used_compiled_loop
+    times = [t for t, _ in seen]
+    assert np.allclose(times, np.arange(5) * 1e-3)
+    # after the state update of the step at t: v = t + dt
+    assert np.allclose([v for _, v in seen], np.arange(5) * 1e-3 + 1e-4)
+    # reset to 0 by the last tick (4 ms), then 9 more updates
+    assert G.v[1] == pytest.approx(0.9e-3)
+
+
+def test_unsupported_objects_fall_back_to_the_python_loop():
+    start_scope()
+    prefs.codegen.target = "numba"
+    G = NeuronGroup(3, "dv/dt = 1/second : 1")
+    R = RecentStateMonitor(G, "v", duration=1 * ms)
+    net = Network(G, R)
+    net.run(2 * ms)
+    assert not net.used_compiled_loop
+    assert R.v.shape == (3, 10)
+
+
+def test_spike_generator_in_compiled_loop():
+    start_scope()
+    prefs.codegen.target = "numba"
+    gen = SpikeGeneratorGroup(3, [0, 1, 2, 1], [0.2, 0.5, 0.5, 3.05] * ms, period=5 * ms)
+    S = SpikeMonitor(gen)
+    net = Network(gen, S)
+    net.run(12 * ms)
+    assert net.used_compiled_loop
+    expected = sorted(
+        (round((t + p) * 10), i) for p in (0, 5, 10) for i, t in
+        [(0, 0.2), (1, 0.5), (2, 0.5), (1, 3.05)] if t + p < 12
+    )
+    got = sorted(zip(np.round(S.t_ * 1e4).astype(int), S.i, strict=True))
+    assert got == [(int(a), int(b)) for a, b in expected]
+
+
+def test_parameter_and_size_changes_compile_nothing():
+    _lif("numba", n=50, tau=10 * ms)
+    before = compile_stats()
+    _lif("numba", n=80, tau=17 * ms, duration=30 * ms)
+    after = compile_stats()
+    assert after["generated"] == before["generated"]
+    assert after["compiled"] == before["compiled"]
+
+
+def test_second_process_hits_the_disk_cache(tmp_path):
+    script = textwrap.dedent(
+        """
+        from sim import *
+        from sim.codegen.numba_target import compile_stats
+        prefs.codegen.target = 'numba'
+        tau = 7*ms
+        G = NeuronGroup(10, 'dv/dt = (2 - v)/tau : 1', threshold='v > 1', reset='v = 0')
+        M = SpikeMonitor(G)
+        run(20*ms)
+        stats = compile_stats()
+        print(stats['generated'], stats['compiled'], M.num_spikes)
+        """
+    )
+    env = dict(os.environ, HEARSIM_CACHE_DIR=str(tmp_path / "cache"),
+               PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+
+    def run_once():
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                             env=env, timeout=300)
+        assert out.returncode == 0, out.stderr
+        return [int(x) for x in out.stdout.split()]
+
+    first = run_once()
+    second_run = run_once()
+    assert first[0] > 0 and first[1] > 0
+    assert second_run[0] == 0 and second_run[1] == 0
+    assert first[2] == second_run[2] > 0
+
+
+def test_cache_directory_is_overridable(tmp_path, monkeypatch):
+    from sim.codegen.numba_target import cache_dir
+
+    monkeypatch.setenv("HEARSIM_CACHE_DIR", str(tmp_path))
+    assert cache_dir().parent == tmp_path
+    assert second.dim is not None
