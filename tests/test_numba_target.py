@@ -12,15 +12,15 @@ import pytest
 pytest.importorskip("numba")
 
 from sim import (  # noqa: E402
-    NeuronGroup,
     Network,
+    NeuronGroup,
     PopulationRateMonitor,
     RecentStateMonitor,
     SpikeGeneratorGroup,
     SpikeMonitor,
     StateMonitor,
-    mV,
     ms,
+    mV,
     network_operation,
     prefs,
     second,
