@@ -19,6 +19,7 @@ from collections.abc import Callable
 import numpy as np
 
 from sim import prefs as _prefs
+from sim import random as _random
 from sim.base import SimObject
 from sim.codegen.ir import ARRAY, CONSTANT, LINKED, SHARED, CodeBlock, NameTable
 from sim.codegen.stateupdate import IntegrationProblem, integrate
@@ -337,10 +338,12 @@ class Group:
         context: str,
         extra_constants: dict | None = None,
         extra_arrays: dict | None = None,
+        stream: str | None = None,
     ):
         """Compile a block for this group; returns ``(kernel, args)``.
 
-        ``extra_constants``/``extra_arrays``: compiler-made names (propagators).
+        ``extra_constants``/``extra_arrays``: compiler-made names (propagators);
+        ``stream``: the name keying the random streams of the block's call sites.
         """
         extra_constants = extra_constants or {}
         extra_arrays = extra_arrays or {}
@@ -416,6 +419,7 @@ class Group:
                 values[fname] = impl.numpy_implementation(self.clock._dt_frac)
                 user_functions[fname] = fname
         kernel = target.compile_block(block, table, user_functions)
+        kernel.keys = _random.stream_keys(stream or self.name, kernel.n_sites)
         args = tuple(
             values[n[len("_arr_"):]] if n.startswith("_arr_") else values[n]
             for n in kernel.arg_names
@@ -433,7 +437,8 @@ class Group:
                          functions=self._functions(namespace, context))
         block = CodeBlock([], None, "evaluate", outputs=["_value"])
         block.statements.append(Statement("_value", "=", node, f"_value = {expr}"))
-        kernel, args = self._compile_numpy(block, namespace, context)
+        kernel, args = self._compile_numpy(block, namespace, context,
+                                           stream=_random.next_assignment_stream())
         if indices is None:
             indices = np.arange(self.N)
         idx = np.asarray(indices) + self._index_offset()
@@ -441,11 +446,11 @@ class Group:
         (value,) = kernel(idx, len(idx), t, dt, *args)
         return value
 
-    def _compile_numpy(self, block, namespace, context):
+    def _compile_numpy(self, block, namespace, context, stream: str | None = None):
         saved = _prefs.prefs.codegen.target
         _prefs.prefs.codegen.target = "numpy"
         try:
-            return self.compile(block, namespace, context)
+            return self.compile(block, namespace, context, stream=stream)
         finally:
             _prefs.prefs.codegen.target = saved
 
@@ -461,7 +466,8 @@ class Group:
         statements = parse_statements(f"{var.name} = {expr}", functions=_ALL_FUNCTIONS)
         self._check_statements(statements, namespace, context)
         block = CodeBlock(statements, None, "assign")
-        kernel, args = self._compile_numpy(block, namespace, context)
+        kernel, args = self._compile_numpy(block, namespace, context,
+                                           stream=_random.next_assignment_stream())
         idx = indices + self._index_offset()
         t, dt = self._clock_values()
         kernel(idx, len(idx), t, dt, *args)
@@ -573,7 +579,8 @@ class CodeRunner(SimObject):
             self._kernel = None
             return
         self._kernel, self._args = self.group.compile(
-            block, namespace, f"{self.name} of '{self.group.name}'", constants, arrays
+            block, namespace, f"{self.name} of '{self.group.name}'", constants, arrays,
+            stream=getattr(self, "_stream_name", self.name),
         )
 
     def step_function(self):

@@ -190,6 +190,10 @@ class Network:
         reporter = _make_reporter(report)
         period = float(report_period)
         objects = [o for o in self._all_objects() if o.active]
+        # random streams are named by creation rank: the same script gives the same
+        # names, and so the same random numbers, on every target
+        for rank, obj in enumerate(sorted(objects, key=lambda o: o._creation_index)):
+            obj._stream_name = f"{type(obj).__name__}#{rank}"
         t_start = self._t
         t_end = t_start + as_fraction(duration_s)
         for obj in objects:

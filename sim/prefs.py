@@ -84,5 +84,5 @@ def active_target() -> str:
     """The target in use: 'auto' is numba where numba is installed, else numpy."""
     target = prefs.codegen.target
     if target == "auto":
-        return "numpy"
+        return "numba" if "numba" in TARGETS else "numpy"
     return target

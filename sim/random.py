@@ -1,43 +1,66 @@
-"""Random numbers for simulations: one seeded generator per target.
+"""Random numbers for simulations: counter-based streams, the same on every target.
 
-``seed(n)`` makes runs reproducible.  The numpy target draws from a numpy
-``Generator``; ``seed()`` without argument re-seeds from the operating system.
+Every random call site in generated code draws from its own Philox-4x32-10
+stream, keyed by (seed, object, call site) and counted by (time step, element
+index): the numbers do not depend on the target, on vectorisation, or on how
+a run is split into several ``run()`` calls.  ``seed(n)`` makes runs
+reproducible; without it a seed is drawn from the operating system once per
+process (and by ``seed()``).
 """
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
-__all__ = ["seed", "get_numpy_generator", "get_seed"]
+__all__ = ["seed", "get_seed", "stream_keys", "next_assignment_stream", "get_state", "set_state"]
 
-_state: dict[str, object] = {"seed": None, "generator": np.random.default_rng()}
+
+def _fresh_seed() -> int:
+    return int.from_bytes(os.urandom(8), "little")
+
+
+_state: dict[str, int] = {"seed": _fresh_seed(), "assignments": 0, "explicit": 0}
 
 
 def seed(value: int | None = None) -> None:
     """Seed the simulator's random numbers (``None``: fresh entropy)."""
-    if value is not None and (not isinstance(value, int | np.integer) or value < 0):
-        raise ValueError(f"seed must be a non-negative integer or None, got {value!r}")
-    _state["seed"] = None if value is None else int(value)
-    _state["generator"] = np.random.default_rng(_state["seed"])
+    if value is not None and (
+        isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0
+        or value >= 2**64
+    ):
+        raise ValueError(f"seed must be an integer in [0, 2**64) or None, got {value!r}")
+    _state["seed"] = _fresh_seed() if value is None else int(value)
+    _state["explicit"] = int(value is not None)
+    _state["assignments"] = 0
 
 
-def get_seed() -> int | None:
-    """The seed last given to :func:`seed` (``None`` if unseeded)."""
+def get_seed() -> int:
+    """The seed in use."""
     return _state["seed"]
 
 
-def get_numpy_generator() -> np.random.Generator:
-    """The generator the numpy target draws from."""
-    return _state["generator"]
+def stream_keys(stream: str, n_sites: int) -> np.ndarray:
+    """Philox keys (``n_sites`` x 2, int64) of the call sites of one object's code."""
+    from sim.codegen.philox import stream_key
+
+    keys = np.zeros((max(n_sites, 1), 2), dtype=np.int64)
+    for site in range(n_sites):
+        keys[site] = stream_key(_state["seed"], stream, site)
+    return keys
+
+
+def next_assignment_stream() -> str:
+    """Stream name for the next string assignment outside a run (``G.v = 'rand()'``)."""
+    _state["assignments"] += 1
+    return f"assignment#{_state['assignments']}"
 
 
 def get_state() -> dict:
-    """The generator's state (for store/restore)."""
-    return {"seed": _state["seed"], "bit_generator": _state["generator"].bit_generator.state}
+    """What determines future random numbers (for store/restore)."""
+    return dict(_state)
 
 
 def set_state(state: dict) -> None:
-    _state["seed"] = state["seed"]
-    gen = np.random.default_rng()
-    gen.bit_generator.state = state["bit_generator"]
-    _state["generator"] = gen
+    _state.update(state)

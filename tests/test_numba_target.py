@@ -174,3 +174,34 @@ def test_cache_directory_is_overridable(tmp_path, monkeypatch):
     monkeypatch.setenv("HEARSIM_CACHE_DIR", str(tmp_path))
     assert cache_dir().parent == tmp_path
     assert second.dim is not None
+
+
+def _noisy(target):
+    start_scope()
+    prefs.codegen.target = target
+    from sim import Hz, PoissonGroup, PoissonInput, seed
+
+    seed(1234)
+    eqs = """
+    dv/dt = (-v + mu)/(10*ms) + sigma*xi/sqrt(10*ms) : 1 (unless refractory)
+    mu : 1
+    """
+    G = NeuronGroup(300, eqs, threshold="v > 1", reset="v = rand()*0.1",
+                    refractory=2 * ms, namespace={"sigma": 0.3})
+    G.v = "rand()"
+    G.mu = "0.8 + 0.3*rand()"
+    inp = PoissonInput(G, "v", 20, 50 * Hz, weight=0.02)
+    P = PoissonGroup(50, "5*Hz + i*1*Hz")
+    S, SP = SpikeMonitor(G), SpikeMonitor(P)
+    net = Network(G, inp, P, S, SP)
+    net.run(300 * ms)
+    return S.i, S.t_, SP.i, SP.t_, G.v_.copy()
+
+
+def test_noisy_network_identical_on_numpy_and_numba():
+    a = _noisy("numpy")
+    b = _noisy("numba")
+    assert len(a[0]) > 500 and len(a[2]) > 50
+    for x, y in zip(a[:4], b[:4], strict=True):
+        assert np.array_equal(x, y)
+    assert np.allclose(a[4], b[4], rtol=1e-12, atol=1e-12)

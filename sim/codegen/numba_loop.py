@@ -49,7 +49,7 @@ def _kernel_call(prefix: str, kernel, idx: str, n: str, extra: list[str]) -> tup
     names = {f"{prefix}a{k}": None for k in range(len(kernel.arg_names))}
     head = [idx, n, "t", "dt"]
     if kernel.uses_random:
-        head += ["_step", f"{prefix}key0", f"{prefix}key1"]
+        head += ["_step", f"{prefix}keys"]
     call = f"{kernel.module_name}._kernel({', '.join(head + extra + list(names))})"
     return call, names
 
@@ -67,8 +67,7 @@ def _runner_fragment(runner, k: int, events) -> Fragment | None:
     args_values = list(runner._args)
     fixed = {}
     if kernel.uses_random:
-        fixed[f"{prefix}key0"] = np.uint32(kernel.key[0])
-        fixed[f"{prefix}key1"] = np.uint32(kernel.key[1])
+        fixed[f"{prefix}keys"] = kernel.keys
     if runner.on_event is None:
         fixed[f"{prefix}idx"] = np.arange(group.N, dtype=np.int64)
         fixed[f"{prefix}n"] = np.int64(group.N)
@@ -123,8 +122,7 @@ def _state_monitor_fragment(mon, k: int, events) -> Fragment:
         for j, buf in enumerate(buffers):
             values[f"{prefix}b{j}"] = buf.data
         if kernel.uses_random:
-            values[f"{prefix}key0"] = np.uint32(kernel.key[0])
-            values[f"{prefix}key1"] = np.uint32(kernel.key[1])
+            values[f"{prefix}keys"] = kernel.keys
         for name, value in zip(names, mon._args, strict=True):
             values[name] = value
         return values

@@ -130,7 +130,7 @@ class _Translator:
                 extra = "".join(f"{a}, " for a in args)
                 site = self.random_sites
                 self.random_sites += 1
-                return f"_rng_{name}({extra}_rng_key0, _rng_key1, {site}, _step, _j)"
+                return f"_rng_{name}({extra}_rng_keys, {site}, _step, _j)"
             if name not in self.functions:
                 raise ModelSyntaxError(f"The numba target has no implementation of '{name}()'")
             template = self.functions[name]
@@ -145,8 +145,8 @@ def generate_source(
     table: NameTable,
     user_functions: dict[str, str] | None = None,
 ) -> tuple[str, list[str], bool]:
-    """Source of a block's numba kernel, its argument names, and whether it draws
-    random numbers (then it takes the stream key and the step as arguments)."""
+    """Source of a block's numba kernel, its argument names, and its number of random
+    call sites (if any, it takes the step and the sites' stream keys as arguments)."""
     functions = dict(_FUNCTIONS)
     functions.update(user_functions or {})
     translate = _Translator(functions)
@@ -193,7 +193,7 @@ def generate_source(
     )
     head = ["_idx", "_n", "t", "dt"]
     if uses_random:
-        head += ["_step", "_rng_key0", "_rng_key1"]
+        head += ["_step", "_rng_keys"]
     if block.condition is not None:
         head.append("_found")
     head += [f"_out_{k}" for k in range(len(outputs))]
@@ -215,7 +215,7 @@ def generate_source(
         "    return _count",
         "",
     ]
-    return "\n".join(lines), arg_names, uses_random
+    return "\n".join(lines), arg_names, translate.random_sites
 
 
 _MODULES: dict[str, object] = {}
@@ -264,9 +264,13 @@ class NumbaBlock:
     source: str
     has_condition: bool
     n_outputs: int
-    uses_random: bool
-    key: tuple[int, int] = (0, 0)
+    n_sites: int
     module_name: str = ""
+    keys: np.ndarray | None = None  # (n_sites, 2) stream keys, set by the owner at compile
+
+    @property
+    def uses_random(self) -> bool:
+        return self.n_sites > 0
 
     def __post_init__(self):
         self._ranges: dict[tuple[int, int], np.ndarray] = {}
@@ -285,8 +289,8 @@ class NumbaBlock:
     def __call__(self, idx, n, t, dt, *args, step: int = 0):
         indices = self._indices(idx)
         head = [indices, n, t, dt]
-        if self.uses_random:
-            head += [step, self.key[0], self.key[1]]
+        if self.n_sites:
+            head += [step, self.keys]
         if self.has_condition:
             if len(self._found) < n:
                 self._found = np.zeros(max(n, 1), dtype=np.int64)
@@ -307,7 +311,7 @@ def compile_block(
     user_functions: dict[str, str] | None = None,
 ) -> NumbaBlock:
     """Compile a block into a numba kernel (loaded from the disk cache when possible)."""
-    source, arg_names, uses_random = generate_source(block, table, user_functions)
+    source, arg_names, n_sites = generate_source(block, table, user_functions)
     module = load_module(source)
     return NumbaBlock(module._kernel, arg_names, source, block.condition is not None,
-                      len(block.outputs), uses_random, module_name=module.__name__)
+                      len(block.outputs), n_sites, module_name=module.__name__)

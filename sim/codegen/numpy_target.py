@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import random as _random
 from sim.codegen.ir import ARRAY, CONSTANT, LINKED, SHARED, CodeBlock, NameTable
+from sim.codegen.random_streams import np_binomial, np_poisson, np_rand, np_randn
 from sim.parsing import ModelSyntaxError
 
 __all__ = ["compile_block", "generate_source", "CompiledBlock", "evaluate_expression"]
@@ -42,33 +42,15 @@ def _timestep(t, dt):
     return np.floor((np.asarray(t) + 1e-3 * dt) / dt).astype(np.int64)
 
 
-def _rand(n):
-    return _random.get_numpy_generator().random(n)
-
-
-def _randn(n):
-    return _random.get_numpy_generator().standard_normal(n)
-
-
-def _binomial(n, p, size):
-    return _random.get_numpy_generator().binomial(
-        np.asarray(n).astype(np.int64), np.clip(p, 0.0, 1.0), size
-    )
-
-
-def _poisson(lam, size):
-    return _random.get_numpy_generator().poisson(lam, size)
-
-
 _HELPERS = {
-    "_binomial": _binomial,
-    "_poisson": _poisson,
+    "_rng_rand": np_rand,
+    "_rng_randn": np_randn,
+    "_rng_binomial": np_binomial,
+    "_rng_poisson": np_poisson,
     "_np": np,
     "_exprel": _exprel,
     "_int": _int,
     "_timestep": _timestep,
-    "_rand": _rand,
-    "_randn": _randn,
 }
 
 _FUNCTION_NAMES = {
@@ -128,6 +110,7 @@ class _Translator:
         self.functions = dict(_FUNCTION_NAMES)
         if extra_functions:
             self.functions.update(extra_functions)
+        self.random_sites = 0
 
     def __call__(self, node: ast.expr) -> str:
         return self.visit(node)
@@ -162,11 +145,12 @@ class _Translator:
             return out
         if isinstance(node, ast.Call):
             name = node.func.id
-            args = ", ".join(self.visit(a) for a in node.args)
-            if name in ("rand", "randn"):
-                return f"_{name}(_n)"
-            if name in ("binomial", "poisson"):
-                return f"_{name}({args}, _n)"
+            args = ", ".join(self.visit(a) for a in node.args)  # arguments first, then the site
+            if name in ("rand", "randn", "binomial", "poisson"):
+                site = self.random_sites
+                self.random_sites += 1
+                extra = f"{args}, " if args else ""
+                return f"_rng_{name}({extra}_rng_keys[{site}], _step, _elements)"
             if name not in self.functions:
                 raise ModelSyntaxError(f"The numpy target has no implementation of '{name}()'")
             return f"{self.functions[name]}({args})"
@@ -182,16 +166,20 @@ class CompiledBlock:
     source: str
     has_condition: bool
 
+    n_sites: int = 0
+    keys: object = None  # (n_sites, 2) stream keys, set by the owner at compile
+
     def __call__(self, idx, n, t, dt, *args, step: int = 0):
-        return self.function(idx, n, t, dt, *args)
+        return self.function(idx, n, t, dt, step, self.keys, *args)
 
 
 def generate_source(
     block: CodeBlock,
     table: NameTable,
     extra_functions: dict[str, str] | None = None,
-) -> tuple[str, list[str]]:
-    """Python source of a block's kernel and its argument names."""
+) -> tuple[str, list[str], int]:
+    """Python source of a block's kernel, its argument names and its number of random
+    call sites."""
     translate = _Translator(extra_functions)
     reads = block.reads
     writes = block.writes
@@ -234,9 +222,13 @@ def generate_source(
     elif block.outputs:
         outs = ", ".join(f"_np.broadcast_to({name}, (_n,))" for name in block.outputs)
         body.append(f"return ({outs},)")
-    args = ", ".join(["_idx", "_n", "t", "dt", *arg_names])
+    if translate.random_sites:
+        # random numbers are counted by element index: the indices as an array
+        body.insert(0, "_elements = _np.arange(_idx.start, _idx.stop) "
+                       "if isinstance(_idx, slice) else _np.asarray(_idx)")
+    args = ", ".join(["_idx", "_n", "t", "dt", "_step", "_rng_keys", *arg_names])
     src = f"def _kernel({args}):\n" + "".join(f"    {line}\n" for line in body or ["pass"])
-    return src, arg_names
+    return src, arg_names, translate.random_sites
 
 
 _CACHE: dict[str, object] = {}
@@ -249,7 +241,7 @@ def compile_block(
     extra_namespace: dict | None = None,
 ) -> CompiledBlock:
     """Compile a block into a numpy kernel (cached by generated source)."""
-    src, arg_names = generate_source(block, table, extra_functions)
+    src, arg_names, n_sites = generate_source(block, table, extra_functions)
     key = src if not extra_namespace else None
     func = _CACHE.get(src) if key else None
     if func is None:
@@ -260,7 +252,7 @@ def compile_block(
         func = namespace["_kernel"]
         if key:
             _CACHE[key] = func
-    return CompiledBlock(func, arg_names, src, block.condition is not None)
+    return CompiledBlock(func, arg_names, src, block.condition is not None, n_sites)
 
 
 def evaluate_expression(node: ast.expr, values: dict[str, object], n: int = 1):
@@ -269,4 +261,5 @@ def evaluate_expression(node: ast.expr, values: dict[str, object], n: int = 1):
     namespace = dict(_HELPERS)
     namespace.update(values)
     namespace["_n"] = n
+    namespace["_step"] = 0
     return eval(compile(src, "<expression>", "eval"), namespace)  # noqa: S307

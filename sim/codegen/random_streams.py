@@ -1,27 +1,75 @@
-"""Random streams shared by all targets (provisional: replaced by the Philox streams)."""
+"""Random functions of generated code, per target, over the Philox streams.
+
+A kernel with random call sites receives ``_rng_keys`` (one key per call site,
+from :func:`sim.random.stream_keys`) and the clock step; each call draws the
+counter ``(step, element index, draw 0)`` of its site's stream.  The numpy and
+numba versions return bit-identical numbers (see :mod:`sim.codegen.philox`).
+"""
 
 from __future__ import annotations
 
-from numba import njit
+import numpy as np
 
-_JIT = dict(cache=True, nogil=True, error_model="numpy")
-
-
-@njit(**_JIT)
-def _rng_rand(key0, key1, site, step, index):
-    raise NotImplementedError("random numbers on the numba target")
+__all__ = [
+    "_rng_rand", "_rng_randn", "_rng_binomial", "_rng_poisson",
+    "np_rand", "np_randn", "np_binomial", "np_poisson",
+]
 
 
-@njit(**_JIT)
-def _rng_randn(key0, key1, site, step, index):
-    raise NotImplementedError("random numbers on the numba target")
+# --- numpy: whole arrays of elements -----------------------------------------------
+def _philox():
+    from sim.codegen import philox  # imported on first use: it loads numba
+
+    return philox
 
 
-@njit(**_JIT)
-def _rng_binomial(n, p, key0, key1, site, step, index):
-    raise NotImplementedError("random numbers on the numba target")
+def np_rand(key, step, elements):
+    return _philox().uniform((int(key[0]), int(key[1])), int(step), elements)
 
 
-@njit(**_JIT)
-def _rng_poisson(lam, key0, key1, site, step, index):
-    raise NotImplementedError("random numbers on the numba target")
+def np_randn(key, step, elements):
+    return _philox().normal((int(key[0]), int(key[1])), int(step), elements)
+
+
+def np_binomial(n, p, key, step, elements):
+    n = np.broadcast_to(np.asarray(n).astype(np.int64), np.shape(elements))
+    p = np.broadcast_to(np.asarray(p, dtype=float), np.shape(elements))
+    return _philox().binomial(n, p, (int(key[0]), int(key[1])), int(step), elements)
+
+
+def np_poisson(lam, key, step, elements):
+    lam = np.broadcast_to(np.asarray(lam, dtype=float), np.shape(elements))
+    return _philox().poisson(lam, (int(key[0]), int(key[1])), int(step), elements)
+
+
+# --- numba: one element per call ------------------------------------------------------
+try:
+    from numba import njit
+except ImportError:  # pragma: no cover - numpy-only installations
+    njit = None
+
+if njit is not None:
+    from sim.codegen.philox import (
+        binomial_scalar,
+        normal_scalar,
+        poisson_scalar,
+        uniform_scalar,
+    )
+
+    _JIT = dict(cache=True, nogil=True, error_model="numpy")
+
+    @njit(**_JIT)
+    def _rng_rand(keys, site, step, index):
+        return uniform_scalar(keys[site, 0], keys[site, 1], step, index, 0)
+
+    @njit(**_JIT)
+    def _rng_randn(keys, site, step, index):
+        return normal_scalar(keys[site, 0], keys[site, 1], step, index, 0)
+
+    @njit(**_JIT)
+    def _rng_binomial(n, p, keys, site, step, index):
+        return binomial_scalar(np.int64(n), p, keys[site, 0], keys[site, 1], step, index, 0)
+
+    @njit(**_JIT)
+    def _rng_poisson(lam, keys, site, step, index):
+        return poisson_scalar(lam, keys[site, 0], keys[site, 1], step, index, 0)
