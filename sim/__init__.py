@@ -33,6 +33,7 @@ from sim.operations import NetworkOperation, network_operation
 from sim.parsing import ModelSyntaxError
 from sim.prefs import prefs
 from sim.random import seed
+from sim.synapses import Synapses
 from sim.units import *  # noqa: F403  (units first: everything else builds on them)
 from sim.units import __all__ as _units_all
 
@@ -70,6 +71,7 @@ __all__ = [
     "stop",
     "store",
     "NetworkOperation",
+    "Synapses",
     "network_operation",
     "ModelSyntaxError",
     "prefs",

@@ -21,7 +21,7 @@ import numpy as np
 from sim import prefs as _prefs
 from sim import random as _random
 from sim.base import SimObject
-from sim.codegen.ir import ARRAY, CONSTANT, LINKED, SHARED, CodeBlock, NameTable
+from sim.codegen.ir import ARRAY, CONSTANT, INDEXED, LINKED, SHARED, CodeBlock, NameTable
 from sim.codegen.stateupdate import IntegrationProblem, integrate
 from sim.equations import (
     _ALL_FUNCTIONS,
@@ -272,6 +272,43 @@ class Group:
             )
         raise EquationError(f"Circular subexpressions in '{to_source(node)}'")
 
+    def _scalar_name(self, namespace: dict | None) -> Callable[[str], bool]:
+        def scalar(name: str) -> bool:
+            if name == "dt":
+                return True
+            if name in self.variables:
+                var = self.variables[name]
+                return var.kind == "constant" or (var.shared and var.constant)
+            try:
+                return self._resolve(name, namespace, "equations").kind == "constant"
+            except (KeyError, TypeError):
+                return False
+
+        return scalar
+
+    def _propagator_values(self, propagators, namespace, context) -> dict:
+        from sim.codegen import numpy_target
+
+        values = {}
+        dt = self.clock.dt_
+        for prop in propagators:
+            def evaluate(node, _ns=namespace):
+                node = self._inline_subexpressions(node)
+                env = {}
+                for name in get_identifiers(node):
+                    r = self._resolve(name, _ns, context)
+                    if r.kind == "variable":
+                        v = r.variable
+                        env[name] = self._raw_view(v) if v.kind == "array" else v.value
+                    elif r.kind == "clock":
+                        env[name] = dt if name == "dt" else self.clock.t_
+                    else:
+                        env[name] = r.value
+                return numpy_target.evaluate_expression(node, env, self.N)
+
+            values.update(prop.compute(evaluate, dt, self.N))
+        return values
+
     def _functions(self, namespace: dict | None, context: str) -> _FunctionTable:
         return _FunctionTable(self, namespace, context)
 
@@ -291,6 +328,10 @@ class Group:
 
         return value_of
 
+    def _written_variable(self, name: str, namespace, context: str) -> Variable | None:
+        """The variable a statement assigns to (None: a temporary)."""
+        return self.variables.get(name)
+
     def _check_statements(self, statements: list[Statement], namespace, context: str) -> None:
         temps: dict[str, object] = {}
 
@@ -307,8 +348,8 @@ class Group:
             except DimensionMismatchError as exc:
                 raise DimensionMismatchError(f"In '{st.line}' ({context}): {exc.desc}",
                                              *exc.dims) from None
-            if st.var in self.variables:
-                var = self.variables[st.var]
+            var = self._written_variable(st.var, namespace, context)
+            if var is not None:
                 if var.kind != "array" or var.read_only:
                     raise TypeError(
                         f"Cannot assign to '{st.var}' in '{st.line}' ({context}): "
@@ -373,10 +414,19 @@ class Group:
                 continue
             if name.startswith("_") and name in assigned:
                 continue
-            resolved = self._resolve(name, namespace, context)
+            try:
+                resolved = self._resolve(name, namespace, context)
+            except KeyError:
+                if name in assigned:
+                    continue  # a temporary of the block (e.g. ``r = u*x`` in on_pre)
+                raise
             if resolved.kind == "variable":
                 var = resolved.variable
-                if var.linked:
+                if var.index is not None and not var.linked:
+                    table.add(name, INDEXED, var.dtype)
+                    values[name] = var.array
+                    values[f"_index_{name}"] = var.index
+                elif var.linked:
                     if var.array is None:
                         raise ValueError(f"The (linked) variable '{name}' ({context}) is not "
                                          f"linked: assign linked_var(...) to it first")
@@ -762,17 +812,7 @@ class NeuronGroup(Group, SimObject):
         return self.N
 
     def __getitem__(self, item) -> Subgroup:
-        if not isinstance(item, slice):
-            if isinstance(item, int | np.integer):
-                item = slice(int(item), int(item) + 1 if item != -1 else None)
-            else:
-                raise TypeError("Subgroups are made by slicing with contiguous ranges: G[a:b]")
-        start, stop, step = item.indices(self.N)
-        if step != 1:
-            raise IndexError("Subgroups must be contiguous (step 1)")
-        if stop <= start:
-            raise IndexError(f"Empty subgroup {start}:{stop} of '{self.name}'")
-        return Subgroup(self, start, stop)
+        return _subgroup(self, item)
 
     @property
     def _spikes(self) -> np.ndarray:
@@ -836,20 +876,6 @@ class NeuronGroup(Group, SimObject):
         if isinstance(self._refractory, str):
             parse_expression(self._refractory, functions=_ALL_FUNCTIONS)
 
-    def _scalar_name(self, namespace: dict | None) -> Callable[[str], bool]:
-        def scalar(name: str) -> bool:
-            if name == "dt":
-                return True
-            if name in self.variables:
-                var = self.variables[name]
-                return var.kind == "constant" or (var.shared and var.constant)
-            try:
-                return self._resolve(name, namespace, "equations").kind == "constant"
-            except (KeyError, TypeError):
-                return False
-
-        return scalar
-
     def _refractory_statements(self, namespace) -> tuple[list[Statement], dict]:
         ref = self._refractory
         if ref is None:
@@ -906,29 +932,6 @@ class NeuronGroup(Group, SimObject):
         if not statements:
             return None, {}, {}
         return CodeBlock(statements, None, "stateupdate"), constants, arrays
-
-    def _propagator_values(self, propagators, namespace, context) -> dict:
-        from sim.codegen import numpy_target
-
-        values = {}
-        dt = self.clock.dt_
-        for prop in propagators:
-            def evaluate(node, _ns=namespace):
-                node = self._inline_subexpressions(node)
-                env = {}
-                for name in get_identifiers(node):
-                    r = self._resolve(name, _ns, context)
-                    if r.kind == "variable":
-                        v = r.variable
-                        env[name] = self._raw_view(v) if v.kind == "array" else v.value
-                    elif r.kind == "clock":
-                        env[name] = dt if name == "dt" else self.clock.t_
-                    else:
-                        env[name] = r.value
-                return numpy_target.evaluate_expression(node, env, self.N)
-
-            values.update(prop.compute(evaluate, dt, self.N))
-        return values
 
     def _threshold_block(self, namespace):
         context = f"the threshold '{self.threshold}' of '{self.name}'"
@@ -997,6 +1000,21 @@ class NeuronGroup(Group, SimObject):
 
     def __repr__(self) -> str:
         return f"NeuronGroup({self.N}, name={self.name!r})"
+
+
+def _subgroup(group, item) -> Subgroup:
+    """``G[a:b]``: a contiguous subgroup (a single index gives a one-element subgroup)."""
+    if not isinstance(item, slice):
+        if isinstance(item, int | np.integer):
+            item = slice(int(item), int(item) + 1 if item != -1 else None)
+        else:
+            raise TypeError("Subgroups are made by slicing with contiguous ranges: G[a:b]")
+    start, stop, step = item.indices(group.N)
+    if step != 1:
+        raise IndexError("Subgroups must be contiguous (step 1)")
+    if stop <= start:
+        raise IndexError(f"Empty subgroup {start}:{stop} of '{group.name}'")
+    return Subgroup(group, start, stop)
 
 
 class Subgroup(Group):

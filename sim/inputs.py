@@ -15,7 +15,7 @@ from sim.base import SimObject
 from sim.clocks import as_fraction
 from sim.codegen.ir import CodeBlock
 from sim.equations import _ALL_FUNCTIONS
-from sim.groups import CodeRunner, Group, NeuronGroup
+from sim.groups import CodeRunner, Group, NeuronGroup, _subgroup
 from sim.parsing import parse_statements
 from sim.units import (
     DIMENSIONLESS,
@@ -219,6 +219,9 @@ class SpikeGeneratorGroup(Group, SimObject):
 
     def __len__(self) -> int:
         return self.N
+
+    def __getitem__(self, item):
+        return _subgroup(self, item)
 
     def _get_state(self) -> dict:
         return {"events": {k: v.copy() for k, v in self._events.items()}}

@@ -27,12 +27,14 @@ from sim.parsing import Statement, get_called_functions, get_identifiers, parse_
 
 __all__ = [
     "CodeBlock", "NameTable", "statements_from", "ARRAY", "SHARED", "CONSTANT", "LINKED",
+    "INDEXED",
 ]
 
 ARRAY = "array"
 SHARED = "shared"
 CONSTANT = "constant"
 LINKED = "linked"  # read through an index array: ``array[_index_name[element]]``
+INDEXED = "indexed"  # read and written through an index array (pre/post variables of synapses)
 
 
 @dataclass

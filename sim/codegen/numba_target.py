@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.codegen.ir import ARRAY, CONSTANT, LINKED, SHARED, CodeBlock, NameTable
+from sim.codegen.ir import ARRAY, CONSTANT, INDEXED, LINKED, SHARED, CodeBlock, NameTable
 from sim.parsing import ModelSyntaxError
 
 __all__ = ["compile_block", "generate_source", "cache_dir", "compile_stats", "NumbaBlock"]
@@ -152,11 +152,11 @@ def generate_source(
     translate = _Translator(functions)
     reads, writes = block.reads, block.writes
     used = reads | writes
-    arrays = sorted(n for n in used if table.kind(n) in (ARRAY, SHARED, LINKED))
+    arrays = sorted(n for n in used if table.kind(n) in (ARRAY, SHARED, LINKED, INDEXED))
     for name in writes:
         if table.kind(name) in (CONSTANT, LINKED):
             raise ModelSyntaxError(f"'{name}' is read-only and cannot be assigned in '{block}'")
-    linked = [n for n in arrays if table.kind(n) == LINKED]
+    linked = [n for n in arrays if table.kind(n) in (LINKED, INDEXED)]
     extra = sorted(n for n in table.kinds if n.startswith("_uf_"))
     constants = sorted(n for n in reads if table.kind(n) == CONSTANT)
     body: list[str] = []
@@ -166,7 +166,7 @@ def generate_source(
         kind = table.kind(name)
         if kind == SHARED:
             body.append(f"{name} = _arr_{name}[0]")
-        elif kind == LINKED:
+        elif kind in (LINKED, INDEXED):
             body.append(f"{name} = _arr_{name}[_index_{name}[_j]]")
         else:
             body.append(f"{name} = _arr_{name}[_j]")
@@ -178,7 +178,8 @@ def generate_source(
             body.append(f"{st.var} = {st.var} {st.op[0]} ({expr})")
     for name in arrays:
         if name in writes:
-            index = "0" if table.kind(name) == SHARED else "_j"
+            kind = table.kind(name)
+            index = {SHARED: "0", INDEXED: f"_index_{name}[_j]"}.get(kind, "_j")
             body.append(f"_arr_{name}[{index}] = {name}")
     outputs = list(block.outputs)
     if block.condition is not None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.codegen.ir import ARRAY, CONSTANT, LINKED, SHARED, CodeBlock, NameTable
+from sim.codegen.ir import ARRAY, CONSTANT, INDEXED, LINKED, SHARED, CodeBlock, NameTable
 from sim.codegen.random_streams import np_binomial, np_poisson, np_rand, np_randn
 from sim.parsing import ModelSyntaxError
 
@@ -168,9 +168,41 @@ class CompiledBlock:
 
     n_sites: int = 0
     keys: object = None  # (n_sites, 2) stream keys, set by the owner at compile
+    scatter: list | None = None  # positions (in args) of index arrays of written INDEXED vars
 
     def __call__(self, idx, n, t, dt, *args, step: int = 0):
+        if self.scatter and n > 1:
+            rounds = _scatter_rounds(idx, [args[k] for k in self.scatter])
+            if rounds is not None:
+                result = None
+                for part in rounds:
+                    result = self.function(part, len(part), t, dt, step, self.keys, *args)
+                return result
         return self.function(idx, n, t, dt, step, self.keys, *args)
+
+
+def _scatter_rounds(idx, index_arrays) -> list | None:
+    """Split ``idx`` into rounds without repeated write targets, keeping each target's
+    order of occurrence (the order a scalar loop would follow), or None if no target
+    repeats.  Written through several index arrays with repeats: one element at a time."""
+    idx = np.arange(idx.start, idx.stop) if isinstance(idx, slice) else np.asarray(idx)
+    repeated = []
+    for index in index_arrays:
+        targets = index[idx]
+        if len(np.unique(targets)) < len(targets):
+            repeated.append(targets)
+    if not repeated:
+        return None
+    if len(repeated) > 1:
+        return [idx[k:k + 1] for k in range(len(idx))]
+    targets = repeated[0]
+    order = np.argsort(targets, kind="stable")
+    sorted_targets = targets[order]
+    starts = np.flatnonzero(np.r_[True, sorted_targets[1:] != sorted_targets[:-1]])
+    run_start = np.repeat(starts, np.diff(np.r_[starts, len(targets)]))
+    rank = np.empty(len(targets), dtype=np.int64)
+    rank[order] = np.arange(len(targets)) - run_start
+    return [idx[rank == r] for r in range(int(rank.max()) + 1)]
 
 
 def generate_source(
@@ -184,13 +216,13 @@ def generate_source(
     reads = block.reads
     writes = block.writes
     used = reads | writes
-    arrays = sorted(n for n in used if table.kind(n) in (ARRAY, SHARED, LINKED))
+    arrays = sorted(n for n in used if table.kind(n) in (ARRAY, SHARED, LINKED, INDEXED))
     constants = sorted(n for n in reads | set(extra_functions or ()) if table.kind(n) == CONSTANT)
     for name in writes:
         kind = table.kind(name)
         if kind in (CONSTANT, LINKED):
             raise ModelSyntaxError(f"'{name}' is read-only and cannot be assigned in '{block}'")
-    linked = [n for n in arrays if table.kind(n) == LINKED]
+    linked = [n for n in arrays if table.kind(n) in (LINKED, INDEXED)]
     arg_names = [f"_arr_{n}" for n in arrays] + [f"_index_{n}" for n in linked] + constants
     body = []
     assigned: set[str] = set()
@@ -199,7 +231,7 @@ def generate_source(
             continue
         if table.kind(name) == SHARED:
             body.append(f"{name} = _arr_{name}[0]")
-        elif table.kind(name) == LINKED:
+        elif table.kind(name) in (LINKED, INDEXED):
             body.append(f"{name} = _arr_{name}[_index_{name}[_idx]]")
         else:
             body.append(f"{name} = _arr_{name}[_idx]")
@@ -214,6 +246,8 @@ def generate_source(
         if name in writes:
             if table.kind(name) == SHARED:
                 body.append(f"_arr_{name}[0] = {name}")
+            elif table.kind(name) == INDEXED:
+                body.append(f"_arr_{name}[_index_{name}[_idx]] = {name}")
             else:
                 body.append(f"_arr_{name}[_idx] = {name}")
     if block.condition is not None:
@@ -242,6 +276,8 @@ def compile_block(
 ) -> CompiledBlock:
     """Compile a block into a numpy kernel (cached by generated source)."""
     src, arg_names, n_sites = generate_source(block, table, extra_functions)
+    scatter = [arg_names.index(f"_index_{n}") for n in sorted(block.writes)
+               if table.kind(n) == INDEXED]
     key = src if not extra_namespace else None
     func = _CACHE.get(src) if key else None
     if func is None:
@@ -252,7 +288,8 @@ def compile_block(
         func = namespace["_kernel"]
         if key:
             _CACHE[key] = func
-    return CompiledBlock(func, arg_names, src, block.condition is not None, n_sites)
+    return CompiledBlock(func, arg_names, src, block.condition is not None, n_sites,
+                         scatter=scatter)
 
 
 def evaluate_expression(node: ast.expr, values: dict[str, object], n: int = 1):

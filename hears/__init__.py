@@ -1,0 +1,18 @@
+"""hearsim hears: auditory models on top of :mod:`sounds` and :mod:`sim`.
+
+``from hears import *`` gives brian2hears' namespace: the Sound names of :mod:`sounds`
+(:class:`~sounds.Sound`, the generators, ``dB``, file I/O...) and the filterbanks of
+:mod:`hears.filterbanks` (``Gammatone``, ``erbspace``, ``FunctionFilterbank``...). Scripts
+written for brian2hears run with ``from sim import *; from hears import *``.
+
+Still to come (issue 7): ``FilterbankGroup`` (a filterbank driving a NeuronGroup), the
+compressive models ``DCGC`` and ``TanCarney``, and ``ZhangSynapse``.
+"""
+
+from sounds import *
+from sounds import __all__ as _sound_names
+
+from .filterbanks import *
+from .filterbanks import __all__ as _filterbank_names
+
+__all__ = [*_sound_names, *_filterbank_names]

@@ -1,0 +1,924 @@
+"""Synapses: sparse connectivity, synaptic variables, delays, plasticity.
+
+As in Brian 2: ``Synapses(source, target, model, on_pre, on_post, delay)``,
+``S.connect(...)``, synaptic variables with units, ``x_pre``/``x_post`` for
+the variables of the pre- and postsynaptic neurons (and post-synaptic
+variables without suffix), ``(event-driven)``, ``(clock-driven)`` and
+``(summed)`` equations, and several pathways.
+
+Storage: one array per synaptic variable, plus the presynaptic index ``i``
+and postsynaptic index ``j`` of every synapse (relative to the source and
+target (sub)groups).  Everything that runs during a simulation is generated
+code over these arrays: propagation, event-driven updates, summed variables,
+clock-driven state updates.
+
+Spike delivery: each pathway keeps a ring buffer of the spikes of its source
+over the last ``max_delay/dt`` steps (bounded memory: steps x source size).
+At every step it delivers, oldest spikes first, the synapses whose delay (in
+steps) equals the age of the spike, found by binary search in the synapses of
+that neuron sorted by delay.  When delays change between runs, spikes already
+emitted keep the delays they were emitted with (they are turned into explicit
+synapse events), so no spike is lost or delivered twice.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+
+import numpy as np
+
+from sim import random as _random
+from sim.base import SimObject
+from sim.codegen.ir import CodeBlock
+from sim.codegen.stateupdate import IntegrationProblem, UnsupportedEquationsException, integrate
+from sim.equations import (
+    _ALL_FUNCTIONS,
+    DIFFERENTIAL_EQUATION,
+    PARAMETER,
+    SUBEXPRESSION,
+    EquationError,
+    Equations,
+)
+from sim.groups import CodeRunner, Group, _caller_namespace
+from sim.parsing import (
+    Statement,
+    get_identifiers,
+    infer_dimensions,
+    is_boolean_expression,
+    linear_split,
+    parse_expression,
+    parse_statements,
+    to_source,
+)
+from sim.units import (
+    DIMENSIONLESS,
+    DimensionMismatchError,
+    Quantity,
+    fail_for_dimension_mismatch,
+    second,
+)
+from sim.variables import Resolved, Variable, VariableView
+
+__all__ = ["Synapses", "SynapticPathway"]
+
+_SYNAPSE_FLAGS = {
+    DIFFERENTIAL_EQUATION: {"event-driven", "clock-driven"},
+    SUBEXPRESSION: {"summed", "shared", "constant over dt"},
+    PARAMETER: {"constant", "shared"},
+}
+
+
+def _group_parts(group):
+    """(parent group, offset, size) of a group or subgroup."""
+    parent = getattr(group, "source", group)
+    return parent, group._index_offset(), group.N
+
+
+class _SynapticView(VariableView):
+    """``S.w[...]``: indexing by synapse number, by (pre, post) pairs, or a condition."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key):
+        indices = self.group._synapse_indices(key, level=1)
+        return self._quantity(self._values()[indices])
+
+    def __setitem__(self, key, value) -> None:
+        indices = self.group._synapse_indices(key, level=1)
+        self.group._set_values(self.variable, indices, value, level=1)
+
+
+class SynapticPathway(SimObject):
+    """Delivers the events of one side (``'pre'`` or ``'post'``) to the synapses.
+
+    Runs in the ``synapses`` slot (order -1 for ``'pre'``, +1 for ``'post'``, as
+    in Brian 2) on the clock of its source group.
+    """
+
+    add_to_magic_network = False
+
+    def __init__(self, synapses: Synapses, code: str, prepost: str, name: str,
+                 delay=None, event: str = "spike"):
+        source = synapses.source if prepost == "pre" else synapses.target
+        super().__init__(clock=source.clock, when="synapses",
+                         order=-1 if prepost == "pre" else 1,
+                         name=f"{synapses.name}_{name}")
+        self.synapses = synapses
+        self.prepost = prepost
+        self.pathway = name
+        self.event = event
+        self.source = source
+        self.statements = parse_statements(code, functions=_ALL_FUNCTIONS) if code else []
+        self.homogeneous_delay = None
+        if delay is not None:
+            fail_for_dimension_mismatch(delay, second, f"The delay of pathway '{name}' must "
+                                        f"be a time")
+            if np.size(delay) != 1:
+                raise TypeError(f"The delay of pathway '{name}' given at construction must be "
+                                f"a scalar; set per-synapse delays with S.delay = ...")
+            self.homogeneous_delay = float(np.asarray(delay))
+        self._ring = np.zeros((1, max(source.N, 1)), dtype=np.int64)
+        self._ring_n = np.zeros(1, dtype=np.int64)
+        self._ring_clock = None  # (dt fraction) the ring was built for
+        self._legacy_steps = np.zeros(0, dtype=np.int64)
+        self._legacy_syn = np.zeros(0, dtype=np.int64)
+        self._legacy_ptr = np.zeros(1, dtype=np.int64)
+        self._delay_steps_used = None
+        self._kernel = None
+
+    # -- preparation -----------------------------------------------------------
+    def _delays_in_steps(self) -> np.ndarray:
+        syn = self.synapses
+        n = syn.N
+        if self.pathway == "pre" and "delay" in syn.variables:
+            seconds = syn.variables["delay"].array[:n]
+        else:
+            seconds = np.full(n, self.homogeneous_delay or 0.0)
+        dt = self.clock._dt_frac
+        per_second = math.lcm(dt.denominator, 10**9)
+        per_step = int(dt * per_second)
+        ticks = np.rint(seconds * per_second).astype(np.int64)
+        # Brian 2 rounds delays to the nearest time step
+        return np.rint(ticks / per_step).astype(np.int64)
+
+    def _prepare(self) -> None:
+        syn = self.synapses
+        n = syn.N
+        sources = (syn._pre if self.prepost == "pre" else syn._post)[:n]
+        steps = self._delays_in_steps()
+        if np.any(steps < 0):
+            raise ValueError(f"Negative delays in '{syn.name}'")
+        order = np.lexsort((np.arange(n), steps, sources)).astype(np.int64)
+        size = self.source.N
+        offsets = np.zeros(size + 1, dtype=np.int64)
+        np.add.at(offsets, sources + 1, 1)
+        self._order = order
+        self._offsets = np.cumsum(offsets)
+        self._sorted_steps = steps[order]
+        length = int(steps.max()) + 1 if n else 1
+        dt = self.clock._dt_frac
+        previous = self._delay_steps_used
+        if self._ring_clock is not None and self._ring_clock != dt:
+            self._reset_ring(length)  # a new dt: step numbers no longer match the ring
+        elif previous is not None and (len(previous) != n or np.any(previous != steps)):
+            self._keep_pending_events(previous, length)
+        elif len(self._ring) != length:
+            self._resize_ring(length)
+        self._ring_clock = dt
+        self._delay_steps_used = steps
+        self._deliver = np.zeros(max(n + len(self._legacy_syn), 1), dtype=np.int64)
+
+    def _reset_ring(self, length: int) -> None:
+        self._ring = np.zeros((length, max(self.source.N, 1)), dtype=np.int64)
+        self._ring_n = np.zeros(length, dtype=np.int64)
+
+    def _resize_ring(self, length: int) -> None:
+        """Keep the spikes of the last steps when the ring length changes."""
+        old, old_n = self._ring, self._ring_n
+        now = self.clock._i
+        self._reset_ring(length)
+        for age in range(min(len(old), length)):
+            step = now - 1 - age
+            if step < 0:
+                break
+            src, dst = step % len(old), step % length
+            self._ring[dst, :old_n[src]] = old[src, :old_n[src]]
+            self._ring_n[dst] = old_n[src]
+
+    def _keep_pending_events(self, previous_steps: np.ndarray, length: int) -> None:
+        """Delays changed: undelivered spikes keep the delays they were emitted with."""
+        now = self.clock._i  # first step of the coming run
+        old, old_n = self._ring, self._ring_n
+        syn = self.synapses
+        n_old = len(previous_steps)
+        sources = (syn._pre if self.prepost == "pre" else syn._post)[:n_old]
+        steps, synapses = list(self._legacy_steps[self._legacy_ptr[0]:]), list(
+            self._legacy_syn[self._legacy_ptr[0]:]
+        )
+        for age in range(len(old)):
+            emitted = now - 1 - age
+            if emitted < 0:
+                break
+            slot = emitted % len(old)
+            for neuron in old[slot, :old_n[slot]]:
+                mine = np.flatnonzero(sources == neuron)
+                due = emitted + previous_steps[mine]
+                keep = due >= now
+                steps.extend(due[keep])
+                synapses.extend(mine[keep])
+        order = np.lexsort((np.arange(len(steps)), np.asarray(steps, dtype=np.int64)))
+        self._legacy_steps = np.asarray(steps, dtype=np.int64)[order]
+        self._legacy_syn = np.asarray(synapses, dtype=np.int64)[order]
+        self._legacy_ptr = np.zeros(1, dtype=np.int64)
+        self._reset_ring(length)
+
+    def before_run(self, namespace: dict) -> None:
+        syn = self.synapses
+        syn._check_ready()
+        self._prepare()
+        statements = syn._event_driven_statements() + list(self.statements)
+        if syn._event_driven_names:
+            statements += parse_statements("lastupdate = t")
+        context = f"the '{self.pathway}' code of '{syn.name}'"
+        syn._check_statements(list(self.statements), namespace, context)
+        if statements:
+            block = CodeBlock(statements, None, f"pathway_{self.pathway}")
+            self._kernel, self._args = syn.compile(
+                block, namespace, context, stream=getattr(self, "_stream_name", self.name)
+            )
+        else:
+            self._kernel = None
+
+    # -- running -----------------------------------------------------------------
+    def _collect(self, step: int, spikes: np.ndarray) -> np.ndarray:
+        """Store this step's spikes; return the synapses to deliver now, in order."""
+        length = len(self._ring)
+        slot = step % length
+        self._ring[slot, :len(spikes)] = spikes
+        self._ring_n[slot] = len(spikes)
+        parts = []
+        ptr = self._legacy_ptr[0]
+        if ptr < len(self._legacy_steps):
+            end = ptr
+            while end < len(self._legacy_steps) and self._legacy_steps[end] == step:
+                end += 1
+            if end > ptr:
+                parts.append(self._legacy_syn[ptr:end])
+                self._legacy_ptr[0] = end
+        for age in range(length - 1, -1, -1):
+            emitted = step - age
+            if emitted < 0:
+                continue
+            s = emitted % length
+            count = self._ring_n[s]
+            if not count:
+                continue
+            neurons = self._ring[s, :count]
+            starts = self._offsets[neurons]
+            stops = self._offsets[neurons + 1]
+            firsts = _searchsorted_ranges(self._sorted_steps, starts, stops, age, "left")
+            lasts = _searchsorted_ranges(self._sorted_steps, starts, stops, age, "right")
+            keep = lasts > firsts
+            if np.any(keep):
+                parts.append(self._order[_concat_ranges(firsts[keep], lasts[keep])])
+        if not parts:
+            return np.zeros(0, dtype=np.int64)
+        return np.concatenate(parts)
+
+    def step_function(self):
+        source = self.source
+        parent, lo, size = _group_parts(source)
+        hi = lo + size
+        kernel, args = self._kernel, getattr(self, "_args", ())
+        dt = self.clock.dt_
+        event = self.event
+
+        def step(i):
+            spikes = parent._events[event]
+            if lo or hi != parent.N:
+                spikes = spikes[(spikes >= lo) & (spikes < hi)] - lo
+            deliver = self._collect(i, spikes)
+            if kernel is not None and len(deliver):
+                kernel(deliver, len(deliver), i * dt, dt, *args, step=i)
+
+        return step
+
+    @property
+    def delay(self):
+        """The pathway's delay (homogeneous), or the synapses' ``delay`` variable."""
+        if self.homogeneous_delay is not None:
+            return Quantity(self.homogeneous_delay, dim=second.dim)
+        return self.synapses.delay
+
+    def _get_state(self) -> dict:
+        return {"ring": self._ring.copy(), "ring_n": self._ring_n.copy(),
+                "legacy": (self._legacy_steps.copy(), self._legacy_syn.copy(),
+                           self._legacy_ptr.copy()),
+                "used": None if self._delay_steps_used is None else
+                self._delay_steps_used.copy(), "clock": self._ring_clock}
+
+    def _set_state(self, state: dict) -> None:
+        self._ring = state["ring"].copy()
+        self._ring_n = state["ring_n"].copy()
+        steps, syn, ptr = state["legacy"]
+        self._legacy_steps, self._legacy_syn, self._legacy_ptr = steps.copy(), syn.copy(), \
+            ptr.copy()
+        self._delay_steps_used = state["used"]
+        self._ring_clock = state["clock"]
+
+
+def _searchsorted_ranges(values, starts, stops, target, side) -> np.ndarray:
+    """For each range [start, stop) of sorted ``values``: position of ``target``."""
+    out = np.empty(len(starts), dtype=np.int64)
+    for k in range(len(starts)):
+        out[k] = starts[k] + np.searchsorted(values[starts[k]:stops[k]], target, side)
+    return out
+
+
+def _concat_ranges(starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """Concatenation of ``arange(start, stop)`` for every pair, vectorised."""
+    lengths = stops - starts
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.repeat(starts - np.r_[0, np.cumsum(lengths)[:-1]], lengths)
+    return np.arange(total, dtype=np.int64) + offsets
+
+
+class _SummedUpdater(SimObject):
+    """Writes ``var_post = sum over synapses of expr`` before the target's state update."""
+
+    add_to_magic_network = False
+
+    def __init__(self, synapses: Synapses, varname: str, expr: str, target, target_var: str):
+        super().__init__(clock=target.clock, when="groups", order=target.order - 1,
+                         name=f"{synapses.name}_summed_{target_var}")
+        self.synapses = synapses
+        self.target = target
+        self.target_var = target_var
+        self.expr = expr
+        self.varname = varname
+
+    def before_run(self, namespace: dict) -> None:
+        syn = self.synapses
+        syn._check_ready()
+        target = self.target
+        var = target.variables.get(self.target_var)
+        if var is None or var.kind != "array" or var.read_only:
+            raise TypeError(f"The summed variable '{self.varname}' of '{syn.name}' needs a "
+                            f"parameter '{self.target_var}' in '{target.name}'")
+        context = f"the summed variable '{self.varname}' of '{syn.name}'"
+        node = parse_expression(self.expr, functions=_ALL_FUNCTIONS)
+        dims = infer_dimensions(syn._inline_subexpressions(node), syn._dims_of(namespace, context),
+                                self.expr, value_of=syn._value_of(namespace, context),
+                                functions=syn._functions(namespace, context))
+        if dims != var.dim:
+            raise DimensionMismatchError(f"In {context}: the expression and '{self.target_var}' "
+                                         f"of '{target.name}' have different units", var.dim, dims)
+        zero = CodeBlock(parse_statements(f"{self.target_var} = 0"), None, "summed_zero")
+        self._zero, self._zero_args = target.compile(zero, namespace, context)
+        add = CodeBlock([Statement(f"{self.target_var}_post", "+=", node,
+                                   f"{self.target_var}_post += {self.expr}")], None, "summed_add")
+        self._add, self._add_args = syn.compile(add, namespace, context,
+                                                stream=getattr(self, "_stream_name", self.name))
+
+    def step_function(self):
+        target, syn = self.target, self.synapses
+        full = slice(target._index_offset(), target._index_offset() + target.N)
+        n_target = target.N
+        zero, zero_args = self._zero, self._zero_args
+        add, add_args = self._add, self._add_args
+        dt = self.clock.dt_
+
+        def step(i):
+            zero(full, n_target, i * dt, dt, *zero_args, step=i)
+            n = syn.N
+            if n:
+                add(slice(0, n), n, i * dt, dt, *add_args, step=i)
+
+        return step
+
+
+class Synapses(Group, SimObject):
+    """Synapses between two groups (Brian 2's ``Synapses``).
+
+    ``model``: synaptic equations (parameters such as ``w : volt``, and
+    ``(event-driven)``, ``(clock-driven)`` or ``(summed)`` equations);
+    ``on_pre``/``on_post``: statements run when the pre/postsynaptic neuron
+    spikes (a dict gives several named pathways); ``delay``: a time (the same
+    for all synapses of the pre pathway) or a dict per pathway; per-synapse
+    delays are set later with ``S.delay = ...``.
+    """
+
+    def __init__(self, source, target=None, model: str | Equations = "", on_pre=None,
+                 on_post=None, delay=None, on_event="spike", method=("exact", "euler", "heun"),
+                 namespace: dict | None = None, dt=None, clock=None, order: int = 0,
+                 name: str | None = None, pre=None, post=None):
+        on_pre = on_pre if on_pre is not None else pre  # Brian 1 style names
+        on_post = on_post if on_post is not None else post
+        target = source if target is None else target
+        SimObject.__init__(self, dt=dt, clock=clock or (None if dt else source.clock),
+                           when="groups", order=order, name=name)
+        if name is None:
+            self.name = f"synapses_{self._creation_index}"
+        self.source = source
+        self.target = target
+        self.namespace = namespace
+        self.method = method
+        eqs = model if isinstance(model, Equations) else Equations(model)
+        for eq in eqs:
+            bad = set(eq.flags) - _SYNAPSE_FLAGS[eq.type]
+            if bad:
+                raise EquationError(f"Flag(s) {', '.join(sorted(bad))} not allowed for a "
+                                    f"{eq.type} in Synapses: '{eq.line or eq}'")
+        self.method_used: str | None = None
+        self._summed = [eq for eq in eqs if "summed" in eq.flags]
+        self._event_driven_names = [eq.varname for eq in eqs
+                                    if eq.type == DIFFERENTIAL_EQUATION
+                                    and "event-driven" in eq.flags]
+        self.equations = eqs
+        self.N = 0
+        self._capacity = 0
+        self._pre = np.zeros(0, dtype=np.int64)
+        self._post = np.zeros(0, dtype=np.int64)
+        self._connect_called = False
+        variables: dict[str, Variable] = {}
+        for eq in eqs:
+            if eq.type == SUBEXPRESSION:
+                if "summed" in eq.flags:
+                    continue
+                variables[eq.varname] = Variable(eq.varname, eq.dim, "subexpression",
+                                                 expr=eq.expr)
+                continue
+            dtype = {"float": np.float64, "bool": bool, "int": np.int64}[eq.var_type]
+            variables[eq.varname] = Variable(eq.varname, eq.dim, "array", np.dtype(dtype),
+                                             np.zeros(0, dtype=dtype),
+                                             constant="constant" in eq.flags,
+                                             shared="shared" in eq.flags)
+            if "shared" in eq.flags:
+                variables[eq.varname].array = np.zeros(1, dtype=dtype)
+        if self._event_driven_names:
+            variables["lastupdate"] = Variable("lastupdate", second.dim, "array",
+                                               np.dtype(np.float64), np.zeros(0))
+        variables["i"] = Variable("i", DIMENSIONLESS, "array", np.dtype(np.int64), self._pre,
+                                  read_only=True)
+        variables["j"] = Variable("j", DIMENSIONLESS, "array", np.dtype(np.int64), self._post,
+                                  read_only=True)
+        variables["N_pre"] = Variable("N_pre", DIMENSIONLESS, "constant", value=source.N,
+                                      read_only=True)
+        variables["N_post"] = Variable("N_post", DIMENSIONLESS, "constant", value=target.N,
+                                       read_only=True)
+        variables["N"] = Variable("N", DIMENSIONLESS, "constant", value=0, read_only=True)
+        delays = delay if isinstance(delay, dict) else {"pre": delay}
+        pre_codes = on_pre if isinstance(on_pre, dict) else (
+            {"pre": on_pre} if on_pre is not None else {})
+        post_codes = on_post if isinstance(on_post, dict) else (
+            {"post": on_post} if on_post is not None else {})
+        if "pre" in pre_codes and delays.get("pre") is None:
+            variables["delay"] = Variable("delay", second.dim, "array", np.dtype(np.float64),
+                                          np.zeros(0))
+        self.variables = variables
+        self._pathways: list[SynapticPathway] = []
+        for pname, code in pre_codes.items():
+            self._pathways.append(SynapticPathway(self, code, "pre", pname, delays.get(pname)))
+        for pname, code in post_codes.items():
+            self._pathways.append(SynapticPathway(self, code, "post", pname, delays.get(pname)))
+        for pathway in self._pathways:
+            object.__setattr__(self, pathway.pathway, pathway)
+        self.contained_objects.extend(self._pathways)
+        clock_driven = [eq for eq in eqs if eq.type == DIFFERENTIAL_EQUATION
+                        and "event-driven" not in eq.flags]
+        if clock_driven:
+            self.state_updater = CodeRunner(self, self._state_update_block, "groups", order,
+                                            name=f"{self.name}_stateupdater")
+            self.contained_objects.append(self.state_updater)
+        for eq in self._summed:
+            if not eq.varname.endswith("_post") and not eq.varname.endswith("_pre"):
+                raise EquationError(f"A (summed) variable must name its target with _post or "
+                                    f"_pre: '{eq.line}'")
+            side, var = ("post", eq.varname[:-5]) if eq.varname.endswith("_post") else (
+                "pre", eq.varname[:-4])
+            group = target if side == "post" else source
+            if side == "pre":
+                raise EquationError(f"(summed) variables into the presynaptic group are not "
+                                    f"supported yet: '{eq.line}'")
+            self.contained_objects.append(_SummedUpdater(self, eq.varname, eq.expr, group, var))
+        self._frozen = True
+
+    # -- sizes and storage --------------------------------------------------------
+    def __len__(self) -> int:
+        return self.N
+
+    def _resize(self, n: int) -> None:
+        for var in self.variables.values():
+            if var.kind == "array" and not var.shared and var.name not in ("i", "j"):
+                new = np.zeros(n, dtype=var.dtype)
+                new[:len(var.array)] = var.array[:n]
+                var.array = new
+        self.variables["N"].value = n
+        object.__setattr__(self, "N", n)
+
+    def _check_ready(self) -> None:
+        if not self._connect_called:
+            raise TypeError(f"Synapses '{self.name}' has no synapses: call connect() first (or "
+                            f"set {self.name}.active = False)")
+
+    # -- name resolution: pre/post variables -------------------------------------
+    def _resolve(self, name: str, namespace, context: str) -> Resolved:
+        if name in self.variables:
+            return super()._resolve(name, namespace, context)
+        for suffix, group, index in (("_pre", self.source, self._pre),
+                                     ("_post", self.target, self._post)):
+            if name.endswith(suffix) and name[:-len(suffix)] in group.variables:
+                return self._side_variable(group, name[:-len(suffix)], index, name)
+        if name in self.target.variables and name not in ("i", "N", "t", "dt"):
+            return self._side_variable(self.target, name, self._post, name)
+        return super()._resolve(name, namespace, context)
+
+    def _side_variable(self, group, varname: str, index: np.ndarray, alias: str) -> Resolved:
+        var = group.variables[varname]
+        if var.kind == "constant":
+            return Resolved("variable", var.dim, variable=var)
+        if var.kind != "array":
+            raise TypeError(f"'{alias}' refers to the subexpression '{varname}' of "
+                            f"'{group.name}', which synapses cannot use directly")
+        parent, offset, _ = _group_parts(group)
+        if var.linked or var.shared:
+            raise TypeError(f"'{alias}': linked or shared variables of '{group.name}' cannot be "
+                            f"used through synapses")
+        full_index = index[:self.N] + offset
+        side = Variable(alias, var.dim, "array", var.dtype, var.array, read_only=var.read_only,
+                        index=full_index)
+        return Resolved("variable", var.dim, variable=side)
+
+    def _written_variable(self, name: str, namespace, context: str):
+        if name in self.variables:
+            return self.variables[name]
+        try:
+            resolved = self._resolve(name, namespace, context)
+        except KeyError:
+            return None
+        return resolved.variable if resolved.kind == "variable" else None
+
+    # -- state access --------------------------------------------------------------
+    def __getattr__(self, name: str):
+        if name.startswith("__") or "variables" not in self.__dict__:
+            raise AttributeError(name)
+        variables = self.__dict__["variables"]
+        if name in variables:
+            return _SynapticView(self, variables[name])
+        return Group.__getattr__(self, name)
+
+    def _raw_view(self, var: Variable) -> np.ndarray:
+        if var.name == "i":
+            return self._pre[:self.N]
+        if var.name == "j":
+            return self._post[:self.N]
+        if var.shared:
+            return var.array
+        return var.array[:self.N]
+
+    def _synapse_indices(self, key, level: int):
+        n = self.N
+        if isinstance(key, str):
+            return self._indices_from_condition(key, level=level + 1)
+        if isinstance(key, tuple):
+            if len(key) != 2:
+                raise IndexError("Synapses are indexed by S.var[pre, post] (two indices)")
+            mask = np.ones(n, dtype=bool)
+            for part, idx in zip(key, (self._pre[:n], self._post[:n]), strict=True):
+                if isinstance(part, slice):
+                    start, stop, stp = part.indices(int(idx.max()) + 1 if n else 0)
+                    mask &= (idx >= start) & (idx < stop) & ((idx - start) % stp == 0)
+                else:
+                    mask &= np.isin(idx, np.atleast_1d(part))
+            return np.flatnonzero(mask)
+        return key
+
+    def _assign_expression(self, var: Variable, indices: np.ndarray, expr: str, level: int):
+        super()._assign_expression(var, indices, expr, level + 1)
+
+    def _set_values(self, var, key, value, level: int) -> None:
+        if callable(value) and not isinstance(value, str | Quantity | np.ndarray):
+            idx = np.arange(self.N)[key]
+            value = value(self._pre[:self.N][idx], self._post[:self.N][idx])
+            key = idx
+        super()._set_values(var, key, value, level + 1)
+
+    # -- connectivity --------------------------------------------------------------
+    def connect(self, condition=None, i=None, j=None, p=1.0, n=1,
+                skip_if_invalid: bool = False, namespace: dict | None = None,
+                level: int = 0) -> None:
+        """Create synapses (Brian 2's ``connect``).
+
+        ``connect()`` / ``connect(True)``: all to all; ``connect(i=..., j=...)``:
+        explicit index arrays; ``condition``: a boolean expression of ``i``,
+        ``j`` and pre/post variables (or a callable of arrays i, j); ``p``: a
+        probability (number, expression or callable of i and j); ``n``: synapses
+        per pair (number or expression); ``j='k for k in range(i-3, i+4) if k != i'``
+        or ``j='k for k in sample(N_post, p=0.1)'``: Brian 2's generator syntax.
+        """
+        if namespace is None:
+            namespace = _caller_namespace(level + 1)
+        self._connect_count = getattr(self, "_connect_count", 0) + 1
+        rng = np.random.default_rng(
+            _random.stream_keys(f"{self.name}.connect#{self._connect_count}", 1)[0]
+        )
+        n_pre, n_post = self.source.N, self.target.N
+        if isinstance(j, str) and i is None:
+            pre, post = self._connect_generator(j, namespace, rng, skip_if_invalid)
+        elif i is not None or j is not None:
+            if condition is not None or (p != 1.0):
+                raise TypeError("connect: give either i/j arrays or a condition/probability")
+            if i is None or j is None:
+                raise TypeError("connect: give both i= and j= (or use a generator string j=...)")
+            if isinstance(i, str):
+                raise TypeError("connect: i= must be indices; use j='...' for generator syntax")
+            pre, post = np.broadcast_arrays(np.atleast_1d(np.asarray(i)),
+                                            np.atleast_1d(np.asarray(j)))
+            pre, post = pre.astype(np.int64).ravel(), post.astype(np.int64).ravel()
+            bad = (pre < 0) | (pre >= n_pre) | (post < 0) | (post >= n_post)
+            if np.any(bad):
+                if not skip_if_invalid:
+                    k = int(np.flatnonzero(bad)[0])
+                    raise IndexError(f"connect: synapse {pre[k]} -> {post[k]} outside the "
+                                     f"groups ({n_pre} x {n_post} neurons)")
+                pre, post = pre[~bad], post[~bad]
+        else:
+            pre, post = self._connect_condition(condition, p, namespace, rng)
+        copies = self._connect_multiplicity(n, pre, post, namespace)
+        if copies is not None:
+            pre, post = np.repeat(pre, copies), np.repeat(post, copies)
+        self._add_synapses(pre, post)
+        self._connect_called = True
+
+    def _add_synapses(self, pre: np.ndarray, post: np.ndarray) -> None:
+        old = self.N
+        total = old + len(pre)
+        new_pre = np.zeros(total, dtype=np.int64)
+        new_post = np.zeros(total, dtype=np.int64)
+        new_pre[:old], new_post[:old] = self._pre[:old], self._post[:old]
+        new_pre[old:], new_post[old:] = pre, post
+        self._pre, self._post = new_pre, new_post
+        self.variables["i"].array = new_pre
+        self.variables["j"].array = new_post
+        self._resize(total)
+        for pathway in self._pathways:
+            if pathway.homogeneous_delay is None and pathway.pathway != "pre":
+                continue
+
+    def _pair_values(self, expr: str, pre: np.ndarray, post: np.ndarray, namespace, context):
+        """Values of an expression of i, j and pre/post variables for pairs of neurons."""
+        from sim.codegen import numpy_target
+
+        node = self._inline_subexpressions(parse_expression(expr, functions=_ALL_FUNCTIONS))
+        env: dict[str, object] = {"i": pre, "j": post, "N_pre": self.source.N,
+                                  "N_post": self.target.N}
+        dims = {"i": DIMENSIONLESS, "j": DIMENSIONLESS, "N_pre": DIMENSIONLESS,
+                "N_post": DIMENSIONLESS}
+        for name in get_identifiers(node):
+            if name in env:
+                continue
+            for suffix, group, idx in (("_pre", self.source, pre), ("_post", self.target, post)):
+                if name.endswith(suffix) and name[:-len(suffix)] in group.variables:
+                    var = group.variables[name[:-len(suffix)]]
+                    values = group._get_values(var)
+                    env[name] = values[idx] if np.ndim(values) else values
+                    dims[name] = var.dim
+                    break
+            else:
+                resolved = self._resolve(name, namespace, context) if name not in \
+                    self.target.variables else None
+                if resolved is None or resolved.kind == "variable":
+                    raise KeyError(f"'{name}' cannot be used in {context} (use i, j, x_pre, "
+                                   f"x_post or external constants)")
+                env[name] = resolved.value
+                dims[name] = resolved.dim
+        infer_dimensions(node, lambda nm: dims[nm] if nm in dims else
+                         self._resolve(nm, namespace, context).dim, expr)
+        namespace_values = dict(env)
+        rand_calls = sum(1 for sub in ast.walk(node) if isinstance(sub, ast.Call)
+                         and getattr(sub.func, "id", "") in ("rand", "randn"))
+        if rand_calls:
+            raise TypeError(f"rand() is not allowed in {context}; use p= for probabilities")
+        return np.broadcast_to(numpy_target.evaluate_expression(node, namespace_values,
+                                                                len(pre)), pre.shape), node
+
+    def _connect_condition(self, condition, p, namespace, rng):
+        n_pre, n_post = self.source.N, self.target.N
+        if condition is None or condition is True:
+            condition = None
+        elif condition is False:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        if condition is None and isinstance(p, int | float | np.number) and not isinstance(
+            p, bool
+        ):
+            return _bernoulli_pairs(n_pre, n_post, float(p), rng)
+        # general case: evaluate row blocks of the full matrix
+        pres, posts = [], []
+        block = max(1, 2_000_000 // max(n_post, 1))
+        for start in range(0, n_pre, block):
+            rows = np.arange(start, min(n_pre, start + block))
+            pre = np.repeat(rows, n_post)
+            post = np.tile(np.arange(n_post), len(rows))
+            keep = np.ones(len(pre), dtype=bool)
+            if condition is not None:
+                if callable(condition):
+                    keep &= np.asarray(condition(pre, post), dtype=bool)
+                else:
+                    values, node = self._pair_values(str(condition), pre, post, namespace,
+                                                     f"the condition '{condition}'")
+                    if not is_boolean_expression(node):
+                        raise TypeError(f"connect: the condition '{condition}' must be a "
+                                        f"boolean expression")
+                    keep &= values
+            if isinstance(p, str):
+                prob, _ = self._pair_values(p, pre, post, namespace, f"the probability '{p}'")
+            elif callable(p):
+                prob = np.asarray(p(pre, post), dtype=float)
+            else:
+                fail_for_dimension_mismatch(p, 1, "connect: p must be dimensionless")
+                prob = float(p)
+            if not (isinstance(prob, float) and prob >= 1.0):
+                keep &= rng.random(len(pre)) < prob
+            pres.append(pre[keep])
+            posts.append(post[keep])
+        return np.concatenate(pres), np.concatenate(posts)
+
+    def _connect_multiplicity(self, n, pre, post, namespace):
+        if isinstance(n, int | np.integer) and not isinstance(n, bool):
+            if n < 0:
+                raise ValueError("connect: n must not be negative")
+            return None if n == 1 else np.full(len(pre), int(n))
+        if isinstance(n, str):
+            values, _ = self._pair_values(n, pre, post, namespace, f"the multiplicity '{n}'")
+            return np.asarray(values).astype(np.int64)
+        if callable(n):
+            return np.asarray(n(pre, post)).astype(np.int64)
+        raise TypeError(f"connect: n must be an integer, an expression or a callable, got {n!r}")
+
+    def _connect_generator(self, text: str, namespace, rng, skip_if_invalid: bool):
+        """Brian 2's generator syntax for j (one row of presynaptic neuron at a time)."""
+        from sim.codegen import numpy_target
+
+        try:
+            tree = ast.parse(f"({text.strip()})", mode="eval").body
+        except SyntaxError:
+            tree = None
+        n_pre, n_post = self.source.N, self.target.N
+        if not isinstance(tree, ast.GeneratorExp):
+            # j = expression of i: one synapse per presynaptic neuron
+            node = parse_expression(text, functions=_ALL_FUNCTIONS)
+            pre = np.arange(n_pre)
+            env = {"i": pre, "N_pre": n_pre, "N_post": n_post}
+            post = np.broadcast_to(numpy_target.evaluate_expression(node, env, n_pre),
+                                   pre.shape).astype(np.int64)
+            return self._valid_pairs(pre, post, skip_if_invalid)
+        if len(tree.generators) != 1 or not isinstance(tree.generators[0].target, ast.Name):
+            raise SyntaxError(f"connect: unsupported generator syntax '{text}'")
+        gen = tree.generators[0]
+        var = gen.target.id
+        call = gen.iter
+        if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Name) or \
+                call.func.id not in ("range", "sample"):
+            raise SyntaxError(f"connect: the generator must iterate over range(...) or "
+                              f"sample(...): '{text}'")
+        for node in [tree.elt, *call.args, *[k.value for k in call.keywords], *gen.ifs]:
+            parse_expression(ast.unparse(node), functions=_ALL_FUNCTIONS)
+        kind = call.func.id
+        keywords = {k.arg: k.value for k in call.keywords}
+        if kind == "range" and keywords:
+            raise SyntaxError("connect: range() takes no keyword arguments")
+        if kind == "sample" and "p" not in keywords and "size" not in keywords:
+            raise SyntaxError("connect: sample() needs p= or size=")
+        pres, posts = [], []
+        base = {"N_pre": n_pre, "N_post": n_post}
+        used = get_identifiers(tree.elt).union(*[get_identifiers(c) for c in gen.ifs],
+                                               *[get_identifiers(a) for a in call.args],
+                                               *[get_identifiers(k.value) for k in call.keywords])
+        for name in used - {var, "i", "N_pre", "N_post"}:
+            r = self._resolve(name, namespace, "connect")
+            if r.kind != "constant":
+                raise KeyError(f"connect: '{name}' cannot be used in the generator '{text}'")
+            base[name] = r.value
+        for row in range(n_pre):
+            env = dict(base, i=row)
+            bounds = [int(numpy_target.evaluate_expression(a, env, 1)) for a in call.args]
+            ks = np.arange(*bounds)
+            if kind == "sample":
+                if "p" in keywords:
+                    prob = float(numpy_target.evaluate_expression(keywords["p"], env, 1))
+                    ks = ks[rng.random(len(ks)) < prob]
+                else:
+                    size = int(numpy_target.evaluate_expression(keywords["size"], env, 1))
+                    ks = np.sort(rng.choice(ks, size=size, replace=False))
+            env[var] = ks
+            for cond in gen.ifs:
+                if len(ks) == 0:
+                    break
+                keep = np.broadcast_to(numpy_target.evaluate_expression(cond, env, len(ks)),
+                                       ks.shape)
+                ks = ks[keep]
+                env[var] = ks
+            if len(ks) == 0:
+                continue
+            js = np.broadcast_to(numpy_target.evaluate_expression(tree.elt, env, len(ks)),
+                                 ks.shape).astype(np.int64)
+            pres.append(np.full(len(js), row, dtype=np.int64))
+            posts.append(js)
+        if not pres:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return self._valid_pairs(np.concatenate(pres), np.concatenate(posts), skip_if_invalid)
+
+    def _valid_pairs(self, pre, post, skip_if_invalid):
+        bad = (post < 0) | (post >= self.target.N)
+        if np.any(bad):
+            if not skip_if_invalid:
+                k = int(np.flatnonzero(bad)[0])
+                raise IndexError(f"connect: target index {post[k]} (from i={pre[k]}) outside "
+                                 f"[0, {self.target.N}); use skip_if_invalid=True to drop it")
+            pre, post = pre[~bad], post[~bad]
+        return pre, post
+
+    # -- code --------------------------------------------------------------------
+    def _event_driven_statements(self) -> list[Statement]:
+        """Exact updates of the event-driven variables over ``t - lastupdate``."""
+        statements: list[Statement] = []
+        names = set(self._event_driven_names)
+        for name in self._event_driven_names:
+            expr = self.equations.substituted_expression(name)
+            split = linear_split(expr, name)
+            if split is None or (get_identifiers(split[0]) | get_identifiers(split[1])) & (
+                names | {"t"}
+            ):
+                raise UnsupportedEquationsException(
+                    f"The event-driven equation for '{name}' must be linear in '{name}' alone "
+                    f"with constant coefficients; use (clock-driven) instead"
+                )
+            a, b = (to_source(x) for x in split)
+            statements.append(Statement(f"_A_ed_{name}", "=", parse_expression(
+                f"({a})*(t - lastupdate)"), ""))
+            statements.append(Statement(name, "=", parse_expression(
+                f"{name}*exp(_A_ed_{name}) + ({b})*(t - lastupdate)*exprel(_A_ed_{name})"),
+                f"{name} (event-driven)"))
+        return statements
+
+    def _state_update_block(self, namespace):
+        self._check_ready()
+        clock_eqs = Equations([eq for eq in self.equations
+                               if not (eq.type == DIFFERENTIAL_EQUATION
+                                       and "event-driven" in eq.flags)
+                               and "summed" not in eq.flags])
+        context = f"the equations of '{self.name}'"
+        functions = self._functions(namespace, context)
+        clock_eqs.check_dimensions(self._dims_of(namespace, context),
+                                   value_of=self._value_of(namespace, context),
+                                   functions=functions)
+        problem = IntegrationProblem.from_equations(
+            clock_eqs, scalar=self._scalar_name(namespace),
+            locally_constant=functions.locally_constant(clock_eqs, self.clock._dt_frac))
+        update = integrate(problem, self.method)
+        self.method_used = update.method
+        constants, arrays = {}, {}
+        if update.propagators:
+            for k, v in self._propagator_values(update.propagators, namespace, context).items():
+                (arrays if isinstance(v, np.ndarray) else constants)[k] = v
+        return CodeBlock(update.statements, None, "synapses_stateupdate"), constants, arrays
+
+    def compile(self, block, namespace, context, extra_constants=None, extra_arrays=None,
+                stream=None):
+        return super().compile(block, namespace, context, extra_constants, extra_arrays,
+                               stream=stream)
+
+    def before_run(self, namespace: dict) -> None:
+        self._check_ready()
+
+    def step_function(self):
+        return None
+
+    def _get_state(self) -> dict:
+        arrays = {n: v.array[:self.N].copy() if not v.shared else v.array.copy()
+                  for n, v in self.variables.items() if v.kind == "array"
+                  and n not in ("i", "j")}
+        return {"N": self.N, "pre": self._pre[:self.N].copy(),
+                "post": self._post[:self.N].copy(), "arrays": arrays}
+
+    def _set_state(self, state: dict) -> None:
+        self._pre = state["pre"].copy()
+        self._post = state["post"].copy()
+        self.variables["i"].array = self._pre
+        self.variables["j"].array = self._post
+        self._resize(state["N"])
+        for n, values in state["arrays"].items():
+            self.variables[n].array[...] = values
+
+    def __repr__(self) -> str:
+        return f"Synapses({self.source.name} -> {self.target.name}, {self.N} synapses)"
+
+
+def _bernoulli_pairs(n_pre: int, n_post: int, p: float, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair independently with probability p, without forming the matrix:
+    the gaps between chosen pairs in row-major order are geometric."""
+    if not 0 <= p <= 1:
+        raise ValueError(f"connect: p must lie in [0, 1], got {p}")
+    total = n_pre * n_post
+    if p == 0 or total == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if p == 1:
+        flat = np.arange(total, dtype=np.int64)
+    else:
+        chunks = []
+        position = -1
+        expected = int(total * p + 10 * math.sqrt(total * p) + 16)
+        while True:
+            gaps = rng.geometric(p, size=expected)
+            positions = position + np.cumsum(gaps)
+            chunks.append(positions[positions < total])
+            if positions[-1] >= total:
+                break
+            position = int(positions[-1])
+            expected = max(16, int((total - position) * p * 1.2) + 16)
+        flat = np.concatenate(chunks)
+    return flat // n_post, flat % n_post
+
