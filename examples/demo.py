@@ -1,10 +1,13 @@
-"""hearsim demo: a sound drives a population of spiking neurons; writes a figure.
+"""hearsim demo: sound -> cochlea -> spiking neurons -> figure.
 
     python examples/demo.py [output.png]
 
-A vowel is generated, half-wave rectified and compressed, and injected into a
-group of leaky integrate-and-fire neurons with different gains; the figure
-shows the waveform, the membrane potential of one neuron and the spike raster.
+A synthetic vowel /a/ passes through a 200-channel gammatone filterbank
+(ERB-spaced centre frequencies, 100 Hz - 6 kHz), half-wave rectification and
+cube-root compression (a simple hair-cell stage), and drives one leaky
+integrate-and-fire "auditory nerve fibre" per channel through a
+FilterbankGroup.  The figure shows the waveform, the cochleagram and the
+spike raster.
 """
 
 from __future__ import annotations
@@ -18,58 +21,56 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from sim import (  # noqa: E402
-    Hz,
-    NeuronGroup,
-    SpikeMonitor,
-    StateMonitor,
-    TimedArray,
-    defaultclock,
-    kHz,
-    ms,
-    mV,
-    run,
+from hears import (  # noqa: E402
+    FilterbankGroup,
+    FunctionFilterbank,
+    Gammatone,
+    dB,
+    erbspace,
+    vowel,
 )
-from sounds import dB, vowel  # noqa: E402
+from sim import Hz, Network, SpikeMonitor, StateMonitor, kHz, ms  # noqa: E402
 
 
 def main(out: str = "demo.png") -> Path:
     samplerate = 20 * kHz
-    defaultclock.dt = 1 / samplerate
-    sound = vowel("a", pitch=120 * Hz, duration=150 * ms, samplerate=samplerate)
-    sound = sound.atlevel(60 * dB).ramp(when="both", duration=5 * ms)
-    # hair-cell-like transduction: half-wave rectification and compression
-    drive = np.clip(np.asarray(sound)[:, 0], 0, None) ** (1 / 3)
-    drive /= drive.max()
+    sound = vowel("a", pitch=120 * Hz, duration=200 * ms, samplerate=samplerate)
+    sound = sound.atlevel(70 * dB).ramp(when="both", duration=10 * ms)
 
-    n = 40
-    tau = 2 * ms  # noqa: F841  (used by the model string)
+    nchannels = 200
+    cf = erbspace(100 * Hz, 6 * kHz, nchannels)
+    cochlea = Gammatone(sound, cf)
+    # hair cells: half-wave rectification and compression
+    hair_cells = FunctionFilterbank(cochlea, lambda x: 8 * np.clip(x, 0, None) ** (1 / 3))
+
     eqs = """
-    dv/dt = (gain*stim(t)*20*mV - v)/tau : volt (unless refractory)
-    gain : 1 (constant)
+    dv/dt = (I - v)/(1*ms) : 1 (unless refractory)
+    I : 1
     """
-    G = NeuronGroup(n, eqs, threshold="v > 8*mV", reset="v = 0*mV", refractory=1 * ms)
-    G.gain = "0.4 + 0.02*i"
-    spikes = SpikeMonitor(G)
-    trace = StateMonitor(G, "v", record=n - 1)
+    fibres = FilterbankGroup(hair_cells, "I", eqs, threshold="v > 1", reset="v = 0",
+                             refractory=1 * ms)
+    spikes = SpikeMonitor(fibres)
+    drive = StateMonitor(fibres, "I", record=True, dt=0.5 * ms)
+    Network(fibres, spikes, drive).run(sound.duration)
 
-    stim = TimedArray(drive, dt=1 / samplerate)  # noqa: F841  (used by the model)
-    run(sound.duration)
-
-    fig, axes = plt.subplots(3, 1, figsize=(8, 7), sharex=True)
-    t_ms = np.arange(len(drive)) / float(samplerate) * 1e3
+    fig, axes = plt.subplots(3, 1, figsize=(8, 9), sharex=True,
+                             gridspec_kw={"height_ratios": [1, 2, 2]})
+    t_ms = np.arange(sound.nsamples) / float(samplerate) * 1e3
     axes[0].plot(t_ms, np.asarray(sound)[:, 0], lw=0.5)
     axes[0].set_ylabel("pressure (Pa)")
-    axes[0].set_title("vowel /a/ -> rectification and compression -> LIF neurons")
-    axes[1].plot(trace.t / ms, trace.v[0] / mV, lw=0.7)
-    axes[1].set_ylabel(f"v of neuron {n - 1} (mV)")
-    axes[2].plot(spikes.t / ms, spikes.i, "|k", ms=4)
-    axes[2].set_ylabel("neuron")
+    axes[0].set_title("vowel /a/ -> gammatone cochlea (200 channels) -> LIF fibres")
+    axes[1].imshow(drive.I, aspect="auto", origin="lower",
+                   extent=(0, float(sound.duration) * 1e3, 0, nchannels), cmap="magma")
+    axes[1].set_ylabel("channel (low to high CF)")
+    axes[2].plot(spikes.t / ms, spikes.i, "|k", ms=2)
+    axes[2].set_ylim(0, nchannels)
+    axes[2].set_ylabel("fibre")
     axes[2].set_xlabel("time (ms)")
     fig.tight_layout()
     path = Path(out)
     fig.savefig(path, dpi=100)
-    print(f"wrote {path.resolve()} ({spikes.num_spikes} spikes from {n} neurons)")
+    print(f"wrote {path.resolve()}: cochleagram and raster of {spikes.num_spikes} spikes "
+          f"from {nchannels} fibres")
     return path
 
 

@@ -5,8 +5,9 @@
 :mod:`hears.filterbanks` (``Gammatone``, ``erbspace``, ``FunctionFilterbank``...). Scripts
 written for brian2hears run with ``from sim import *; from hears import *``.
 
-Still to come (issue 7): ``FilterbankGroup`` (a filterbank driving a NeuronGroup), the
-compressive models ``DCGC`` and ``TanCarney``, and ``ZhangSynapse``.
+``FilterbankGroup`` turns a filterbank's output into the input of a group of neurons.
+Still to come (issue 7): the compressive models ``DCGC`` and ``TanCarney``, and
+``ZhangSynapse``.
 """
 
 from sounds import *
@@ -14,5 +15,6 @@ from sounds import __all__ as _sound_names
 
 from .filterbanks import *
 from .filterbanks import __all__ as _filterbank_names
+from .group import FilterbankGroup
 
-__all__ = [*_sound_names, *_filterbank_names]
+__all__ = [*_sound_names, *_filterbank_names, "FilterbankGroup"]

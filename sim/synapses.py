@@ -241,7 +241,7 @@ class SynapticPathway(SimObject):
         ptr = self._legacy_ptr[0]
         if ptr < len(self._legacy_steps):
             end = ptr
-            while end < len(self._legacy_steps) and self._legacy_steps[end] == step:
+            while end < len(self._legacy_steps) and self._legacy_steps[end] <= step:
                 end += 1
             if end > ptr:
                 parts.append(self._legacy_syn[ptr:end])

@@ -18,7 +18,7 @@ def test_demo_writes_figure(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert out.exists() and out.stat().st_size > 10_000
-    assert "wrote" in result.stdout and "spikes" in result.stdout
+    assert "wrote" in result.stdout and "spikes from 200 fibres" in result.stdout
 
 
 @pytest.mark.skipif(shutil.which("ruff") is None, reason="ruff is not installed")

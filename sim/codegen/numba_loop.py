@@ -235,6 +235,100 @@ def _generator_fragment(gen, k: int, events) -> Fragment:
     return Fragment(gen, lines, args)
 
 
+def _pathway_fragment(path, k: int, events) -> Fragment:
+    from sim.codegen.numba_target import NumbaBlock
+
+    kernel = path._kernel
+    if kernel is not None and not isinstance(kernel, NumbaBlock):
+        raise _Unsupported
+    prefix = f"_o{k}_"
+    parent = getattr(path.source, "source", path.source)
+    buf, count = events.buffers(parent, path.event)
+    lo = path.source._index_offset()
+    lines = [
+        f"_slot = _step % {prefix}ring.shape[0]",
+        "_cnt = 0",
+        f"for _q in range({prefix}evn[0]):",
+        f"    _e = {prefix}ev[_q]",
+        f"    if _e >= {prefix}lo and _e < {prefix}hi:",
+        f"        {prefix}ring[_slot, _cnt] = _e - {prefix}lo",
+        "        _cnt += 1",
+        f"{prefix}ringn[_slot] = _cnt",
+        "_nd = 0",
+        f"while {prefix}lptr[0] < {prefix}lsteps.shape[0] and "
+        f"{prefix}lsteps[{prefix}lptr[0]] <= _step:",
+        f"    {prefix}deliver[_nd] = {prefix}lsyn[{prefix}lptr[0]]",
+        "    _nd += 1",
+        f"    {prefix}lptr[0] += 1",
+        f"for _age in range({prefix}ring.shape[0] - 1, -1, -1):",
+        "    _em = _step - _age",
+        "    if _em < 0:",
+        "        continue",
+        f"    _s = _em % {prefix}ring.shape[0]",
+        f"    for _q in range({prefix}ringn[_s]):",
+        f"        _nrn = {prefix}ring[_s, _q]",
+        f"        _a = {prefix}offsets[_nrn]",
+        f"        _b = {prefix}offsets[_nrn + 1]",
+        f"        _f = _a + np.searchsorted({prefix}sdelays[_a:_b], _age)",
+        f"        while _f < _b and {prefix}sdelays[_f] == _age:",
+        f"            {prefix}deliver[_nd] = {prefix}order[_f]",
+        "            _nd += 1",
+        "            _f += 1",
+    ]
+    imports = []
+    names: dict = {}
+    if kernel is not None:
+        call, names = _kernel_call(prefix, kernel, f"{prefix}deliver", "_nd", [])
+        lines += ["if _nd > 0:", f"    {call}"]
+        imports.append(kernel.module_name)
+
+    def args():
+        values = {
+            f"{prefix}ev": buf, f"{prefix}evn": count, f"{prefix}lo": np.int64(lo),
+            f"{prefix}hi": np.int64(lo + path.source.N), f"{prefix}ring": path._ring,
+            f"{prefix}ringn": path._ring_n, f"{prefix}lsteps": path._legacy_steps,
+            f"{prefix}lsyn": path._legacy_syn, f"{prefix}lptr": path._legacy_ptr,
+            f"{prefix}offsets": path._offsets, f"{prefix}sdelays": path._sorted_steps,
+            f"{prefix}order": path._order, f"{prefix}deliver": path._deliver,
+        }
+        if kernel is not None:
+            if kernel.uses_random:
+                values[f"{prefix}keys"] = kernel.keys
+            for name, value in zip(names, path._args, strict=True):
+                values[name] = value
+        return values
+
+    return Fragment(path, lines, args, imports=imports)
+
+
+def _summed_fragment(upd, k: int, events) -> Fragment:
+    from sim.codegen.numba_target import NumbaBlock
+
+    if not isinstance(upd._zero, NumbaBlock) or not isinstance(upd._add, NumbaBlock):
+        raise _Unsupported
+    prefix = f"_o{k}_"
+    zprefix, aprefix = f"{prefix}z", f"{prefix}s"
+    zcall, znames = _kernel_call(zprefix, upd._zero, f"{prefix}tidx", f"{prefix}tn", [])
+    acall, anames = _kernel_call(aprefix, upd._add, f"{prefix}sidx", f"{prefix}sn", [])
+    lines = [zcall, f"if {prefix}sn > 0:", f"    {acall}"]
+    offset = upd.target._index_offset()
+    tidx = np.arange(offset, offset + upd.target.N, dtype=np.int64)
+    sidx = np.arange(upd.synapses.N, dtype=np.int64)
+
+    def args():
+        values = {f"{prefix}tidx": tidx, f"{prefix}tn": np.int64(len(tidx)),
+                  f"{prefix}sidx": sidx, f"{prefix}sn": np.int64(len(sidx))}
+        for kern, pre, names, kargs in ((upd._zero, zprefix, znames, upd._zero_args),
+                                        (upd._add, aprefix, anames, upd._add_args)):
+            if kern.uses_random:
+                values[f"{pre}keys"] = kern.keys
+            for name, value in zip(names, kargs, strict=True):
+                values[name] = value
+        return values
+
+    return Fragment(upd, lines, args, imports=[upd._zero.module_name, upd._add.module_name])
+
+
 class _Unsupported(Exception):
     """An object the compiled loop cannot run: the network uses the Python loop."""
 
@@ -270,6 +364,7 @@ def _fragment_for(obj, k: int, events) -> Fragment | None:
     from sim.groups import CodeRunner, NeuronGroup
     from sim.inputs import SpikeGeneratorGroup
     from sim.monitors import EventMonitor, PopulationRateMonitor, StateMonitor
+    from sim.synapses import Synapses, SynapticPathway, _SummedUpdater
 
     if isinstance(obj, CodeRunner):
         return _runner_fragment(obj, k, events)
@@ -281,8 +376,15 @@ def _fragment_for(obj, k: int, events) -> Fragment | None:
         return _rate_monitor_fragment(obj, k, events)
     if isinstance(obj, SpikeGeneratorGroup):
         return _generator_fragment(obj, k, events)
-    if isinstance(obj, NeuronGroup):
+    if isinstance(obj, NeuronGroup | Synapses):
         return None  # its work is done by its contained runners
+    if isinstance(obj, SynapticPathway):
+        return _pathway_fragment(obj, k, events)
+    if isinstance(obj, _SummedUpdater):
+        return _summed_fragment(obj, k, events)
+    hook = getattr(obj, "numba_fragment", None)  # objects defined outside sim (e.g. hears)
+    if hook is not None:
+        return hook(k, events)
     raise _Unsupported
 
 

@@ -1,0 +1,130 @@
+"""FilterbankGroup: a filterbank's output drives a variable of a group of neurons.
+
+``FilterbankGroup(filterbank, 'I', model, threshold=..., reset=...)`` is a
+NeuronGroup with one neuron per channel and ``dt = 1/samplerate``; at every
+time step, before the state update, the parameter ``I`` of every neuron is set
+to the filterbank's output sample of that step.  The output is fetched in
+chunks of ``buffersize`` samples, so a sound of any length (or a sound file
+streamed from disk) runs in bounded memory.  On the numba target the compiled
+run loop reads the chunk directly and returns to Python only to fetch the next
+chunk.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.base import SimObject
+from sim.groups import NeuronGroup
+from sim.units import second
+
+__all__ = ["FilterbankGroup"]
+
+
+class _FilterbankFeeder(SimObject):
+    """Copies one output sample per channel into the target variable every step."""
+
+    add_to_magic_network = False
+
+    def __init__(self, group: FilterbankGroup, buffersize: int):
+        super().__init__(clock=group.clock, when="before_groups", order=group.order,
+                         name=f"{group.name}_feeder")
+        self.group = group
+        self.buffersize = int(buffersize)
+        self.chunk = np.zeros((self.buffersize, group.N))
+        self.position = np.full(1, self.buffersize, dtype=np.int64)  # row within the chunk
+        self.next_sample = 0  # first filterbank sample of the next chunk
+        self._initialised = False
+
+    def refill(self) -> None:
+        """Fetch the next chunk of filterbank output."""
+        fb = self.group.filterbank
+        if not self._initialised:
+            fb.buffer_init()
+            self._initialised = True
+        start = self.next_sample
+        self.chunk[...] = fb.buffer_fetch(start, start + self.buffersize)
+        self.next_sample = start + self.buffersize
+        self.position[0] = 0
+
+    def step_function(self):
+        target = self.group.variables[self.group.targetvar].array
+        chunk, position = self.chunk, self.position
+
+        def step(i):
+            if position[0] >= len(chunk):
+                self.refill()
+            target[:] = chunk[position[0]]
+            position[0] += 1
+
+        return step
+
+    def numba_fragment(self, k: int, events):
+        """This object's part of the numba target's compiled run loop: copy a row of the
+        chunk into the target variable; return to Python when the chunk is used up."""
+        from sim.codegen.numba_loop import Fragment
+
+        prefix = f"_o{k}_"
+        target = self.group.variables[self.group.targetvar].array
+        lines = [
+            f"_r = {prefix}pos[0]",
+            f"for _c in range({prefix}chunk.shape[1]):",
+            f"    {prefix}target[_c] = {prefix}chunk[_r, _c]",
+            f"{prefix}pos[0] = _r + 1",
+        ]
+
+        def args():
+            return {f"{prefix}pos": self.position, f"{prefix}chunk": self.chunk,
+                    f"{prefix}target": target}
+
+        def refill_if_empty():
+            if self.position[0] >= len(self.chunk):
+                self.refill()
+
+        return Fragment(self, lines, args, checks=[f"{prefix}pos[0] < {prefix}chunk.shape[0]"],
+                        grow=refill_if_empty)
+
+    def _get_state(self) -> dict:
+        return {"chunk": self.chunk.copy(), "position": self.position.copy(),
+                "next": self.next_sample, "init": self._initialised}
+
+    def _set_state(self, state: dict) -> None:
+        if state["next"] != self.next_sample:
+            raise ValueError("A FilterbankGroup cannot be restored to another point of its "
+                             "sound: the filterbank only moves forward in time")
+        self.chunk[...] = state["chunk"]
+        self.position[...] = state["position"]
+
+
+class FilterbankGroup(NeuronGroup):
+    """A NeuronGroup whose ``targetvar`` follows a filterbank's output, one channel per neuron.
+
+    ``targetvar`` must be a parameter of the model (e.g. ``I : amp`` or ``x : 1``);
+    the filterbank's output is taken in the variable's SI units.  The group's time
+    step is one sample of the filterbank (``dt`` and ``clock`` may not be given).
+    ``buffersize``: samples fetched from the filterbank at a time.
+    """
+
+    def __init__(self, filterbank, targetvar: str, model, *args, buffersize: int = 1024,
+                 **kwds):
+        if "dt" in kwds or "clock" in kwds:
+            raise TypeError("FilterbankGroup: the time step is the filterbank's sample "
+                            "period; do not give dt= or clock=")
+        samplerate = float(np.asarray(filterbank.samplerate))
+        if not samplerate > 0:
+            raise ValueError(f"FilterbankGroup: bad filterbank samplerate {samplerate}")
+        if int(buffersize) < 1:
+            raise ValueError("FilterbankGroup: buffersize must be a positive integer")
+        super().__init__(filterbank.nchannels, model, *args, dt=(1.0 / samplerate) * second,
+                         **kwds)
+        if targetvar not in self.variables:
+            raise KeyError(f"FilterbankGroup: the model has no variable '{targetvar}' to drive")
+        var = self.variables[targetvar]
+        if var.kind != "array" or var.shared or self.equations[targetvar].type != "parameter":
+            raise TypeError(f"FilterbankGroup: '{targetvar}' must be a (non-shared) parameter "
+                            f"of the model, e.g. '{targetvar} : 1'")
+        object.__setattr__(self, "filterbank", filterbank)
+        object.__setattr__(self, "targetvar", targetvar)
+        feeder = _FilterbankFeeder(self, buffersize)
+        object.__setattr__(self, "feeder", feeder)
+        self.contained_objects.insert(0, feeder)
