@@ -25,3 +25,17 @@ def test_demo_writes_figure(tmp_path):
 def test_ruff_clean():
     result = subprocess.run(["ruff", "check", str(ROOT)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_readme_examples_run():
+    import re
+
+    text = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert len(blocks) >= 2
+    for block in blocks:
+        # shorten the simulated time: the examples' correctness is tested elsewhere
+        code = block.replace("run(1*second)", "run(20*ms)")
+        namespace: dict = {}
+        exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102
+        assert namespace["spikes"].num_spikes > 0
