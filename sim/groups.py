@@ -468,7 +468,7 @@ class Group:
                 table.add(fname, CONSTANT)
                 values[fname] = impl.numpy_implementation(self.clock._dt_frac)
                 user_functions[fname] = fname
-        kernel = target.compile_block(block, table, user_functions)
+        kernel = target.compile_block(block, table, user_functions, size=self.N)
         kernel.keys = _random.stream_keys(stream or self.name, kernel.n_sites)
         args = tuple(
             values[n[len("_arr_"):]] if n.startswith("_arr_") else values[n]

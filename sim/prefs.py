@@ -56,6 +56,14 @@ def _check_target(value) -> None:
         )
 
 
+def _check_threshold(value) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(
+            f"prefs.codegen.numba_parallel_threshold must be a non-negative integer (the "
+            f"group size from which numba kernels use all cores), got {value!r}"
+        )
+
+
 def _check_dtype(value) -> None:
     import numpy as np
 
@@ -67,7 +75,11 @@ def _check_dtype(value) -> None:
 
 class _Prefs:
     def __init__(self):
-        self.codegen = _Section("codegen", {"target": "auto"}, {"target": _check_target})
+        self.codegen = _Section(
+            "codegen",
+            {"target": "auto", "numba_parallel_threshold": 50_000},
+            {"target": _check_target, "numba_parallel_threshold": _check_threshold},
+        )
         self.core = _Section(
             "core", {"default_float_dtype": "float64"}, {"default_float_dtype": _check_dtype}
         )

@@ -51,10 +51,12 @@ def stream_keys(stream: str, n_sites: int) -> np.ndarray:
     return keys
 
 
-def next_assignment_stream() -> str:
-    """Stream name for the next string assignment outside a run (``G.v = 'rand()'``)."""
+def next_assignment_stream(kind: str = "assignment") -> str:
+    """Stream name for the next random operation outside a run (``G.v = 'rand()'``,
+    ``S.connect(p=0.1)``): counted since the last :func:`seed`, so the same script
+    draws the same numbers."""
     _state["assignments"] += 1
-    return f"assignment#{_state['assignments']}"
+    return f"{kind}#{_state['assignments']}"
 
 
 def get_state() -> dict:

@@ -601,10 +601,10 @@ class Synapses(Group, SimObject):
         """
         if namespace is None:
             namespace = _caller_namespace(level + 1)
-        self._connect_count = getattr(self, "_connect_count", 0) + 1
-        rng = np.random.default_rng(
-            _random.stream_keys(f"{self.name}.connect#{self._connect_count}", 1)[0]
-        )
+        # a numpy generator seeded from this connect call's stream: the same script
+        # (same seed, same sequence of random operations) makes the same synapses
+        rng = np.random.default_rng(_random.stream_keys(_random.next_assignment_stream(
+            "connect"), 1)[0])
         n_pre, n_post = self.source.N, self.target.N
         if isinstance(j, str) and i is None:
             pre, post = self._connect_generator(j, namespace, rng, skip_if_invalid)
@@ -691,10 +691,22 @@ class Synapses(Group, SimObject):
             condition = None
         elif condition is False:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        if condition is None and isinstance(p, int | float | np.number) and not isinstance(
-            p, bool
-        ):
-            return _bernoulli_pairs(n_pre, n_post, float(p), rng)
+        if isinstance(p, int | float | np.number) and not isinstance(p, bool):
+            # independent Bernoulli draws per pair, then the (deterministic) condition on
+            # the drawn pairs only: the same distribution, without visiting all N x M pairs
+            pre, post = _bernoulli_pairs(n_pre, n_post, float(p), rng)
+            if condition is None or len(pre) == 0:
+                return pre, post
+            if callable(condition):
+                keep = np.asarray(condition(pre, post), dtype=bool)
+            else:
+                keep, node = self._pair_values(str(condition), pre, post, namespace,
+                                               f"the condition '{condition}'")
+                if not is_boolean_expression(node):
+                    raise TypeError(f"connect: the condition '{condition}' must be a "
+                                    f"boolean expression")
+            keep = np.broadcast_to(keep, pre.shape)
+            return pre[keep], post[keep]
         # general case: evaluate row blocks of the full matrix
         pres, posts = [], []
         block = max(1, 2_000_000 // max(n_post, 1))

@@ -144,7 +144,8 @@ def generate_source(
     block: CodeBlock,
     table: NameTable,
     user_functions: dict[str, str] | None = None,
-) -> tuple[str, list[str], bool]:
+    parallel: bool = False,
+) -> tuple[str, list[str], int]:
     """Source of a block's numba kernel, its argument names, and its number of random
     call sites (if any, it takes the step and the sites' stream keys as arguments)."""
     functions = dict(_FUNCTIONS)
@@ -207,10 +208,11 @@ def generate_source(
         "__hearsim_kernel__ = True",
         "",
         "",
-        "@njit(cache=True, nogil=True, error_model='numpy')",
+        "from numba import prange" if parallel else "",
+        f"@njit(cache=True, nogil=True, error_model='numpy'{', parallel=True' if parallel else ''})",
         f"def _kernel({', '.join(head + arg_names)}):",
         "    _count = 0",
-        "    for _k in range(_n):",
+        f"    for _k in {'prange' if parallel else 'range'}(_n):",
         "        _j = _idx[_k]",
         *(f"        {line}" for line in body),
         "    return _count",
@@ -310,9 +312,20 @@ def compile_block(
     block: CodeBlock,
     table: NameTable,
     user_functions: dict[str, str] | None = None,
+    size: int = 0,
 ) -> NumbaBlock:
-    """Compile a block into a numba kernel (loaded from the disk cache when possible)."""
-    source, arg_names, n_sites = generate_source(block, table, user_functions)
+    """Compile a block into a numba kernel (loaded from the disk cache when possible).
+
+    ``size``: the number of elements it will run on; large blocks whose elements are
+    independent (no condition, no shared or indirect writes) run on all cores."""
+    from sim.prefs import prefs
+
+    parallel = (
+        size >= prefs.codegen.numba_parallel_threshold
+        and block.condition is None
+        and all(table.kind(n) in (ARRAY, None) for n in block.writes)
+    )
+    source, arg_names, n_sites = generate_source(block, table, user_functions, parallel)
     module = load_module(source)
     return NumbaBlock(module._kernel, arg_names, source, block.condition is not None,
                       len(block.outputs), n_sites, module_name=module.__name__)

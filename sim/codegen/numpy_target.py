@@ -273,6 +273,7 @@ def compile_block(
     table: NameTable,
     extra_functions: dict[str, str] | None = None,
     extra_namespace: dict | None = None,
+    size: int = 0,
 ) -> CompiledBlock:
     """Compile a block into a numpy kernel (cached by generated source)."""
     src, arg_names, n_sites = generate_source(block, table, extra_functions)
