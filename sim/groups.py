@@ -881,8 +881,13 @@ class NeuronGroup(Group, SimObject):
         if ref is None:
             return [], {}
         if isinstance(ref, Quantity):
-            code = "not_refractory = timestep(t - lastspike, dt) >= timestep(_refractory, dt)"
-            return parse_statements(code), {"_refractory": float(ref)}
+            # Brian 2's timestep(t - lastspike, dt) >= timestep(refractory, dt), written
+            # without the floor: floor(x) >= n <=> x >= n for an integer n, so this is the
+            # same test, and it lets the compiler vectorise the loop
+            dt = self.clock.dt_
+            steps = float(np.floor((float(ref) + 1e-3 * dt) / dt))
+            code = "not_refractory = (t - lastspike + 0.001*dt)/dt >= _refractory_steps"
+            return parse_statements(code), {"_refractory_steps": steps}
         context = f"the refractory expression '{ref}' of '{self.name}'"
         node = parse_expression(ref, functions=_ALL_FUNCTIONS)
         dims = infer_dimensions(self._inline_subexpressions(node),

@@ -44,6 +44,12 @@ class Fragment:
     imports: list[str] = field(default_factory=list)
 
 
+def contiguous(start: int) -> np.ndarray:
+    from sim.codegen.numba_target import contiguous as make
+
+    return make(start)
+
+
 def _kernel_call(prefix: str, kernel, idx: str, n: str, extra: list[str]) -> tuple[str, dict]:
     """Call text of a kernel from the loop, and the names of its arguments."""
     names = {f"{prefix}a{k}": None for k in range(len(kernel.arg_names))}
@@ -69,7 +75,7 @@ def _runner_fragment(runner, k: int, events) -> Fragment | None:
     if kernel.uses_random:
         fixed[f"{prefix}keys"] = kernel.keys
     if runner.on_event is None:
-        fixed[f"{prefix}idx"] = np.arange(group.N, dtype=np.int64)
+        fixed[f"{prefix}idx"] = contiguous(group._index_offset())
         fixed[f"{prefix}n"] = np.int64(group.N)
         if kernel.has_condition:
             event = runner.detects_event
@@ -312,12 +318,12 @@ def _summed_fragment(upd, k: int, events) -> Fragment:
     acall, anames = _kernel_call(aprefix, upd._add, f"{prefix}sidx", f"{prefix}sn", [])
     lines = [zcall, f"if {prefix}sn > 0:", f"    {acall}"]
     offset = upd.target._index_offset()
-    tidx = np.arange(offset, offset + upd.target.N, dtype=np.int64)
-    sidx = np.arange(upd.synapses.N, dtype=np.int64)
+    tidx = contiguous(offset)
+    sidx = contiguous(0)
 
     def args():
-        values = {f"{prefix}tidx": tidx, f"{prefix}tn": np.int64(len(tidx)),
-                  f"{prefix}sidx": sidx, f"{prefix}sn": np.int64(len(sidx))}
+        values = {f"{prefix}tidx": tidx, f"{prefix}tn": np.int64(upd.target.N),
+                  f"{prefix}sidx": sidx, f"{prefix}sn": np.int64(upd.synapses.N)}
         for kern, pre, names, kargs in ((upd._zero, zprefix, znames, upd._zero_args),
                                         (upd._add, aprefix, anames, upd._add_args)):
             if kern.uses_random:

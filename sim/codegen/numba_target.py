@@ -199,6 +199,8 @@ def generate_source(
     if block.condition is not None:
         head.append("_found")
     head += [f"_out_{k}" for k in range(len(outputs))]
+    jit_extra = ", parallel=True" if parallel else ""
+    loop = "prange" if parallel else "range"
     lines = [
         "import math",
         "import numpy as np",
@@ -209,12 +211,27 @@ def generate_source(
         "",
         "",
         "from numba import prange" if parallel else "",
-        f"@njit(cache=True, nogil=True, error_model='numpy'{', parallel=True' if parallel else ''})",
+        f"@njit(cache=True, nogil=True, error_model='numpy'{jit_extra})",
         f"def _kernel({', '.join(head + arg_names)}):",
         "    _count = 0",
-        f"    for _k in {'prange' if parallel else 'range'}(_n):",
-        "        _j = _idx[_k]",
-        *(f"        {line}" for line in body),
+        # a contiguous range (a whole group) is passed as _idx = [start, -1]: that loop
+        # indexes directly, which lets LLVM vectorise it; the body is written twice so that
+        # neither loop carries a branch on the kind of index
+        # (LLVM vectorises the loop over a whole group, starting at 0, far better than one
+        # with a run-time offset: that case gets its own copy)
+        "    if _idx.shape[0] == 2 and _idx[1] == -1 and _idx[0] == 0:",
+        f"        for _k in {loop}(_n):",
+        "            _j = _k",
+        *(f"            {line}" for line in body),
+        "    elif _idx.shape[0] == 2 and _idx[1] == -1:",
+        "        _start = _idx[0]",
+        f"        for _k in {loop}(_n):",
+        "            _j = _start + _k",
+        *(f"            {line}" for line in body),
+        "    else:",
+        f"        for _k in {loop}(_n):",
+        "            _j = _idx[_k]",
+        *(f"            {line}" for line in body),
         "    return _count",
         "",
     ]
@@ -254,6 +271,11 @@ def load_module(source: str, prefix: str = "hearsim_kernel"):
     return module
 
 
+def contiguous(start: int) -> np.ndarray:
+    """The index argument meaning "elements start, start+1, ... start+n-1"."""
+    return np.array([start, -1], dtype=np.int64)
+
+
 @dataclass
 class NumbaBlock:
     """A compiled numba kernel with the numpy target's calling convention.
@@ -281,11 +303,11 @@ class NumbaBlock:
 
     def _indices(self, idx) -> np.ndarray:
         if isinstance(idx, slice):
-            key = (idx.start or 0, idx.stop)
-            arr = self._ranges.get(key)
+            start = idx.start or 0
+            arr = self._ranges.get(start)
             if arr is None:
-                arr = np.arange(key[0], key[1], dtype=np.int64)
-                self._ranges[key] = arr
+                arr = contiguous(start)
+                self._ranges[start] = arr
             return arr
         return np.asarray(idx, dtype=np.int64)
 
