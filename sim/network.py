@@ -247,6 +247,7 @@ class Network:
         main = [o.clock for o in objects if not isinstance(o, NetworkOperation)]
         if not main or any(c is not main[0] for c in main):
             return None
+        _apply_thread_count()
         built = build_loop(objects, main[0])
         if built is None:
             return None
@@ -383,6 +384,17 @@ class Network:
             if "random" not in snapshot:
                 raise KeyError(f"The state {name!r} was stored without random_state=True")
             _random.set_state(snapshot["random"])
+
+
+def _apply_thread_count() -> None:
+    """``prefs.codegen.numba_threads``: threads of parallel kernels (None: all cores)."""
+    import numba
+
+    from sim.prefs import prefs
+
+    wanted = prefs.codegen.numba_threads
+    limit = numba.config.NUMBA_NUM_THREADS
+    numba.set_num_threads(limit if wanted is None else min(wanted, limit))
 
 
 class _Progress:

@@ -64,6 +64,14 @@ def _check_threshold(value) -> None:
         )
 
 
+def _check_threads(value) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"prefs.codegen.numba_threads must be None (all cores) or a positive "
+                         f"integer, got {value!r}")
+
+
 def _check_dtype(value) -> None:
     import numpy as np
 
@@ -77,8 +85,9 @@ class _Prefs:
     def __init__(self):
         self.codegen = _Section(
             "codegen",
-            {"target": "auto", "numba_parallel_threshold": 50_000},
-            {"target": _check_target, "numba_parallel_threshold": _check_threshold},
+            {"target": "auto", "numba_parallel_threshold": 50_000, "numba_threads": None},
+            {"target": _check_target, "numba_parallel_threshold": _check_threshold,
+             "numba_threads": _check_threads},
         )
         self.core = _Section(
             "core", {"default_float_dtype": "float64"}, {"default_float_dtype": _check_dtype}

@@ -192,10 +192,18 @@ def _noisy(target):
     G.mu = "0.8 + 0.3*rand()"
     inp = PoissonInput(G, "v", 20, 50 * Hz, weight=0.02)
     P = PoissonGroup(50, "5*Hz + i*1*Hz")
+    from sim import Synapses
+
+    recurrent = Synapses(G, G, "w : 1", on_pre="v += w", delay=1 * ms)
+    recurrent.connect("i != j", p=0.05)
+    recurrent.w = "-0.05*rand()"
+    feed = Synapses(P, G, on_pre="v += 0.05")
+    feed.connect(p=0.1)
+    feed.delay = "0.5*ms + 2*ms*rand()"
     S, SP = SpikeMonitor(G), SpikeMonitor(P)
-    net = Network(G, inp, P, S, SP)
+    net = Network(G, inp, P, S, SP, recurrent, feed)
     net.run(300 * ms)
-    return S.i, S.t_, SP.i, SP.t_, G.v_.copy()
+    return S.i, S.t_, SP.i, SP.t_, G.v_.copy(), recurrent.w[:].copy(), len(feed)
 
 
 def test_noisy_network_identical_on_numpy_and_numba():
@@ -205,3 +213,19 @@ def test_noisy_network_identical_on_numpy_and_numba():
     for x, y in zip(a[:4], b[:4], strict=True):
         assert np.array_equal(x, y)
     assert np.allclose(a[4], b[4], rtol=1e-12, atol=1e-12)
+    assert np.array_equal(a[5], b[5]) and a[6] == b[6] > 0
+
+
+def test_thread_count_preference():
+    import numba
+
+    from sim import prefs as p
+
+    p.codegen.numba_threads = 1
+    _lif("numba", n=20, duration=1 * ms)
+    assert numba.get_num_threads() == 1
+    p.codegen.numba_threads = None
+    _lif("numba", n=20, duration=1 * ms)
+    assert numba.get_num_threads() == numba.config.NUMBA_NUM_THREADS
+    with pytest.raises(ValueError, match="numba_threads"):
+        p.codegen.numba_threads = 0
