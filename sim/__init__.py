@@ -5,6 +5,7 @@ run, the units (mV, ms, ...) and the usual helpers, as ``from brian2 import *``.
 """
 
 from sim.base import BrianObject, SimObject, start_scope
+from sim.brian1 import STDP, STP, Connection, DelayConnection
 from sim.clocks import Clock, EventClock, RegularClock, defaultclock
 from sim.codegen.stateupdate import UnsupportedEquationsException
 from sim.equations import EquationError, Equations
@@ -42,6 +43,10 @@ __all__ = [
     "BrianObject",
     "SimObject",
     "start_scope",
+    "Connection",
+    "DelayConnection",
+    "STDP",
+    "STP",
     "Clock",
     "EventClock",
     "RegularClock",

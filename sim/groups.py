@@ -248,6 +248,9 @@ class Group:
         if name in self.variables:
             var = self.variables[name]
             return Resolved("variable", var.dim, variable=var)
+        own = self.__dict__.get("_own_constants")
+        if own and name in own:
+            return resolve_external(name, own, context)
         if isinstance(namespace, ScopedNamespace):
             ns = namespace
         else:

@@ -413,6 +413,7 @@ class Synapses(Group, SimObject):
                 raise EquationError(f"Flag(s) {', '.join(sorted(bad))} not allowed for a "
                                     f"{eq.type} in Synapses: '{eq.line or eq}'")
         self.method_used: str | None = None
+        self._own_constants: dict = {}
         self._summed = [eq for eq in eqs if "summed" in eq.flags]
         self._event_driven_names = [eq.varname for eq in eqs
                                     if eq.type == DIFFERENTIAL_EQUATION
@@ -485,6 +486,36 @@ class Synapses(Group, SimObject):
                                     f"supported yet: '{eq.line}'")
             self.contained_objects.append(_SummedUpdater(self, eq.varname, eq.expr, group, var))
         self._frozen = True
+
+    # -- growing the model after construction (Brian 1's STDP/STP factories) ----------
+    def _extend_model(self, text: str) -> None:
+        """Add parameters and event-driven equations to existing synapses."""
+        added = Equations(text)
+        for eq in added:
+            if eq.type == SUBEXPRESSION or (eq.type == DIFFERENTIAL_EQUATION
+                                            and "event-driven" not in eq.flags):
+                raise EquationError(f"Only parameters and (event-driven) equations can be "
+                                    f"added to existing synapses: '{eq.line}'")
+        self.equations = self.equations + added
+        for eq in added:
+            dtype = {"float": np.float64, "bool": bool, "int": np.int64}[eq.var_type]
+            self.variables[eq.varname] = Variable(eq.varname, eq.dim, "array", np.dtype(dtype),
+                                                  np.zeros(self.N, dtype=dtype))
+            if eq.type == DIFFERENTIAL_EQUATION:
+                self._event_driven_names.append(eq.varname)
+        if self._event_driven_names and "lastupdate" not in self.variables:
+            self.variables["lastupdate"] = Variable("lastupdate", second.dim, "array",
+                                                    np.dtype(np.float64), np.zeros(self.N))
+
+    def _add_pathway(self, code: str, prepost: str, name: str | None = None) -> SynapticPathway:
+        name = name or prepost
+        if any(p.pathway == name for p in self._pathways):
+            raise ValueError(f"'{self.name}' already has a pathway named '{name}'")
+        pathway = SynapticPathway(self, code, prepost, name)
+        self._pathways.append(pathway)
+        object.__setattr__(self, name, pathway)
+        self.contained_objects.append(pathway)
+        return pathway
 
     # -- sizes and storage --------------------------------------------------------
     def __len__(self) -> int:
