@@ -70,6 +70,17 @@ class _Growable:
         return buf
 
 
+def _compile_recording(monitor, namespace: dict):
+    """A kernel returning the values of the monitor's variables (one output each)."""
+    statements = [
+        Statement(f"_rec_{k}", "=", parse_expression(var), f"_rec_{k} = {var}")
+        for k, var in enumerate(monitor.record_variables)
+    ]
+    block = CodeBlock(statements, None, type(monitor).__name__.lower(),
+                      outputs=[f"_rec_{k}" for k in range(len(statements))])
+    return monitor.source.compile(block, namespace, monitor.name)
+
+
 def _record_indices(record, n: int) -> np.ndarray:
     if record is True:
         return np.arange(n)
@@ -143,13 +154,7 @@ class StateMonitor(SimObject):
         self._kernel = None
 
     def before_run(self, namespace: dict) -> None:
-        statements = [
-            Statement(f"_rec_{k}", "=", parse_expression(var), f"_rec_{k} = {var}")
-            for k, var in enumerate(self.record_variables)
-        ]
-        block = CodeBlock(statements, None, "statemonitor",
-                          outputs=[f"_rec_{k}" for k in range(len(self.record_variables))])
-        self._kernel, self._args = self.source.compile(block, namespace, f"{self.name}")
+        self._kernel, self._args = _compile_recording(self, namespace)
 
     def step_function(self):
         if not len(self.record) and not self.record_variables:
@@ -245,13 +250,7 @@ class EventMonitor(SimObject):
 
     def before_run(self, namespace: dict) -> None:
         if self.record_variables:
-            statements = [
-                Statement(f"_rec_{k}", "=", parse_expression(var), f"_rec_{k} = {var}")
-                for k, var in enumerate(self.record_variables)
-            ]
-            block = CodeBlock(statements, None, "eventmonitor",
-                              outputs=[f"_rec_{k}" for k in range(len(statements))])
-            self._kernel, self._args = self.source.compile(block, namespace, self.name)
+            self._kernel, self._args = _compile_recording(self, namespace)
 
     def step_function(self):
         source = self.source
@@ -486,13 +485,7 @@ class RecentStateMonitor(SimObject):
         self._n = 0
 
     def before_run(self, namespace: dict) -> None:
-        statements = [
-            Statement(f"_rec_{k}", "=", parse_expression(var), f"_rec_{k} = {var}")
-            for k, var in enumerate(self.record_variables)
-        ]
-        block = CodeBlock(statements, None, "recentstatemonitor",
-                          outputs=[f"_rec_{k}" for k in range(len(statements))])
-        self._kernel, self._args = self.source.compile(block, namespace, self.name)
+        self._kernel, self._args = _compile_recording(self, namespace)
 
     def step_function(self):
         kernel, args = self._kernel, self._args
