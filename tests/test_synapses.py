@@ -267,3 +267,51 @@ def test_self_connections_and_spiking_network():
     run(100 * ms)
     assert M.num_spikes > 100
     assert np.all(S.i[:] != S.j[:])
+
+
+def test_named_pathways_and_target_subgroups():
+    G = _generator(2, [0, 1], np.array([0.5, 0.5]))
+    H = NeuronGroup(6, "a : 1\nb : 1")
+    S = Synapses(G, H[2:5], "w : 1", on_pre={"pre": "a += w", "pre2": "b += 2*w"},
+                 delay={"pre": 0 * ms, "pre2": 1 * ms})
+    S.connect(i=[0, 1], j=[0, 2])
+    S.w = 1
+    M = StateMonitor(H, "b", record=[2, 4], when="end")
+    run(3 * ms)
+    assert list(H.a[:]) == [0, 0, 1, 0, 1, 0]
+    assert list(H.b[:]) == [0, 0, 2, 0, 2, 0]
+    assert np.argmax(M.b[0] > 0) == 15  # pre2 arrives 1 ms after the spike at 0.5 ms
+    assert S.pre2.delay == 1 * ms
+
+
+def test_stdp_with_heterogeneous_delays_uses_arrival_times():
+    # the presynaptic spike at 10 ms reaches the synapse after its delay: the pairing
+    # with a postsynaptic spike at 16 ms sees 16 - (10 + delay)
+    pre = _generator(1, [0], np.array([10.0]))
+    post = _generator(2, [0, 1], np.array([16.0, 16.0]))
+    S = Synapses(pre, post, """
+        w : 1
+        dapre/dt = -apre/(20*ms) : 1 (event-driven)
+        dapost/dt = -apost/(20*ms) : 1 (event-driven)
+        """, on_pre="apre += 0.01; w = w + apost", on_post="apost += -0.012; w = w + apre")
+    S.connect(j="k for k in range(2)")
+    S.delay = [1, 4] * ms
+    S.w = 0.5
+    run(30 * ms)
+    assert S.w[0, 0][0] == pytest.approx(0.5 + 0.01 * np.exp(-5 / 20), rel=1e-12)
+    assert S.w[0, 1][0] == pytest.approx(0.5 + 0.01 * np.exp(-2 / 20), rel=1e-12)
+
+
+def test_string_delays_with_random_values_and_scatter_sum():
+    seed(11)
+    G = _generator(50, np.arange(50), np.zeros(50))
+    H = NeuronGroup(1, "v : 1")
+    S = Synapses(G, H, "w : 1", on_pre="v += w")
+    S.connect()
+    S.w = "i*0.5"
+    S.delay = "1*ms + 4*ms*rand()"
+    run(6 * ms)
+    assert np.all((S.delay[:] >= 1 * ms) & (S.delay[:] < 5 * ms))
+    assert len(np.unique(np.round(S.delay[:] / ms, 1))) > 10
+    # 50 synapses onto one neuron: the sum of every contribution
+    assert H.v[0] == pytest.approx(0.5 * np.arange(50).sum())

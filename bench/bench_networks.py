@@ -1,11 +1,12 @@
-"""CUBA network (Brian 2's example): 4000 LIF neurons, 80 synapses each, exact
-integration, dt = 0.1 ms, 1 s of biological time.
+"""CUBA and COBA networks (Brian 2's examples): N LIF neurons (4000), 80 synapses
+each, dt = 0.1 ms, 1 s of biological time; CUBA integrated exactly, COBA with
+the automatic choice (euler, as Brian 2).
 
 Prints JSON: hearsim numba (steady state: a second run of 1 s in the same
 process; and the whole first run including connect and code loading), hearsim
 numpy, and Brian 2 (numpy and cython targets) when importable, as ratios.
 
-    python bench/bench_cuba.py [N]
+    python bench/bench_networks.py [cuba|coba] [N]
 """
 
 from __future__ import annotations
@@ -15,12 +16,30 @@ import platform
 import sys
 import time
 
-N = int(sys.argv[1]) if len(sys.argv) > 1 else 4000
-EQS = """
-dv/dt  = (ge+gi-(v-El))/taum : volt (unless refractory)
-dge/dt = -ge/taue : volt
-dgi/dt = -gi/taui : volt
-"""
+MODEL = sys.argv[1] if len(sys.argv) > 1 else "cuba"
+N = int(sys.argv[2]) if len(sys.argv) > 2 else 4000
+MODELS = {
+    "cuba": dict(
+        eqs="""
+        dv/dt  = (ge+gi-(v-El))/taum : volt (unless refractory)
+        dge/dt = -ge/taue : volt
+        dgi/dt = -gi/taui : volt
+        """,
+        method="exact",
+        constants=lambda m: dict(El=-49 * m.mV, we=(60 * 0.27 / 10) * m.mV,
+                                 wi=(-20 * 4.5 / 10) * m.mV),
+    ),
+    "coba": dict(
+        eqs="""
+        dv/dt  = (ge*(Ee-v)+gi*(Ei-v)-(v-El) + I)*(1./taum) : volt (unless refractory)
+        dge/dt = -ge/taue : 1
+        dgi/dt = -gi/taui : 1
+        """,
+        method=("exact", "euler", "heun"),
+        constants=lambda m: dict(El=-60 * m.mV, Ee=0 * m.mV, Ei=-80 * m.mV, I=20 * m.mV,
+                                 we=6 / 10, wi=67 / 10),
+    ),
+}
 
 
 def build_and_run(m, target: str) -> dict:
@@ -30,11 +49,12 @@ def build_and_run(m, target: str) -> dict:
     m.defaultclock.dt = 0.1 * m.ms
     if hasattr(m, "seed"):
         m.seed(1)
+    spec = MODELS[MODEL]
     ns = dict(taum=20 * m.ms, taue=5 * m.ms, taui=10 * m.ms, Vt=-50 * m.mV, Vr=-60 * m.mV,
-              El=-49 * m.mV, we=(60 * 0.27 / 10) * m.mV, wi=(-20 * 4.5 / 10) * m.mV)
+              **spec["constants"](m))
     t0 = time.perf_counter()
-    P = m.NeuronGroup(N, EQS, threshold="v>Vt", reset="v = Vr", refractory=5 * m.ms,
-                      method="exact", namespace=ns)
+    P = m.NeuronGroup(N, spec["eqs"], threshold="v>Vt", reset="v = Vr", refractory=5 * m.ms,
+                      method=spec["method"], namespace=ns)
     P.v = "Vr + rand() * (Vt - Vr)"
     Ce = m.Synapses(P, P, on_pre="ge += we", namespace=ns)
     Ci = m.Synapses(P, P, on_pre="gi += wi", namespace=ns)
@@ -81,7 +101,7 @@ def main() -> None:
             in p else None
 
     print(json.dumps({
-        "benchmark": f"cuba_{N}",
+        "benchmark": f"{MODEL}_{N}",
         "machine": f"{platform.machine()} python {platform.python_version()}",
         "hearsim": ours,
         "brian2": peers,
