@@ -331,7 +331,8 @@ class _SummedUpdater(SimObject):
 
     add_to_magic_network = False
 
-    def __init__(self, synapses: Synapses, varname: str, expr: str, target, target_var: str):
+    def __init__(self, synapses: Synapses, varname: str, expr: str, target, target_var: str,
+                 side: str = "post"):
         super().__init__(clock=target.clock, when="groups", order=target.order - 1,
                          name=f"{synapses.name}_summed_{target_var}")
         self.synapses = synapses
@@ -339,6 +340,7 @@ class _SummedUpdater(SimObject):
         self.target_var = target_var
         self.expr = expr
         self.varname = varname
+        self.side = side
 
     def before_run(self, namespace: dict) -> None:
         syn = self.synapses
@@ -358,8 +360,9 @@ class _SummedUpdater(SimObject):
                                          f"of '{target.name}' have different units", var.dim, dims)
         zero = CodeBlock(parse_statements(f"{self.target_var} = 0"), None, "summed_zero")
         self._zero, self._zero_args = target.compile(zero, namespace, context)
-        add = CodeBlock([Statement(f"{self.target_var}_post", "+=", node,
-                                   f"{self.target_var}_post += {self.expr}")], None, "summed_add")
+        name = f"{self.target_var}_{self.side}"
+        add = CodeBlock([Statement(name, "+=", node, f"{name} += {self.expr}")], None,
+                        "summed_add")
         self._add, self._add_args = syn.compile(add, namespace, context,
                                                 stream=getattr(self, "_stream_name", self.name))
 
@@ -481,10 +484,8 @@ class Synapses(Group, SimObject):
             side, var = ("post", eq.varname[:-5]) if eq.varname.endswith("_post") else (
                 "pre", eq.varname[:-4])
             group = target if side == "post" else source
-            if side == "pre":
-                raise EquationError(f"(summed) variables into the presynaptic group are not "
-                                    f"supported yet: '{eq.line}'")
-            self.contained_objects.append(_SummedUpdater(self, eq.varname, eq.expr, group, var))
+            self.contained_objects.append(_SummedUpdater(self, eq.varname, eq.expr, group, var,
+                                                         side))
         self._frozen = True
 
     # -- growing the model after construction (Brian 1's STDP/STP factories) ----------

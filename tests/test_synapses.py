@@ -315,3 +315,14 @@ def test_string_delays_with_random_values_and_scatter_sum():
     assert len(np.unique(np.round(S.delay[:] / ms, 1))) > 10
     # 50 synapses onto one neuron: the sum of every contribution
     assert H.v[0] == pytest.approx(0.5 * np.arange(50).sum())
+
+
+def test_summed_variable_into_the_presynaptic_group():
+    G = NeuronGroup(3, "load : 1")
+    H = NeuronGroup(4, "y : 1")
+    S = Synapses(G, H, "w : 1\nload_pre = w*y_post : 1 (summed)")
+    S.connect("j >= i")
+    H.y = [1, 2, 3, 4]
+    S.w = 1
+    run(0.2 * ms)
+    assert list(G.load[:]) == [10, 9, 7]
