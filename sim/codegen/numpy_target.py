@@ -20,7 +20,7 @@ import numpy as np
 
 from sim.codegen.ir import ARRAY, CONSTANT, INDEXED, LINKED, SHARED, CodeBlock, NameTable
 from sim.codegen.random_streams import np_binomial, np_poisson, np_rand, np_randn
-from sim.parsing import ModelSyntaxError
+from sim.parsing import ModelSyntaxError, get_identifiers
 
 __all__ = ["compile_block", "generate_source", "CompiledBlock", "evaluate_expression"]
 
@@ -205,6 +205,24 @@ def _scatter_rounds(idx, index_arrays) -> list | None:
     return [idx[rank == r] for r in range(int(rank.max()) + 1)]
 
 
+def _accumulated(block: CodeBlock, table: NameTable) -> set[str]:
+    """Indirectly indexed variables that the block only increments (``v_post += w``) and
+    never reads otherwise: written with ``np.add.at``, which sums repeated targets."""
+    found = set()
+    for name in block.writes:
+        if table.kind(name) != INDEXED:
+            continue
+        writers = [st for st in block.statements if st.var == name]
+        if not all(st.op in ("+=", "-=") for st in writers):
+            continue
+        readers = [st for st in block.statements if name in get_identifiers(st.expr)]
+        if block.condition is not None and name in get_identifiers(block.condition):
+            readers.append(block.condition)
+        if not readers and name not in block.outputs:
+            found.add(name)
+    return found
+
+
 def generate_source(
     block: CodeBlock,
     table: NameTable,
@@ -224,10 +242,11 @@ def generate_source(
             raise ModelSyntaxError(f"'{name}' is read-only and cannot be assigned in '{block}'")
     linked = [n for n in arrays if table.kind(n) in (LINKED, INDEXED)]
     arg_names = [f"_arr_{n}" for n in arrays] + [f"_index_{n}" for n in linked] + constants
+    accumulated = _accumulated(block, table)
     body = []
     assigned: set[str] = set()
     for name in arrays:
-        if name not in reads:
+        if name not in reads or name in accumulated:
             continue
         if table.kind(name) == SHARED:
             body.append(f"{name} = _arr_{name}[0]")
@@ -237,13 +256,17 @@ def generate_source(
             body.append(f"{name} = _arr_{name}[_idx]")
     for st in block.statements:
         expr = translate(st.expr)
-        if st.op == "=":
+        if st.var in accumulated:
+            sign = "" if st.op == "+=" else "-"
+            body.append(f"_np.add.at(_arr_{st.var}, _index_{st.var}[_idx], "
+                        f"{sign}_np.broadcast_to({expr}, (_n,)))")
+        elif st.op == "=":
             body.append(f"{st.var} = {expr}")
         else:
             body.append(f"{st.var} = {st.var} {st.op[0]} ({expr})")
         assigned.add(st.var)
     for name in arrays:
-        if name in writes:
+        if name in writes and name not in accumulated:
             if table.kind(name) == SHARED:
                 body.append(f"_arr_{name}[0] = {name}")
             elif table.kind(name) == INDEXED:
@@ -278,7 +301,7 @@ def compile_block(
     """Compile a block into a numpy kernel (cached by generated source)."""
     src, arg_names, n_sites = generate_source(block, table, extra_functions)
     scatter = [arg_names.index(f"_index_{n}") for n in sorted(block.writes)
-               if table.kind(n) == INDEXED]
+               if table.kind(n) == INDEXED and n not in _accumulated(block, table)]
     key = src if not extra_namespace else None
     func = _CACHE.get(src) if key else None
     if func is None:
