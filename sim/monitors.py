@@ -482,7 +482,7 @@ class RecentStateMonitor(SimObject):
             v: np.zeros((self.size, len(self.record)), dtype=float) for v in self.record_variables
         }
         self._ring_t = np.zeros(self.size)
-        self._n = 0
+        self._count = np.zeros(1, dtype=np.int64)  # samples written so far (compiled loops too)
 
     def before_run(self, namespace: dict) -> None:
         self._kernel, self._args = _compile_recording(self, namespace)
@@ -495,22 +495,24 @@ class RecentStateMonitor(SimObject):
         rings = [self._ring[v] for v in self.record_variables]
         ring_t = self._ring_t
         size = self.size
+        count = self._count
 
         def step(i):
             t = i * dt
-            slot = self._n % size
+            slot = count[0] % size
             values = kernel(idx, n, t, dt, *args)
             for ring, value in zip(rings, values, strict=True):
                 ring[slot] = value
             ring_t[slot] = t
-            self._n += 1
+            count[0] += 1
 
         return step
 
     def _order(self) -> np.ndarray:
-        if self._n < self.size:
-            return np.arange(self._n)
-        start = self._n % self.size
+        n = int(self._count[0])
+        if n < self.size:
+            return np.arange(n)
+        start = n % self.size
         return np.concatenate([np.arange(start, self.size), np.arange(start)])
 
     @property
@@ -532,6 +534,30 @@ class RecentStateMonitor(SimObject):
             return values if raw or dim.is_dimensionless else Quantity(values, dim=dim)
         raise AttributeError(f"RecentStateMonitor '{self.name}' does not record '{var}'")
 
+    def numba_fragment(self, k: int, events):
+        """Part of the numba compiled loop: write the sample into the ring's next row."""
+        from sim.codegen.numba_loop import Fragment, kernel_call
+
+        kernel = self._kernel
+        prefix = f"_o{k}_"
+        idx = (self.record + self.source._index_offset()).astype(np.int64)
+        outs = [f"{prefix}b{j}[_r]" for j in range(len(self.record_variables))]
+        call, names = kernel_call(prefix, kernel, f"{prefix}idx", f"{prefix}n", outs)
+        lines = [f"_r = {prefix}cnt[0] % {prefix}rt.shape[0]", call, f"{prefix}rt[_r] = t",
+                 f"{prefix}cnt[0] += 1"]
+
+        def args():
+            values = {f"{prefix}idx": idx, f"{prefix}n": np.int64(len(idx)),
+                      f"{prefix}cnt": self._count, f"{prefix}rt": self._ring_t}
+            for j, var in enumerate(self.record_variables):
+                values[f"{prefix}b{j}"] = self._ring[var]
+            if kernel.uses_random:
+                values[f"{prefix}keys"] = kernel.keys
+            values.update(zip(names, self._args, strict=True))
+            return values
+
+        return Fragment(self, lines, args, imports=[kernel.module_name])
+
     @property
     def nbytes(self) -> int:
         """Memory held by the buffers (bytes): fixed by duration, not by run length."""
@@ -539,10 +565,10 @@ class RecentStateMonitor(SimObject):
 
     def _get_state(self) -> dict:
         return {"ring": {k: v.copy() for k, v in self._ring.items()},
-                "t": self._ring_t.copy(), "n": self._n}
+                "t": self._ring_t.copy(), "n": int(self._count[0])}
 
     def _set_state(self, state: dict) -> None:
         for k, v in state["ring"].items():
             self._ring[k][...] = v
         self._ring_t[...] = state["t"]
-        self._n = state["n"]
+        self._count[0] = state["n"]

@@ -215,7 +215,7 @@ class Network:
                 loop.run(self, main_clock, progress, positions)
                 reached = main_clock.time_fraction(main_clock._i)
                 for clock in clocks:
-                    if clock is not main_clock:  # Python operations' clocks
+                    if clock is not main_clock:  # slower clocks and Python operations'
                         clock._i = clock.steps_for(min(reached, t_end), t_end)[0]
             elif len(clocks) == 1 and not isinstance(clocks[0], EventClock):
                 self._run_one_clock(objects, clocks[0], progress)
@@ -244,16 +244,17 @@ class Network:
         from sim.codegen.numba_loop import build_loop, python_positions
         from sim.operations import NetworkOperation
 
-        main = [o.clock for o in objects if not isinstance(o, NetworkOperation)]
-        if not main or any(c is not main[0] for c in main):
+        compiled = [o.clock for o in objects if not isinstance(o, NetworkOperation)]
+        if not compiled:
             return None
+        main = min(compiled, key=lambda c: c._dt_frac)
         _apply_thread_count()
-        built = build_loop(objects, main[0])
+        built = build_loop(objects, main)
         if built is None:
             return None
         loop, python_ops = built
         self.used_compiled_loop = True
-        return loop, main[0], python_positions(python_ops, main[0], t_start, t_end)
+        return loop, main, python_positions(python_ops, main, t_start, t_end)
 
     def stop(self) -> None:
         """End the current run at the end of the current time step."""

@@ -105,12 +105,20 @@ def test_python_operations_split_the_compiled_loop_at_their_ticks():
 def test_unsupported_objects_fall_back_to_the_python_loop():
     start_scope()
     prefs.codegen.target = "numba"
-    G = NeuronGroup(3, "dv/dt = 1/second : 1")
+    G = NeuronGroup(3, "dv/dt = 1/second : 1", threshold="v > 1")
     R = RecentStateMonitor(G, "v", duration=1 * ms)
     net = Network(G, R)
     net.run(2 * ms)
-    assert not net.used_compiled_loop
+    assert net.used_compiled_loop
     assert R.v.shape == (3, 10)
+    assert np.allclose(R.t / ms, 1 + np.arange(10) * 0.1)
+    # an EventMonitor recording variables is not in the compiled loop (yet)
+    from sim import EventMonitor
+
+    E = EventMonitor(G, "spike", variables="v")
+    net2 = Network(G, E)
+    net2.run(1 * ms)
+    assert not net2.used_compiled_loop
 
 
 def test_spike_generator_in_compiled_loop():
@@ -229,3 +237,25 @@ def test_thread_count_preference():
     assert numba.get_num_threads() == numba.config.NUMBA_NUM_THREADS
     with pytest.raises(ValueError, match="numba_threads"):
         p.codegen.numba_threads = 0
+
+
+def test_monitors_on_slower_clocks_join_the_compiled_loop():
+    def simulate(target):
+        start_scope()
+        prefs.codegen.target = target
+        G = NeuronGroup(3, "dv/dt = (1 - v)/(3*ms) : 1", threshold="v > 0.8", reset="v = 0")
+        G.v = [0, 0.3, 0.6]
+        slow = StateMonitor(G, "v", record=True, dt=0.5 * ms)
+        fast = StateMonitor(G, "v", record=[1])
+        G.run_regularly("v += 0.01", dt=1 * ms)
+        S = SpikeMonitor(G)
+        net = Network(G, slow, fast, S)
+        net.run(10 * ms)
+        return net, slow.t_, slow.v_, fast.v_, S.t_
+
+    net, *numba_results = simulate("numba")
+    assert net.used_compiled_loop
+    _, *numpy_results = simulate("numpy")
+    assert len(numba_results[0]) == 20
+    for a, b in zip(numba_results, numpy_results, strict=True):
+        assert np.array_equal(a, b)

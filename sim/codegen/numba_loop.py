@@ -20,6 +20,7 @@ compiled objects on several clocks) use the per-step Python loop instead.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -50,7 +51,7 @@ def contiguous(start: int) -> np.ndarray:
     return make(start)
 
 
-def _kernel_call(prefix: str, kernel, idx: str, n: str, extra: list[str]) -> tuple[str, dict]:
+def kernel_call(prefix: str, kernel, idx: str, n: str, extra: list[str]) -> tuple[str, dict]:
     """Call text of a kernel from the loop, and the names of its arguments."""
     names = {f"{prefix}a{k}": None for k in range(len(kernel.arg_names))}
     head = [idx, n, "t", "dt"]
@@ -80,13 +81,13 @@ def _runner_fragment(runner, k: int, events) -> Fragment | None:
         if kernel.has_condition:
             event = runner.detects_event
             buf, count = events.buffers(group, event)
-            call, names = _kernel_call(prefix, kernel, f"{prefix}idx", f"{prefix}n",
+            call, names = kernel_call(prefix, kernel, f"{prefix}idx", f"{prefix}n",
                                        [f"{prefix}ev"])
             fixed[f"{prefix}ev"] = buf
             fixed[f"{prefix}evn"] = count
             lines = [f"{prefix}evn[0] = {call}"]
         else:
-            call, names = _kernel_call(prefix, kernel, f"{prefix}idx", f"{prefix}n", [])
+            call, names = kernel_call(prefix, kernel, f"{prefix}idx", f"{prefix}n", [])
             lines = [call]
     else:
         if kernel.has_condition:
@@ -95,7 +96,7 @@ def _runner_fragment(runner, k: int, events) -> Fragment | None:
         buf, count = events.buffers(group, event)
         fixed[f"{prefix}ev"] = buf
         fixed[f"{prefix}evn"] = count
-        call, names = _kernel_call(prefix, kernel, f"{prefix}ev", f"{prefix}evn[0]", [])
+        call, names = kernel_call(prefix, kernel, f"{prefix}ev", f"{prefix}evn[0]", [])
         lines = [f"if {prefix}evn[0] > 0:", f"    {call}"]
     for name, value in zip(names, args_values, strict=True):
         fixed[name] = value
@@ -111,7 +112,7 @@ def _state_monitor_fragment(mon, k: int, events) -> Fragment:
     prefix = f"_o{k}_"
     idx = (mon.record + mon.source._index_offset()).astype(np.int64)
     outs = [f"{prefix}b{j}[_r]" for j in range(len(mon.record_variables))]
-    call, names = _kernel_call(prefix, kernel, f"{prefix}idx", f"{prefix}n", outs)
+    call, names = kernel_call(prefix, kernel, f"{prefix}idx", f"{prefix}n", outs)
     lines = [
         f"_r = {prefix}row[0]",
         call,
@@ -284,7 +285,7 @@ def _pathway_fragment(path, k: int, events) -> Fragment:
     imports = []
     names: dict = {}
     if kernel is not None:
-        call, names = _kernel_call(prefix, kernel, f"{prefix}deliver", "_nd", [])
+        call, names = kernel_call(prefix, kernel, f"{prefix}deliver", "_nd", [])
         lines += ["if _nd > 0:", f"    {call}"]
         imports.append(kernel.module_name)
 
@@ -314,8 +315,8 @@ def _summed_fragment(upd, k: int, events) -> Fragment:
         raise _Unsupported
     prefix = f"_o{k}_"
     zprefix, aprefix = f"{prefix}z", f"{prefix}s"
-    zcall, znames = _kernel_call(zprefix, upd._zero, f"{prefix}tidx", f"{prefix}tn", [])
-    acall, anames = _kernel_call(aprefix, upd._add, f"{prefix}sidx", f"{prefix}sn", [])
+    zcall, znames = kernel_call(zprefix, upd._zero, f"{prefix}tidx", f"{prefix}tn", [])
+    acall, anames = kernel_call(aprefix, upd._add, f"{prefix}sidx", f"{prefix}sn", [])
     lines = [zcall, f"if {prefix}sn > 0:", f"    {acall}"]
     offset = upd.target._index_offset()
     tidx = contiguous(offset)
@@ -333,6 +334,39 @@ def _summed_fragment(upd, k: int, events) -> Fragment:
         return values
 
     return Fragment(upd, lines, args, imports=[upd._zero.module_name, upd._add.module_name])
+
+
+def _on_slower_clock(frag: Fragment, own, main, k: int) -> Fragment:
+    """Run a fragment only at the ticks of its own clock (a whole multiple of the main dt),
+    with its own t, dt and step."""
+    if isinstance(own, EventClock):
+        raise _Unsupported
+    ratio = own._dt_frac / main._dt_frac
+    if ratio.denominator != 1:
+        raise _Unsupported
+    r = int(ratio)
+    prefix = f"_o{k}_"
+    body = [re.sub(r"\b_step\b", "_ostep", line) for line in frag.lines]
+    lines = [
+        f"if _step % {r} == 0:",
+        f"    _ostep = _step // {r}",
+        "    _t_main = t",
+        "    _dt_main = dt",
+        f"    dt = {prefix}odt",
+        f"    t = _ostep * {prefix}odt",
+        *(f"    {line}" for line in body),
+        "    t = _t_main",
+        "    dt = _dt_main",
+    ]
+    inner = frag.args
+
+    def args():
+        values = dict(inner())
+        values[f"{prefix}odt"] = own.dt_
+        return values
+
+    return Fragment(frag.owner, lines, args, frag.checks, frag.grow, frag.sync_out,
+                    frag.imports)
 
 
 class _Unsupported(Exception):
@@ -477,10 +511,12 @@ class CompiledLoop:
 
 
 def build_loop(objects: list, clock) -> tuple[CompiledLoop, list] | None:
-    """A compiled loop for these (sorted) objects on one regular clock, or None.
+    """A compiled loop for these (sorted) objects driven by one regular clock, or None.
 
-    Objects on other clocks are allowed only if they are Python operations;
-    returns the loop and ``[(part, op)]`` for the operations.
+    Objects on other regular clocks take part when their ``dt`` is a whole
+    multiple ``r`` of the main one: their fragment runs at steps ``s % r == 0``
+    with their own time, ``dt`` and step.  Python operations may use any clock.
+    Returns the loop and ``[(part, op)]`` for the operations.
     """
     from sim.codegen.numba_target import load_module
     from sim.operations import NetworkOperation
@@ -497,9 +533,9 @@ def build_loop(objects: list, clock) -> tuple[CompiledLoop, list] | None:
                 part += 1
                 python_ops.append((part, obj))
                 continue
-            if obj.clock is not clock:
-                raise _Unsupported
             frag = _fragment_for(obj, k, events)
+            if frag is not None and obj.clock is not clock:
+                frag = _on_slower_clock(frag, obj.clock, clock, k)
             if frag is not None:
                 fragments.append((part, frag))
     except _Unsupported:
