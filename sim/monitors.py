@@ -245,7 +245,7 @@ class EventMonitor(SimObject):
         self.count_ = np.zeros(source.N, dtype=np.int64)
         self._ibuf = _Growable(1, np.int64)
         self._tbuf = _Growable(1, np.float64)
-        self._values: dict[str, list[np.ndarray]] = {v: [] for v in self.record_variables}
+        self._values = {v: _Growable(1, np.float64) for v in self.record_variables}
         self._kernel = None
 
     def before_run(self, namespace: dict) -> None:
@@ -282,7 +282,7 @@ class EventMonitor(SimObject):
                 if kernel is not None:
                     values = kernel(found + offset, len(found), i * dt, dt, *args)
                     for store, value in zip(stores, values, strict=True):
-                        store.append(np.array(value))
+                        store.extend(np.asarray(value, dtype=float))
 
         return step
 
@@ -295,8 +295,7 @@ class EventMonitor(SimObject):
         raw = name.endswith("_")
         var = name[:-1] if raw else name
         if var in self.record_variables:
-            chunks = self._values[var]
-            values = np.concatenate(chunks) if chunks else np.zeros(0)
+            values = self._values[var].values()[:, 0].copy()
             dim = self.source.variables[var].dim
             return values if raw or dim.is_dimensionless else Quantity(values, dim=dim)
         raise AttributeError(f"{type(self).__name__} '{self.name}' has no attribute '{name}'")
@@ -341,7 +340,7 @@ class EventMonitor(SimObject):
     def _get_state(self) -> dict:
         return {
             "count": self.count_.copy(), "i": self._ibuf.state(), "t": self._tbuf.state(),
-            "values": {k: [x.copy() for x in v] for k, v in self._values.items()},
+            "values": {k: v.state() for k, v in self._values.items()},
         }
 
     def _set_state(self, state: dict) -> None:
@@ -349,7 +348,7 @@ class EventMonitor(SimObject):
         self._ibuf = _Growable.from_state(state["i"])
         self._tbuf = _Growable.from_state(state["t"])
         for k, v in state["values"].items():
-            self._values[k][:] = [x.copy() for x in v]
+            self._values[k] = _Growable.from_state(v)
 
 
 class SpikeMonitor(EventMonitor):

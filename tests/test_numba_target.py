@@ -102,7 +102,7 @@ def test_python_operations_split_the_compiled_loop_at_their_ticks():
     assert G.v[1] == pytest.approx(0.9e-3)
 
 
-def test_unsupported_objects_fall_back_to_the_python_loop():
+def test_compiled_loop_coverage_and_python_fallback():
     start_scope()
     prefs.codegen.target = "numba"
     G = NeuronGroup(3, "dv/dt = 1/second : 1", threshold="v > 1")
@@ -112,13 +112,21 @@ def test_unsupported_objects_fall_back_to_the_python_loop():
     assert net.used_compiled_loop
     assert R.v.shape == (3, 10)
     assert np.allclose(R.t / ms, 1 + np.arange(10) * 0.1)
-    # an EventMonitor recording variables is not in the compiled loop (yet)
+    # an EventMonitor recording variables joins the compiled loop too
     from sim import EventMonitor
 
-    E = EventMonitor(G, "spike", variables="v")
-    net2 = Network(G, E)
-    net2.run(1 * ms)
-    assert not net2.used_compiled_loop
+    H = NeuronGroup(4, "dv/dt = (i + 1)/ms : 1", threshold="v > 3", reset="v = 0")
+    E = EventMonitor(H, "spike", variables="v")
+    net2 = Network(H, E)
+    net2.run(5 * ms)
+    assert net2.used_compiled_loop
+    assert E.num_events > 5 and np.all(E.v > 3)
+    # an object on a clock that is not a whole multiple of the fastest stays in Python
+    K = NeuronGroup(1, "dv/dt = 1/second : 1")
+    M = StateMonitor(K, "v", record=0, dt=0.15 * ms)
+    net3 = Network(K, M)
+    net3.run(1.5 * ms)
+    assert not net3.used_compiled_loop and M.n == 10
 
 
 def test_spike_generator_in_compiled_loop():

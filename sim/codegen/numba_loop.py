@@ -148,7 +148,10 @@ def _state_monitor_fragment(mon, k: int, events) -> Fragment:
 
 
 def _event_monitor_fragment(mon, k: int, events) -> Fragment:
-    if mon.record_variables:
+    from sim.codegen.numba_target import NumbaBlock
+
+    kernel = mon._kernel if mon.record_variables else None
+    if kernel is not None and not isinstance(kernel, NumbaBlock):
         raise _Unsupported
     prefix = f"_o{k}_"
     source = mon.source
@@ -158,37 +161,59 @@ def _event_monitor_fragment(mon, k: int, events) -> Fragment:
     hi = lo + source.N
     lines = [
         f"_c = {prefix}cnt[0]",
+        "_m = 0",
         f"for _q in range({prefix}evn[0]):",
         f"    _e = {prefix}ev[_q]",
         f"    if _e >= {prefix}lo and _e < {prefix}hi:",
         f"        {prefix}count[_e - {prefix}lo] += 1",
         f"        if {prefix}record:",
-        f"            {prefix}ib[_c, 0] = _e - {prefix}lo",
-        f"            {prefix}tb[_c, 0] = t",
-        "            _c += 1",
-        f"{prefix}cnt[0] = _c",
+        f"            {prefix}ib[_c + _m, 0] = _e - {prefix}lo",
+        f"            {prefix}tb[_c + _m, 0] = t",
+        f"            {prefix}abs[_m] = _e",
+        "            _m += 1",
     ]
+    names: dict = {}
+    imports = []
+    if kernel is not None:
+        outs = [f"{prefix}vb{j}[_c:_c + _m, 0]" for j in range(len(mon.record_variables))]
+        call, names = kernel_call(prefix, kernel, f"{prefix}abs", "_m", outs)
+        lines += ["if _m > 0:", f"    {call}"]
+        imports.append(kernel.module_name)
+    lines.append(f"{prefix}cnt[0] = _c + _m")
+    scratch = np.zeros(max(parent.N, 1), dtype=np.int64)
 
     def args():
-        return {
+        values = {
             f"{prefix}ev": buf, f"{prefix}evn": count, f"{prefix}count": mon.count_,
             f"{prefix}record": mon.record, f"{prefix}ib": mon._ibuf.data,
             f"{prefix}tb": mon._tbuf.data, f"{prefix}cnt": mon._ibuf.count,
             f"{prefix}lo": np.int64(lo), f"{prefix}hi": np.int64(hi),
-            f"{prefix}size": np.int64(parent.N),
+            f"{prefix}size": np.int64(parent.N), f"{prefix}abs": scratch,
         }
+        for j, var in enumerate(mon.record_variables):
+            values[f"{prefix}vb{j}"] = mon._values[var].data
+        if kernel is not None:
+            if kernel.uses_random:
+                values[f"{prefix}keys"] = kernel.keys
+            values.update(zip(names, mon._args, strict=True))
+        return values
+
+    buffers = [mon._ibuf, mon._tbuf, *(mon._values[v] for v in mon.record_variables)]
 
     def grow():
-        mon._ibuf.ensure(parent.N)
-        mon._tbuf.ensure(parent.N)
+        for b in buffers:
+            b.ensure(parent.N)
 
     def sync_out():
-        mon._tbuf.count[0] = mon._ibuf.count[0]
+        for b in buffers[1:]:
+            b.count[0] = mon._ibuf.count[0]
 
-    return Fragment(mon, lines, args,
-                    checks=[f"{prefix}cnt[0] + {prefix}size <= {prefix}ib.shape[0]",
-                            f"{prefix}cnt[0] + {prefix}size <= {prefix}tb.shape[0]"],
-                    grow=grow, sync_out=sync_out)
+    checks = [f"{prefix}cnt[0] + {prefix}size <= {prefix}ib.shape[0]",
+              f"{prefix}cnt[0] + {prefix}size <= {prefix}tb.shape[0]"]
+    checks += [f"{prefix}cnt[0] + {prefix}size <= {prefix}vb{j}.shape[0]"
+               for j in range(len(mon.record_variables))]
+    return Fragment(mon, lines, args, checks=checks, grow=grow, sync_out=sync_out,
+                    imports=imports)
 
 
 def _rate_monitor_fragment(mon, k: int, events) -> Fragment:

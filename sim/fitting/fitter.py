@@ -1,0 +1,794 @@
+"""Fitting neuron models to recorded spike trains (`SpikeFitter`) and traces (`TraceFitter`).
+
+Names and arguments follow brian2modelfitting::
+
+    fitter = SpikeFitter(model='''dv/dt = (R*I - v)/tau : volt (unless refractory)
+                                  R : ohm (constant)
+                                  tau : second (constant)''',
+                         input={'I': currents},        # (n_traces, n_steps), with units
+                         output=[spikes_0, spikes_1],  # one spike-time array per trace
+                         dt=0.1 * ms, threshold='v > 1*volt', reset='v = 0*volt',
+                         n_samples=40)
+    best, error = fitter.fit(n_rounds=10, metric=GammaFactor(4 * ms, duration),
+                             R=[1e9 * ohm, 9e9 * ohm], tau=[10 * ms, 40 * ms],
+                             refractory=[0 * ms, 10 * ms])
+
+How a round runs. The optimiser proposes ``n_samples`` candidates; all of them
+on all input traces become ONE `NeuronGroup` of ``n_samples * n_traces``
+neurons (neuron ``c * n_traces + k`` is candidate ``c`` on trace ``k``), the
+inputs one 2-D `TimedArray` read with a per-neuron ``fit_input_index``, run in
+ONE `Network.run`. The input variable (``I`` above) must not be defined in the
+model: the fitter adds ``I = fit_input_I(t, fit_input_index) : amp``.
+
+Parameters fitted per candidate are the model's parameters named in the
+bounds, plus two Brian-1 extras for `SpikeFitter` when the model has no
+variable of that name: ``refractory=[low, high]`` fits the refractory period
+(the group's ``refractory`` becomes a per-neuron parameter; the ``refractory``
+argument is then ignored), and ``delay=[low, high]`` fits a delay added to every
+model spike time before the comparison with the data.
+
+Parallelism. ``fit(..., executor=ex)`` splits a round's candidates into
+chunks (``n_chunks``, by default the executor's worker count) and evaluates
+them with ``ex.submit``: any `concurrent.futures.Executor` (thread pool,
+process pool, a Dask ``client.get_executor()``). For processes on one machine,
+``with fitter.process_pool(2) as ex:`` puts the inputs and targets into
+`multiprocessing.shared_memory` blocks once; each worker attaches to them in
+its initializer, and the chunks carry only the candidates. Each neuron's
+simulation does not depend on the others, so (for models without noise) the
+errors do not depend on the chunking: a pooled fit equals the in-process fit
+at the same optimiser seed.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import math
+import multiprocessing
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from multiprocessing import shared_memory
+from typing import Any
+
+import numpy as np
+
+from sim.equations import Equations
+from sim.fitting.metrics import GammaFactor, Metric, MSEMetric
+from sim.fitting.optimizers import CMAOptimizer, DEOptimizer, Optimizer
+from sim.functions import TimedArray
+from sim.groups import NeuronGroup
+from sim.monitors import SpikeMonitor, StateMonitor
+from sim.network import Network
+from sim.prefs import prefs
+from sim.random import seed as set_seed
+from sim.units import (
+    DIMENSIONLESS,
+    DimensionMismatchError,
+    Quantity,
+    get_dimensions,
+    get_unit,
+    second,
+)
+
+__all__ = ["Fitter", "SpikeFitter", "TraceFitter", "SharedMemoryPool"]
+
+_TIME = second.dim
+_INDEX = "fit_input_index"
+_REFRACTORY = "fit_refractory"
+
+
+# ---------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------
+
+
+def _unit_text(dim: Any) -> str:
+    if dim is DIMENSIONLESS:
+        return "1"
+    return get_unit(dim).name
+
+
+def _with_units(value: Any, dim: Any) -> Any:
+    if dim is DIMENSIONLESS:
+        return value
+    return value * get_unit(dim)
+
+
+def _si(value: Any, dim: Any, what: str) -> np.ndarray:
+    """``value`` as float64 in SI units, checking its dimension against ``dim``."""
+    value_dim = get_dimensions(value)
+    if value_dim is not dim:
+        raise DimensionMismatchError(
+            f"{what} has units that do not match ({_unit_text(dim)} expected)", value_dim, dim
+        )
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{what} must be numeric, got {value!r}") from None
+    return array
+
+
+def _time(value: Any, what: str) -> float:
+    if isinstance(value, Quantity):
+        array = _si(value, _TIME, what)
+    else:
+        array = np.asarray(value, dtype=np.float64)
+    if array.ndim != 0 or not math.isfinite(float(array)):
+        raise ValueError(f"{what} must be a finite scalar time, got {value!r}")
+    return float(array)
+
+
+@dataclass
+class _Spec:
+    """Everything a worker needs to simulate candidates (picklable, no big arrays)."""
+
+    model: str
+    threshold: str | None
+    reset: str | None
+    refractory: Any
+    method: str | None
+    dt: float
+    n_steps: int
+    n_traces: int
+    input_names: list[str]
+    input_dims: list[Any]
+    param_names: list[str]  # columns of the candidate array set on the group
+    param_dims: list[Any]
+    param_init: dict[str, Any]
+    output: str  # 'spikes' or the recorded variable
+    delay_column: int | None = None
+    target: str = "numba"
+    seed: int | None = None
+    token: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+def _simulate(spec: _Spec, inputs: np.ndarray, params: np.ndarray) -> Any:
+    """Run all candidates (rows of ``params``) on all traces in one group.
+
+    ``inputs`` has shape ``(n_inputs, n_traces, n_steps)`` (SI units). Returns
+    for spikes a list (candidates) of lists (traces) of spike-time arrays in
+    seconds; for traces an array ``(n_candidates, n_traces, n_steps)``.
+    """
+    old_target = prefs.codegen.target
+    prefs.codegen.target = spec.target
+    try:
+        n_cand = params.shape[0]
+        n_traces = spec.n_traces
+        n = n_cand * n_traces
+        namespace = {}
+        for j, (name, dim) in enumerate(zip(spec.input_names, spec.input_dims, strict=True)):
+            values = np.ascontiguousarray(inputs[j].T)  # (time, trace)
+            namespace[f"fit_input_{name}"] = TimedArray(
+                _with_units(values, dim), dt=spec.dt * second
+            )
+        group = NeuronGroup(
+            n,
+            spec.model,
+            threshold=spec.threshold,
+            reset=spec.reset,
+            refractory=spec.refractory,
+            method=spec.method,
+            dt=spec.dt * second,
+        )
+        setattr(group, _INDEX, np.tile(np.arange(n_traces), n_cand))
+        for name, value in spec.param_init.items():
+            setattr(group, name, value)
+        for j, (name, dim) in enumerate(zip(spec.param_names, spec.param_dims, strict=True)):
+            if j == spec.delay_column:
+                continue
+            setattr(group, name, _with_units(np.repeat(params[:, j], n_traces), dim))
+        if spec.output == "spikes":
+            monitor = SpikeMonitor(group)
+        else:
+            monitor = StateMonitor(group, spec.output, record=True)
+        if spec.seed is not None:
+            set_seed(spec.seed)
+        Network(group, monitor).run(spec.n_steps * spec.dt * second, namespace=namespace)
+        if spec.output == "spikes":
+            indices = np.asarray(monitor.i, dtype=np.int64)
+            times = np.asarray(monitor.t, dtype=np.float64)
+            order = np.argsort(indices, kind="stable")
+            indices, times = indices[order], times[order]
+            bounds = np.searchsorted(indices, np.arange(n + 1))
+            delays = (
+                params[:, spec.delay_column] if spec.delay_column is not None
+                else np.zeros(n_cand)
+            )
+            return [
+                [
+                    times[bounds[c * n_traces + k]: bounds[c * n_traces + k + 1]] + delays[c]
+                    for k in range(n_traces)
+                ]
+                for c in range(n_cand)
+            ]
+        values = np.asarray(getattr(monitor, spec.output), dtype=np.float64)
+        return values[:, : spec.n_steps].reshape(n_cand, n_traces, spec.n_steps)
+    finally:
+        prefs.codegen.target = old_target
+
+
+def _errors(spec: _Spec, inputs: np.ndarray, targets: Any, metric: Metric,
+            params: np.ndarray) -> np.ndarray:
+    results = _simulate(spec, inputs, params)
+    errors = metric.calc(results, targets, spec.dt)
+    if errors.shape != (params.shape[0],):
+        raise ValueError(
+            f"{type(metric).__name__}.get_errors must give one error per candidate "
+            f"({params.shape[0]}), got shape {errors.shape}"
+        )
+    return errors
+
+
+def _evaluate_chunk(spec: _Spec, inputs: np.ndarray, targets: Any, metric: Metric,
+                    params: np.ndarray) -> np.ndarray:
+    """Task for any executor: everything travels with the task."""
+    return _errors(spec, inputs, targets, metric, params)
+
+
+# -- shared memory process pool ----------------------------------------------
+
+_WORKER_STATE: dict[str, Any] = {}
+
+
+def _attach(spec: _Spec, blocks: dict[str, tuple[str, tuple[int, ...], str]]) -> None:
+    """Worker initializer: attach to the shared blocks of inputs and targets."""
+    arrays = {}
+    handles = []
+    for key, (name, shape, dtype) in blocks.items():
+        shm = shared_memory.SharedMemory(name=name)
+        handles.append(shm)
+        arrays[key] = np.ndarray(shape, dtype=np.dtype(dtype), buffer=shm.buf)
+    targets: Any
+    if spec.output == "spikes":
+        times, offsets = arrays["times"], arrays["offsets"]
+        targets = [times[offsets[k]: offsets[k + 1]] for k in range(offsets.size - 1)]
+    else:
+        targets = arrays["targets"]
+    _WORKER_STATE[spec.token] = (spec, arrays["inputs"], targets, handles)
+
+
+def _evaluate_shared(token: str, metric: Metric, params: np.ndarray) -> np.ndarray:
+    """Task for a `SharedMemoryPool`: only the candidates travel."""
+    spec, inputs, targets, _ = _WORKER_STATE[token]
+    return _errors(spec, inputs, targets, metric, params)
+
+
+class SharedMemoryPool(concurrent.futures.ProcessPoolExecutor):
+    """A process pool whose workers share one fitter's inputs and targets.
+
+    Made by `Fitter.process_pool`; use it as a context manager (the shared
+    blocks are released at shutdown). The stimulus and targets are copied
+    once into `multiprocessing.shared_memory` blocks; each worker attaches to
+    them in its initializer, and each task carries only its candidates.
+    """
+
+    def __init__(self, spec: _Spec, inputs: np.ndarray, targets: Any,
+                 max_workers: int | None = None, mp_context: Any = None) -> None:
+        arrays: dict[str, np.ndarray] = {"inputs": np.ascontiguousarray(inputs)}
+        if spec.output == "spikes":
+            arrays["times"] = np.concatenate([np.asarray(t, dtype=np.float64) for t in targets])
+            arrays["offsets"] = np.cumsum([0] + [len(t) for t in targets]).astype(np.int64)
+        else:
+            arrays["targets"] = np.ascontiguousarray(targets, dtype=np.float64)
+        self._blocks: list[shared_memory.SharedMemory] = []
+        layout = {}
+        for key, array in arrays.items():
+            shm = shared_memory.SharedMemory(create=True, size=max(array.nbytes, 1))
+            np.ndarray(array.shape, dtype=array.dtype, buffer=shm.buf)[...] = array
+            self._blocks.append(shm)
+            layout[key] = (shm.name, array.shape, array.dtype.str)
+        self.hearsim_token = spec.token
+        if mp_context is None:
+            mp_context = multiprocessing.get_context("spawn")
+        elif isinstance(mp_context, str):
+            mp_context = multiprocessing.get_context(mp_context)
+        super().__init__(max_workers=max_workers, mp_context=mp_context,
+                         initializer=_attach, initargs=(spec, layout))
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        super().shutdown(wait=wait, cancel_futures=cancel_futures)
+        for shm in self._blocks:
+            shm.close()
+            try:
+                shm.unlink()
+            except FileNotFoundError:
+                pass
+        self._blocks = []
+
+
+# ---------------------------------------------------------------------------
+# Fitters
+# ---------------------------------------------------------------------------
+
+
+class Fitter:
+    """Common machinery of `SpikeFitter` and `TraceFitter` (not used directly).
+
+    Parameters
+    ----------
+    model : str or Equations
+        Model equations; the fitted parameters are ``(constant)`` parameters.
+    input : dict
+        ``{'I': traces}``: each input variable (used in the model, not defined
+        there) to a Quantity of shape ``(n_traces, n_steps)`` (or ``(n_steps,)``
+        for one trace) sampled every ``dt``.
+    dt : Quantity (time)
+        Sampling step of the inputs and outputs, and the simulation step.
+    n_samples : int, optional
+        Candidates per round (the optimiser's population); by default the
+        optimiser's own default.
+    method : str, optional
+        Integration method (by default the simulator's choice).
+    threshold, reset, refractory : str, Quantity or None
+        As for `NeuronGroup`.
+    param_init : dict, optional
+        Initial values of model variables, e.g. ``{'v': -70 * mV}``.
+    input_var : str, optional
+        Old style: the input variable's name, with ``input`` the traces.
+    """
+
+    _output_kind = "traces"
+
+    def __init__(
+        self,
+        model: str | Equations,
+        input: Any,
+        dt: Any,
+        n_samples: int | None = None,
+        method: str | None = None,
+        threshold: str | None = None,
+        reset: str | None = None,
+        refractory: Any = False,
+        param_init: Mapping[str, Any] | None = None,
+        input_var: str | None = None,
+    ) -> None:
+        self.model_text = str(model) if isinstance(model, Equations) else model
+        if not isinstance(self.model_text, str):
+            raise TypeError(f"'model' must be an equations string, got {type(model).__name__}")
+        self.equations = Equations(self.model_text)
+        self.dt = _time(dt, "'dt'")
+        if not self.dt > 0:
+            raise ValueError(f"'dt' must be positive, got {dt!r}")
+        if n_samples is not None and (
+            isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer))
+            or n_samples < 1
+        ):
+            raise ValueError(f"'n_samples' must be a positive integer, got {n_samples!r}")
+        self.n_samples = None if n_samples is None else int(n_samples)
+        self.method = method
+        self.threshold = threshold
+        self.reset = reset
+        self.refractory = refractory
+        if input_var is not None:
+            if isinstance(input, Mapping):
+                raise TypeError("Give either input={'name': traces} or input_var= with input=")
+            input = {input_var: input}
+        if not isinstance(input, Mapping) or not input:
+            raise TypeError("'input' must be a dict {'I': traces} (input variable -> traces)")
+        names = list(self.equations.names)
+        identifiers = set()
+        for eq in self.equations.values():
+            identifiers |= eq.identifiers
+        for expr in (threshold, reset):
+            if isinstance(expr, str):
+                identifiers |= set(expr.replace("\n", " ").split())  # cheap; only for a hint
+        self.input_names: list[str] = []
+        self.input_dims: list[Any] = []
+        arrays = []
+        for name, traces in input.items():
+            if name in names:
+                raise ValueError(
+                    f"The input variable '{name}' is defined in the model: remove its "
+                    "definition, the fitter defines it from the input traces"
+                )
+            if not name.isidentifier():
+                raise ValueError(f"Invalid input variable name {name!r}")
+            dim = get_dimensions(traces)
+            array = np.asarray(traces, dtype=np.float64)
+            if array.ndim == 1:
+                array = array[None, :]
+            if array.ndim != 2 or array.shape[1] == 0:
+                raise ValueError(
+                    f"Input '{name}' must have shape (n_traces, n_steps), got {array.shape}"
+                )
+            if not np.all(np.isfinite(array)):
+                raise ValueError(f"Input '{name}' contains NaN or infinite values")
+            if arrays and array.shape != arrays[0].shape:
+                raise ValueError(
+                    f"Inputs have different shapes: '{self.input_names[0]}' "
+                    f"{arrays[0].shape}, '{name}' {array.shape}"
+                )
+            self.input_names.append(name)
+            self.input_dims.append(dim)
+            arrays.append(array)
+        self.inputs = np.stack(arrays)  # (n_inputs, n_traces, n_steps)
+        self.n_traces = self.inputs.shape[1]
+        self.n_steps = self.inputs.shape[2]
+        self.duration = self.n_steps * self.dt
+        self.param_init = self._check_param_init(param_init or {})
+        self.metric: Metric | None = None
+        self.optimizer: Optimizer | None = None
+        self.bounds: dict[str, tuple[Any, Any]] = {}
+        self._spec: _Spec | None = None
+        self._raw_bounds: dict[str, Any] = {}
+        self._history_params: list[np.ndarray] = []
+        self._history_errors: list[np.ndarray] = []
+        self.best_params: dict[str, Any] | None = None
+        self.best_error: float = math.inf
+
+    # -- checks ------------------------------------------------------------
+
+    def _check_param_init(self, param_init: Mapping[str, Any]) -> dict[str, Any]:
+        result = {}
+        for name, value in param_init.items():
+            if name not in self.equations.names:
+                raise ValueError(
+                    f"'param_init' sets '{name}', which is not a variable of the model "
+                    f"(variables: {sorted(self.equations.names)})"
+                )
+            dim = self.equations[name].dim
+            if get_dimensions(value) is not dim:
+                raise DimensionMismatchError(
+                    f"param_init['{name}'] has units that do not match the model's "
+                    f"({self.equations[name].unit_text})", get_dimensions(value), dim,
+                )
+            result[name] = value
+        return result
+
+    def _extra_parameters(self) -> dict[str, Any]:
+        """Fittable names that are not model parameters: name -> dimension."""
+        return {}
+
+    def fittable_parameters(self) -> dict[str, Any]:
+        """Names that can take bounds in `fit`, with their dimensions."""
+        result = {
+            name: self.equations[name].dim
+            for name in self.equations.parameter_names
+            if self.equations[name].var_type == "float"
+        }
+        for name, dim in self._extra_parameters().items():
+            if name not in self.equations.names:
+                result[name] = dim
+        return result
+
+    def _check_bounds(self, bounds: Mapping[str, Any]) -> dict[str, tuple[float, float]]:
+        if not bounds:
+            raise ValueError("Give bounds for the fitted parameters, e.g. tau=[1*ms, 50*ms]")
+        fittable = self.fittable_parameters()
+        result = {}
+        for name, pair in bounds.items():
+            if name not in fittable:
+                raise ValueError(
+                    f"Unknown parameter '{name}' in the bounds: the model's fittable "
+                    f"parameters are {sorted(fittable)}"
+                )
+            if isinstance(pair, (str, bytes)) or not hasattr(pair, "__len__") or len(pair) != 2:
+                raise ValueError(f"The bounds of '{name}' must be a pair [low, high], got {pair!r}")
+            dim = fittable[name]
+            low, high = (
+                float(_si(v, dim, f"The bound {v!r} of '{name}'")) for v in pair
+            )
+            if not (math.isfinite(low) and math.isfinite(high)):
+                raise ValueError(f"The bounds of '{name}' must be finite, got {pair!r}")
+            if low > high:
+                raise ValueError(f"The bounds of '{name}' have low > high: {pair!r}")
+            result[name] = (low, high)
+        missing = [
+            n for n in self.equations.parameter_names
+            if n not in result and n not in self.param_init and n not in self.input_names
+            and self.equations[n].var_type == "float"
+        ]
+        if missing:
+            raise ValueError(
+                f"Model parameter(s) {missing} have neither bounds nor a value in 'param_init'"
+            )
+        return result
+
+    def _check_metric(self, metric: Metric | None) -> Metric:
+        if metric is None:
+            metric = self.default_metric()
+        if not isinstance(metric, Metric):
+            raise TypeError(f"'metric' must be a Metric, got {type(metric).__name__}")
+        if metric.kind != self._output_kind:
+            raise TypeError(
+                f"{type(self).__name__} needs a metric on {self._output_kind}, "
+                f"got {type(metric).__name__} (on {metric.kind})"
+            )
+        return metric
+
+    def default_metric(self) -> Metric:
+        raise NotImplementedError
+
+    # -- spec ----------------------------------------------------------------
+
+    def _make_spec(self, names: Sequence[str]) -> _Spec:
+        lines = [self.model_text]
+        for name, dim in zip(self.input_names, self.input_dims, strict=True):
+            lines.append(f"{name} = fit_input_{name}(t, {_INDEX}) : {_unit_text(dim)}")
+        lines.append(f"{_INDEX} : integer (constant)")
+        refractory = self.refractory
+        param_names, param_dims = [], []
+        delay_column = None
+        for j, name in enumerate(names):
+            if name in self.equations.names:
+                param_names.append(name)
+                param_dims.append(self.equations[name].dim)
+            elif name == "refractory":
+                lines.append(f"{_REFRACTORY} : second (constant)")
+                refractory = _REFRACTORY
+                param_names.append(_REFRACTORY)
+                param_dims.append(_TIME)
+            elif name == "delay":
+                delay_column = j
+                param_names.append("delay")
+                param_dims.append(_TIME)
+        return _Spec(
+            model="\n".join(lines),
+            threshold=self.threshold,
+            reset=self.reset,
+            refractory=refractory,
+            method=self.method,
+            dt=self.dt,
+            n_steps=self.n_steps,
+            n_traces=self.n_traces,
+            input_names=list(self.input_names),
+            input_dims=list(self.input_dims),
+            param_names=param_names,
+            param_dims=param_dims,
+            param_init=dict(self.param_init),
+            output=self._output_var(),
+            delay_column=delay_column,
+            target=prefs.codegen.target,
+        )
+
+    def _output_var(self) -> str:
+        return "spikes"
+
+    def _targets(self) -> Any:
+        raise NotImplementedError
+
+    # -- evaluation ----------------------------------------------------------
+
+    def _evaluate(self, spec: _Spec, metric: Metric, params: np.ndarray,
+                  executor: concurrent.futures.Executor | None,
+                  n_chunks: int | None) -> np.ndarray:
+        if executor is None:
+            return _errors(spec, self.inputs, self._targets(), metric, params)
+        if n_chunks is None:
+            n_chunks = getattr(executor, "_max_workers", None) or 2
+        chunks = [c for c in np.array_split(params, max(1, int(n_chunks))) if c.shape[0]]
+        shared = isinstance(executor, SharedMemoryPool)
+        if shared and executor.hearsim_token != self._pool_token(spec):
+            raise ValueError("This process pool was made by another fitter (or other bounds)")
+        futures = []
+        for chunk in chunks:
+            if shared:
+                futures.append(executor.submit(_evaluate_shared, executor.hearsim_token,
+                                               metric, chunk))
+            else:
+                futures.append(executor.submit(_evaluate_chunk, spec, self.inputs,
+                                               self._targets(), metric, chunk))
+        return np.concatenate([f.result() for f in futures])
+
+    def _pool_token(self, spec: _Spec) -> str:
+        return spec.token
+
+    # -- fitting ---------------------------------------------------------------
+
+    def fit(
+        self,
+        n_rounds: int = 1,
+        optimizer: Optimizer | None = None,
+        metric: Metric | None = None,
+        callback: Callable[..., Any] | str | None = None,
+        restart: bool = False,
+        n_samples: int | None = None,
+        executor: concurrent.futures.Executor | None = None,
+        n_chunks: int | None = None,
+        seed: int | None = None,
+        **bounds: Any,
+    ) -> tuple[dict[str, Any], float]:
+        """Run ``n_rounds`` rounds of the optimiser; return ``(best_params, best_error)``.
+
+        Parameters
+        ----------
+        n_rounds : int
+            Number of rounds (generations) of ``n_samples`` candidates.
+        optimizer : Optimizer, optional
+            Default `CMAOptimizer` (or `DEOptimizer` when ``cma`` is missing).
+        metric : Metric, optional
+            Default `GammaFactor` (4 ms, recording duration) for spikes,
+            `MSEMetric` for traces.
+        callback : callable or 'text', optional
+            Called after every round as ``callback(parameters, errors,
+            best_parameters, best_error, index)`` (parameters as a list of dicts
+            with units); returning True stops the fit. ``'text'`` prints a line
+            per round.
+        restart : bool
+            Start a fresh search (new optimiser state, history kept). Without
+            it, a second `fit` continues the previous search (same bounds,
+            optimiser and metric unless given).
+        n_samples : int, optional
+            Overrides the constructor's ``n_samples`` for a fresh search.
+        executor : concurrent.futures.Executor, optional
+            Evaluate each round in chunks through this executor (see module
+            docstring); by default in this process, as one group.
+        n_chunks : int, optional
+            Chunks per round (default: the executor's worker count).
+        seed : int, optional
+            Seed for the optimiser (and the simulator's noise, if any).
+        **bounds
+            ``name=[low, high]`` with the parameter's units, for each fitted
+            parameter.
+
+        Returns
+        -------
+        best_params : dict
+            Best parameters found so far (over all fits), with units.
+        best_error : float
+        """
+        if isinstance(n_rounds, bool) or not isinstance(n_rounds, (int, np.integer)) \
+                or n_rounds < 1:
+            raise ValueError(f"'n_rounds' must be a positive integer, got {n_rounds!r}")
+        fresh = (
+            restart or self.optimizer is None
+            or (optimizer is not None and optimizer is not self.optimizer)
+            or (bool(bounds) and self._check_bounds(bounds) != self.bounds)
+        )
+        if fresh:
+            self.prepare(optimizer, metric if metric is not None else self.metric,
+                         n_samples=n_samples, seed=seed, **(bounds or self._raw_bounds))
+        elif metric is not None:
+            self.metric = self._check_metric(metric)
+        opt, spec, metric = self.optimizer, self._spec, self.metric
+        for index in range(int(n_rounds)):
+            params = opt.ask_array()
+            errors = self._evaluate(spec, metric, params, executor, n_chunks)
+            opt.tell(params, errors)
+            self._record(params, errors)
+            if callback is not None:
+                stop = self._call_back(callback, params, errors, index)
+                if stop is True:
+                    break
+        return dict(self.best_params), self.best_error
+
+    def _record(self, params: np.ndarray, errors: np.ndarray) -> None:
+        self._history_params.append(params.copy())
+        self._history_errors.append(np.asarray(errors, dtype=np.float64).copy())
+        safe = np.where(np.isnan(errors), np.inf, errors)
+        best = int(np.argmin(safe))
+        if self.best_params is None or safe[best] < self.best_error:
+            self.best_error = float(safe[best])
+            self.best_params = self._as_dict(params[best])
+
+    def _as_dict(self, row: np.ndarray) -> dict[str, Any]:
+        fittable = self.fittable_parameters()
+        return {
+            name: _with_units(float(v), fittable[name])
+            for name, v in zip(self.bounds, row, strict=True)
+        }
+
+    def _call_back(self, callback: Any, params: np.ndarray, errors: np.ndarray,
+                   index: int) -> Any:
+        if callback == "text":
+            print(f"Round {index}: best error {np.nanmin(errors):.6g}; overall best "
+                  f"{self.best_error:.6g} at {self.best_params}")
+            return None
+        if not callable(callback):
+            raise TypeError(f"'callback' must be callable or 'text', got {callback!r}")
+        return callback([self._as_dict(r) for r in params], errors, dict(self.best_params),
+                        self.best_error, index)
+
+    # -- results ---------------------------------------------------------------
+
+    def results(self, format: str = "list", use_units: bool = True) -> Any:
+        """Every candidate evaluated so far, with its error, in evaluation order.
+
+        ``format='list'``: a list of dicts ``{name: value, ..., 'error': e}``;
+        ``'dict'``: ``{name: array, ..., 'error': array}``; ``'dataframe'``: a
+        pandas DataFrame (pandas needed; values in SI units, columns without
+        units). ``use_units`` attaches units in the list and dict formats.
+        """
+        if not self._history_params:
+            raise RuntimeError("No results yet: call fit() first")
+        params = np.concatenate(self._history_params)
+        errors = np.concatenate(self._history_errors)
+        fittable = self.fittable_parameters()
+        names = list(self.bounds)
+        if format == "dataframe":
+            try:
+                import pandas as pd
+            except ImportError as exc:
+                raise ImportError("results(format='dataframe') needs pandas") from exc
+            frame = pd.DataFrame(params, columns=names)
+            frame["error"] = errors
+            return frame
+        wrap = (lambda v, n: _with_units(v, fittable[n])) if use_units else (lambda v, n: v)
+        if format == "dict":
+            out = {n: wrap(params[:, j], n) for j, n in enumerate(names)}
+            out["error"] = errors
+            return out
+        if format == "list":
+            return [
+                {**{n: wrap(float(row[j]), n) for j, n in enumerate(names)}, "error": float(e)}
+                for row, e in zip(params, errors, strict=True)
+            ]
+        raise ValueError(f"'format' must be 'list', 'dict' or 'dataframe', got {format!r}")
+
+    # -- generating output and refining -------------------------------------------
+
+    def _row(self, params: Mapping[str, Any] | None) -> np.ndarray:
+        if params is None:
+            if self.best_params is None:
+                raise RuntimeError("No fitted parameters yet: call fit() or pass params")
+            params = self.best_params
+        if not self.bounds:
+            raise RuntimeError("Call fit() first (it fixes the fitted parameters)")
+        fittable = self.fittable_parameters()
+        unknown = sorted(set(params) - set(self.bounds))
+        if unknown:
+            raise ValueError(f"Unknown parameter(s) {unknown}; fitted: {list(self.bounds)}")
+        missing = [n for n in self.bounds if n not in params]
+        if missing:
+            raise ValueError(f"Missing parameter(s) {missing}")
+        return np.array([
+            float(_si(params[n], fittable[n], f"Parameter '{n}'")) for n in self.bounds
+        ])
+
+    def _generate(self, params: Mapping[str, Any] | None) -> Any:
+        row = self._row(params)
+        return _simulate(self._spec, self.inputs, row[None, :])[0]
+
+    def process_pool(self, max_workers: int | None = None,
+                     mp_context: Any = None) -> SharedMemoryPool:
+        """A `SharedMemoryPool` for the fits of this fitter with the given bounds.
+
+        The workers need the model with its fitted-parameter layout, which the
+        bounds fix, so call `fit` once (even with one round) or `prepare` with
+        the bounds before making the pool; the pool's token ties it to that
+        layout.
+
+        Parameters
+        ----------
+        max_workers : int, optional
+            Number of worker processes (default: the number of cores).
+        mp_context : str or multiprocessing context, optional
+            Start method (default 'spawn', safe with numba's threads).
+        """
+        if self._spec is None:
+            raise RuntimeError("Call prepare(**bounds) (or fit) before process_pool()")
+        return SharedMemoryPool(self._spec, self.inputs, self._targets(),
+                                max_workers=max_workers, mp_context=mp_context)
+
+    def prepare(self, optimizer: Optimizer | None = None, metric: Metric | None = None,
+                n_samples: int | None = None, seed: int | None = None,
+                **bounds: Any) -> None:
+        """Check the bounds and set up a fresh search without running a round."""
+        checked = self._check_bounds(bounds)
+        metric = self._check_metric(metric)
+        if optimizer is None:
+            try:
+                import cma  # noqa: F401
+                optimizer = CMAOptimizer(seed=seed)
+            except ImportError:
+                optimizer = DEOptimizer(seed=seed)
+        names = list(checked)
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"'optimizer' must be an Optimizer, got {type(optimizer).__name__}")
+        spec = self._make_spec(names)
+        spec.seed = seed
+        if self._spec is not None and self._spec.model == spec.model \
+                and self._spec.param_names == spec.param_names:
+            spec.token = self._spec.token  # an existing process pool still fits
+        popsize = n_samples if n_samples is not None else self.n_samples
+        optimizer.initialize(names, checked, popsize=popsize, seed=seed)
+        self.optimizer, self.metric, self.bounds, self._spec = optimizer, metric, checked, spec
+        self._raw_bounds = dict(bounds)
+
+    def _unit_box(self, bounds: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+        checked = self._check_bounds(bounds) if bounds else self.bounds
+        if list(checked) != list(self.bounds):
+            raise ValueError(f"refine() needs bounds for exactly {list(self.bounds)}")
+        low = np.array([checked[n][0] for n in self.bounds])
+        high = np.array([checked[n][1] for n in self.bounds])
+        return low, high
