@@ -186,7 +186,19 @@ class Propagator:
         M[:, :n, n:] = np.eye(n) * dt
         for v in self.frozen:
             M[:, index[v], n + index[v]] = 0.0
-        P = scipy.linalg.expm(M) if batch > 1 else scipy.linalg.expm(M[0])[None]
+        if n == 1 and not self.frozen:
+            # one variable: E = exp(a dt), F = dt*exprel(a dt), element by element
+            a_dt = A[:, 0, 0] * dt
+            P = np.zeros((batch, 2, 2))
+            P[:, 0, 0] = np.exp(a_dt)
+            small = np.abs(a_dt) < 1e-5
+            safe = np.where(small, 1.0, a_dt)
+            P[:, 0, 1] = dt * np.where(small, 1 + a_dt / 2 + a_dt * a_dt / 6,
+                                       np.expm1(safe) / safe)
+        elif batch > 1:
+            P = scipy.linalg.expm(M)
+        else:
+            P = scipy.linalg.expm(M[0])[None]
         values = {}
         for a in self.variables:
             for b in self.variables:

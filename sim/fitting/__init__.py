@@ -1,11 +1,16 @@
-"""Model fitting: optimisers (and, later, fitters) for spiking neuron models.
+"""Model fitting: fitters, error metrics and optimisers for spiking neuron models.
 
-The optimisers share one ask/tell interface (`Optimizer`); see
-`sim.fitting.optimizers`. `CMAOptimizer` needs the optional ``cma`` package,
-which is imported only when a search is initialised, so this package imports
-without it.
+`SpikeFitter` fits a model to recorded spike trains, `TraceFitter` to recorded
+traces (see `sim.fitting.fitter`); `GammaFactor` and `MSEMetric` are their
+error metrics, `Metric` (`SpikeMetric`, `TraceMetric`) the base for user
+metrics (`sim.fitting.metrics`). The optimisers share one ask/tell interface
+(`Optimizer`); see `sim.fitting.optimizers`. `CMAOptimizer` needs the
+optional ``cma`` package, which is imported only when a search is
+initialised, so this package imports without it.
 """
 
+from .fitter import Fitter, SharedMemoryPool, SpikeFitter, TraceFitter
+from .metrics import GammaFactor, Metric, MSEMetric, SpikeMetric, TraceMetric
 from .optimizers import (
     CMAOptimizer,
     DEOptimizer,
@@ -15,6 +20,15 @@ from .optimizers import (
 )
 
 __all__ = [
+    "Fitter",
+    "SpikeFitter",
+    "TraceFitter",
+    "SharedMemoryPool",
+    "Metric",
+    "SpikeMetric",
+    "TraceMetric",
+    "GammaFactor",
+    "MSEMetric",
     "Optimizer",
     "RandomSearch",
     "DEOptimizer",

@@ -44,6 +44,7 @@ from __future__ import annotations
 import concurrent.futures
 import math
 import multiprocessing
+import pickle
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -137,6 +138,7 @@ class _Spec:
     param_init: dict[str, Any]
     output: str  # 'spikes' or the recorded variable
     delay_column: int | None = None
+    namespace: dict[str, Any] = field(default_factory=dict)
     target: str = "numba"
     seed: int | None = None
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
@@ -155,7 +157,7 @@ def _simulate(spec: _Spec, inputs: np.ndarray, params: np.ndarray) -> Any:
         n_cand = params.shape[0]
         n_traces = spec.n_traces
         n = n_cand * n_traces
-        namespace = {}
+        namespace = dict(spec.namespace)
         for j, (name, dim) in enumerate(zip(spec.input_names, spec.input_dims, strict=True)):
             values = np.ascontiguousarray(inputs[j].T)  # (time, trace)
             namespace[f"fit_input_{name}"] = TimedArray(
@@ -278,6 +280,7 @@ class SharedMemoryPool(concurrent.futures.ProcessPoolExecutor):
             self._blocks.append(shm)
             layout[key] = (shm.name, array.shape, array.dtype.str)
         self.hearsim_token = spec.token
+        self.spec_bytes = pickle.dumps(spec)
         if mp_context is None:
             mp_context = multiprocessing.get_context("spawn")
         elif isinstance(mp_context, str):
@@ -325,6 +328,9 @@ class Fitter:
         Initial values of model variables, e.g. ``{'v': -70 * mV}``.
     input_var : str, optional
         Old style: the input variable's name, with ``input`` the traces.
+    namespace : dict, optional
+        External constants and functions the model refers to (e.g.
+        ``{'El': -70 * mV}``); a fit resolves nothing from the caller's frame.
     """
 
     _output_kind = "traces"
@@ -341,7 +347,12 @@ class Fitter:
         refractory: Any = False,
         param_init: Mapping[str, Any] | None = None,
         input_var: str | None = None,
+        namespace: Mapping[str, Any] | None = None,
     ) -> None:
+        self.namespace = dict(namespace or {})
+        for key in self.namespace:
+            if key.startswith("fit_input_"):
+                raise ValueError(f"Names starting with 'fit_input_' are reserved: {key!r}")
         self.model_text = str(model) if isinstance(model, Equations) else model
         if not isinstance(self.model_text, str):
             raise TypeError(f"'model' must be an equations string, got {type(model).__name__}")
@@ -366,12 +377,6 @@ class Fitter:
         if not isinstance(input, Mapping) or not input:
             raise TypeError("'input' must be a dict {'I': traces} (input variable -> traces)")
         names = list(self.equations.names)
-        identifiers = set()
-        for eq in self.equations.values():
-            identifiers |= eq.identifiers
-        for expr in (threshold, reset):
-            if isinstance(expr, str):
-                identifiers |= set(expr.replace("\n", " ").split())  # cheap; only for a hint
         self.input_names: list[str] = []
         self.input_dims: list[Any] = []
         arrays = []
@@ -538,6 +543,7 @@ class Fitter:
             param_init=dict(self.param_init),
             output=self._output_var(),
             delay_column=delay_column,
+            namespace=dict(self.namespace),
             target=prefs.codegen.target,
         )
 
@@ -558,8 +564,11 @@ class Fitter:
             n_chunks = getattr(executor, "_max_workers", None) or 2
         chunks = [c for c in np.array_split(params, max(1, int(n_chunks))) if c.shape[0]]
         shared = isinstance(executor, SharedMemoryPool)
-        if shared and executor.hearsim_token != self._pool_token(spec):
-            raise ValueError("This process pool was made by another fitter (or other bounds)")
+        if shared and executor.spec_bytes != pickle.dumps(spec):
+            raise ValueError(
+                "This process pool was made for another fitter or another set-up (model, "
+                "fitted parameters, seed); make it with fitter.process_pool() after prepare()"
+            )
         futures = []
         for chunk in chunks:
             if shared:
@@ -569,9 +578,6 @@ class Fitter:
                 futures.append(executor.submit(_evaluate_chunk, spec, self.inputs,
                                                self._targets(), metric, chunk))
         return np.concatenate([f.result() for f in futures])
-
-    def _pool_token(self, spec: _Spec) -> str:
-        return spec.token
 
     # -- fitting ---------------------------------------------------------------
 
@@ -745,8 +751,8 @@ class Fitter:
 
         The workers need the model with its fitted-parameter layout, which the
         bounds fix, so call `fit` once (even with one round) or `prepare` with
-        the bounds before making the pool; the pool's token ties it to that
-        layout.
+        the bounds before making the pool; a fit whose set-up (model, fitted
+        parameters, seed) differs from the pool's is refused.
 
         Parameters
         ----------
@@ -792,3 +798,283 @@ class Fitter:
         low = np.array([checked[n][0] for n in self.bounds])
         high = np.array([checked[n][1] for n in self.bounds])
         return low, high
+
+
+class SpikeFitter(Fitter):
+    """Fit a spiking model to recorded spike trains (one train per input trace).
+
+    Parameters
+    ----------
+    model, input, dt, n_samples, method, param_init, input_var, namespace
+        See `Fitter`.
+    output : list of arrays
+        Target spike times, one sorted array per input trace (Quantity of time,
+        or floats in seconds), within the recording ``[0, n_steps * dt]``.
+    threshold : str
+        Spike condition (required).
+    reset : str, optional
+        Reset statements.
+    refractory : Quantity, str or False
+        Refractory period (or a bound ``refractory=[low, high]`` in `fit`).
+
+    In `fit`, besides the model's ``(constant)`` parameters, ``refractory`` and
+    ``delay`` (a time added to every model spike) may take bounds when the
+    model has no variable of that name.
+    """
+
+    _output_kind = "spikes"
+
+    def __init__(
+        self,
+        model: str | Equations,
+        input: Any,
+        output: Sequence[Any],
+        dt: Any,
+        threshold: str,
+        reset: str | None = None,
+        refractory: Any = False,
+        n_samples: int | None = None,
+        method: str | None = None,
+        param_init: Mapping[str, Any] | None = None,
+        input_var: str | None = None,
+        namespace: Mapping[str, Any] | None = None,
+    ) -> None:
+        if not isinstance(threshold, str) or not threshold.strip():
+            raise ValueError("SpikeFitter needs a 'threshold' condition, e.g. 'v > -50*mV'")
+        super().__init__(model, input, dt, n_samples=n_samples, method=method,
+                         threshold=threshold, reset=reset, refractory=refractory,
+                         param_init=param_init, input_var=input_var, namespace=namespace)
+        if isinstance(output, Mapping) or isinstance(output, (str, bytes)):
+            raise TypeError("'output' must be a list of spike-time arrays, one per input trace")
+        if isinstance(output, np.ndarray) and output.ndim == 1 and self.n_traces == 1 \
+                and (output.size == 0 or np.ndim(output[0]) == 0):
+            output = [output]
+        trains = []
+        for k, train in enumerate(output):
+            if isinstance(train, Quantity):
+                times = _si(train, _TIME, f"Output spike train {k}")
+            else:
+                times = np.asarray(train, dtype=np.float64)
+            times = np.sort(times.reshape(-1))
+            if not np.all(np.isfinite(times)):
+                raise ValueError(f"Output spike train {k} contains NaN or infinite times")
+            if times.size and (times[0] < 0 or times[-1] > self.duration * (1 + 1e-9)):
+                raise ValueError(
+                    f"Output spike train {k} has spikes outside the recording "
+                    f"[0, {self.duration:g} s]"
+                )
+            if times.size == 0:
+                raise ValueError(
+                    f"Output spike train {k} has no spikes: a spike fit needs target spikes"
+                )
+            trains.append(times)
+        if len(trains) != self.n_traces:
+            raise ValueError(
+                f"Mismatched input and output: {self.n_traces} input trace(s) but "
+                f"{len(trains)} output spike train(s)"
+            )
+        self.output = trains
+
+    def _extra_parameters(self) -> dict[str, Any]:
+        return {"refractory": _TIME, "delay": _TIME}
+
+    def _targets(self) -> list[np.ndarray]:
+        return self.output
+
+    def default_metric(self) -> Metric:
+        """`GammaFactor` with delta = 4 ms over the recording's duration."""
+        return GammaFactor(4e-3 * second, self.duration * second)
+
+    def generate_spikes(self, params: Mapping[str, Any] | None = None) -> list[Quantity]:
+        """Spike trains of the model, one per input trace (best fit by default).
+
+        Model spike times include the fitted ``delay``, if any.
+        """
+        return [Quantity(t, dim=_TIME) for t in self._generate(params)]
+
+    def refine(
+        self,
+        params: Mapping[str, Any] | None = None,
+        metric: Metric | None = None,
+        method: str = "Nelder-Mead",
+        maxiter: int = 200,
+        **bounds: Any,
+    ) -> tuple[dict[str, Any], float]:
+        """Polish a fit with a local gradient-free search (scipy.optimize.minimize).
+
+        Parameters
+        ----------
+        params : dict, optional
+            Start (default: the best fit).
+        metric : Metric, optional
+            Default: the metric of the last fit.
+        method : 'Nelder-Mead' or 'Powell'
+            Local method; both respect the bounds.
+        maxiter : int
+            Most iterations.
+        **bounds
+            Bounds (default: those of the last fit).
+
+        Returns
+        -------
+        (params, error)
+            The refined parameters (with units) and their error; the scipy
+            result is kept in ``self.refine_result``.
+        """
+        from scipy.optimize import minimize
+
+        if method not in ("Nelder-Mead", "Powell"):
+            raise ValueError(f"'method' must be 'Nelder-Mead' or 'Powell', got {method!r}")
+        x0 = self._row(params)
+        low, high = self._unit_box(bounds)
+        metric = self._check_metric(metric if metric is not None else self.metric)
+        span = np.where(high > low, high - low, 1.0)
+        targets = self._targets()
+
+        def error(u: np.ndarray) -> float:
+            row = low + np.clip(u, 0.0, 1.0) * span
+            return float(_errors(self._spec, self.inputs, targets, metric, row[None, :])[0])
+
+        u0 = np.clip((x0 - low) / span, 0.0, 1.0)
+        result = minimize(error, u0, method=method, bounds=[(0.0, 1.0)] * len(u0),
+                          options={"maxiter": int(maxiter)})
+        self.refine_result = result
+        row = low + np.clip(result.x, 0.0, 1.0) * span
+        return self._as_dict(row), float(result.fun)
+
+
+class TraceFitter(Fitter):
+    """Fit a model to recorded traces of one of its variables.
+
+    Parameters
+    ----------
+    model, input, dt, n_samples, method, threshold, reset, refractory,
+    param_init, input_var, namespace
+        See `Fitter`.
+    output : dict
+        ``{'v': traces}``: the recorded variable to a Quantity of shape
+        ``(n_traces, n_steps)``, the same shape as the inputs; sample ``n`` is
+        the value at ``t = n * dt`` (as a `StateMonitor` records it).
+    output_var : str, optional
+        Old style: the variable's name, with ``output`` the traces.
+    """
+
+    _output_kind = "traces"
+
+    def __init__(
+        self,
+        model: str | Equations,
+        input: Any,
+        output: Any,
+        dt: Any,
+        n_samples: int | None = None,
+        method: str | None = None,
+        threshold: str | None = None,
+        reset: str | None = None,
+        refractory: Any = False,
+        param_init: Mapping[str, Any] | None = None,
+        input_var: str | None = None,
+        output_var: str | None = None,
+        namespace: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(model, input, dt, n_samples=n_samples, method=method,
+                         threshold=threshold, reset=reset, refractory=refractory,
+                         param_init=param_init, input_var=input_var, namespace=namespace)
+        if output_var is not None:
+            if isinstance(output, Mapping):
+                raise TypeError("Give either output={'v': traces} or output_var= with output=")
+            output = {output_var: output}
+        if not isinstance(output, Mapping) or len(output) != 1:
+            raise TypeError("'output' must be a dict with one entry {'v': traces}")
+        ((name, traces),) = output.items()
+        if name not in self.equations.names or name in self.equations.parameter_names:
+            raise ValueError(
+                f"The output variable '{name}' is not a state variable or subexpression of "
+                "the model"
+            )
+        dim = self.equations[name].dim
+        array = _si(traces, dim, f"Output '{name}'")
+        if array.ndim == 1:
+            array = array[None, :]
+        if array.shape != self.inputs.shape[1:]:
+            raise ValueError(
+                f"Mismatched input and output: inputs have shape {self.inputs.shape[1:]} "
+                f"(n_traces, n_steps), output '{name}' has shape {array.shape}"
+            )
+        if not np.all(np.isfinite(array)):
+            raise ValueError(f"Output '{name}' contains NaN or infinite values")
+        self.output_var = name
+        self.output_dim = dim
+        self.output = np.ascontiguousarray(array)
+
+    def _output_var(self) -> str:
+        return self.output_var
+
+    def _targets(self) -> np.ndarray:
+        return self.output
+
+    def default_metric(self) -> Metric:
+        """`MSEMetric` over the whole traces."""
+        return MSEMetric()
+
+    def generate_traces(self, params: Mapping[str, Any] | None = None) -> Quantity:
+        """Traces of the output variable, shape ``(n_traces, n_steps)`` (best fit by default)."""
+        return _with_units(self._generate(params), self.output_dim)
+
+    def refine(
+        self,
+        params: Mapping[str, Any] | None = None,
+        t_start: Any = None,
+        max_nfev: int | None = 100,
+        **bounds: Any,
+    ) -> tuple[dict[str, Any], float]:
+        """Polish a fit by least squares (scipy.optimize.least_squares, 'trf').
+
+        The residuals are the differences between model and recorded traces
+        (from ``t_start``, by default the last fit's `MSEMetric` ``t_start``);
+        the Jacobian comes from forward differences, all perturbed parameter
+        sets simulated in one group.
+
+        Returns
+        -------
+        (params, error)
+            The refined parameters (with units) and their mean squared error;
+            the scipy result is kept in ``self.refine_result``.
+        """
+        from scipy.optimize import least_squares
+
+        x0 = self._row(params)
+        low, high = self._unit_box(bounds)
+        metric = self.metric if isinstance(self.metric, MSEMetric) else MSEMetric()
+        if t_start is not None:
+            metric = MSEMetric(t_start=t_start)
+        start = metric.first_index(self.dt)
+        span = np.where(high > low, high - low, 1.0)
+        target = self.output[:, start:]
+        scale = 1.0 / math.sqrt(target.size)
+        step = 1e-6
+
+        def rows(u: np.ndarray) -> np.ndarray:
+            return low + np.clip(u, 0.0, 1.0) * span
+
+        def residuals_of(params_array: np.ndarray) -> np.ndarray:
+            traces = _simulate(self._spec, self.inputs, params_array)[:, :, start:]
+            return (traces - target[None]).reshape(params_array.shape[0], -1) * scale
+
+        def fun(u: np.ndarray) -> np.ndarray:
+            return residuals_of(rows(u)[None, :])[0]
+
+        def jac(u: np.ndarray) -> np.ndarray:
+            d = u.size
+            shifts = np.where(u + step <= 1.0, step, -step)
+            points = np.repeat(u[None, :], d + 1, axis=0)
+            points[np.arange(1, d + 1), np.arange(d)] += shifts
+            res = residuals_of(low + points * span)
+            return ((res[1:] - res[0]) / shifts[:, None]).T
+
+        u0 = np.clip((x0 - low) / span, 0.0, 1.0)
+        result = least_squares(fun, u0, jac=jac, bounds=(0.0, 1.0), method="trf",
+                               max_nfev=max_nfev, x_scale=1.0)
+        self.refine_result = result
+        error = float(np.sum(result.fun**2))
+        return self._as_dict(rows(result.x)), error
