@@ -9,6 +9,7 @@ optional ``cma`` package, which is imported only when a search is
 initialised, so this package imports without it.
 """
 
+from . import cn_recordings
 from .fitter import Fitter, SharedMemoryPool, SpikeFitter, TraceFitter
 from .metrics import GammaFactor, Metric, MSEMetric, SpikeMetric, TraceMetric
 from .optimizers import (
@@ -20,6 +21,7 @@ from .optimizers import (
 )
 
 __all__ = [
+    "cn_recordings",
     "Fitter",
     "SpikeFitter",
     "TraceFitter",

@@ -260,7 +260,7 @@ def test_fitting_package_imports_without_cma():
     )
     names = sorted(["CMAOptimizer", "DEOptimizer", "Optimizer", "PSOOptimizer", "RandomSearch",
                     "Fitter", "SpikeFitter", "TraceFitter", "SharedMemoryPool", "Metric",
-                    "SpikeMetric", "TraceMetric", "GammaFactor", "MSEMetric"])
+                    "SpikeMetric", "TraceMetric", "GammaFactor", "MSEMetric", "cn_recordings"])
     assert result.stdout.strip() == str(names)
 
 
