@@ -5,9 +5,9 @@
 :mod:`hears.filterbanks` (``Gammatone``, ``erbspace``, ``FunctionFilterbank``...). Scripts
 written for brian2hears run with ``from sim import *; from hears import *``.
 
-``FilterbankGroup`` turns a filterbank's output into the input of a group of neurons.
-Still to come (issue 7): the compressive models ``DCGC`` and ``TanCarney``, and
-``ZhangSynapse``.
+``FilterbankGroup`` turns a filterbank's output into the input of a group of neurons;
+``ZhangSynapse`` is one whose neurons are Zhang et al.'s auditory-nerve synapses, driven by the
+inner-hair-cell output of ``TanCarney``.
 """
 
 from sounds import *
@@ -16,5 +16,7 @@ from sounds import __all__ as _sound_names
 from .filterbanks import *
 from .filterbanks import __all__ as _filterbank_names
 from .group import FilterbankGroup
+from .zhang import ZhangSynapse, zhang_synapse_parameters
 
-__all__ = [*_sound_names, *_filterbank_names, "FilterbankGroup"]
+__all__ = [*_sound_names, *_filterbank_names, "FilterbankGroup", "ZhangSynapse",
+           "zhang_synapse_parameters"]

@@ -105,7 +105,7 @@ class FilterbankGroup(NeuronGroup):
     ``buffersize``: samples fetched from the filterbank at a time.
     """
 
-    def __init__(self, filterbank, targetvar: str, model, *args, buffersize: int = 1024,
+    def __init__(self, filterbank, targetvar: str, model, *args, buffersize: int = 256,
                  **kwds):
         if "dt" in kwds or "clock" in kwds:
             raise TypeError("FilterbankGroup: the time step is the filterbank's sample "

@@ -7,6 +7,7 @@ another filterbank; ``process()`` runs a whole sound or an online reduction chun
 """
 
 from .base import Bufferable, Filterbank
+from .compressive import DCGC, TanCarney, dcgc_parameters, tan_carney_parameters
 from .drnl import DRNL, drnl_parameters
 from .erb import erb_bandwidth, erbspace
 from .fir import FIRFilterbank, FractionalDelay, fractional_delay_ir
@@ -68,6 +69,10 @@ __all__ = [
     "MiddleEar",
     "DRNL",
     "drnl_parameters",
+    "DCGC",
+    "dcgc_parameters",
+    "TanCarney",
+    "tan_carney_parameters",
     "FunctionFilterbank",
     "SumFilterbank",
     "RestructureFilterbank",
