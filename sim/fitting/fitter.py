@@ -47,7 +47,7 @@ import multiprocessing
 import pickle
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing import shared_memory
 from typing import Any
 
@@ -141,7 +141,25 @@ class _Spec:
     namespace: dict[str, Any] = field(default_factory=dict)
     target: str = "numba"
     seed: int | None = None
+    slices: int = 1
+    overlap_steps: int = 0
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+def _slice_windows(spec: _Spec) -> list[tuple[int, int, int]]:
+    """(first simulated step, first kept step, end step) of each time slice.
+
+    Slice k keeps steps [k*L, (k+1)*L) and starts ``overlap_steps`` earlier (except
+    the first), so that its state has forgotten the initial condition by then."""
+    length = -(-spec.n_steps // spec.slices)
+    windows = []
+    for k in range(spec.slices):
+        keep = k * length
+        end = min(spec.n_steps, keep + length)
+        if keep >= end:
+            break
+        windows.append((max(0, keep - spec.overlap_steps), keep, end))
+    return windows
 
 
 def _simulate(spec: _Spec, inputs: np.ndarray, params: np.ndarray) -> Any:
@@ -150,7 +168,47 @@ def _simulate(spec: _Spec, inputs: np.ndarray, params: np.ndarray) -> Any:
     ``inputs`` has shape ``(n_inputs, n_traces, n_steps)`` (SI units). Returns
     for spikes a list (candidates) of lists (traces) of spike-time arrays in
     seconds; for traces an array ``(n_candidates, n_traces, n_steps)``.
+    With time slices, every slice of every trace is one more neuron, simulated
+    over the slice and its overlap; the kept parts are put back together.
     """
+    if spec.slices <= 1:
+        return _simulate_whole(spec, inputs, params)
+    windows = _slice_windows(spec)
+    steps = max(end - start for start, _, end in windows)
+    n_inputs, n_traces, _ = inputs.shape
+    sliced = np.zeros((n_inputs, n_traces * len(windows), steps))
+    for t in range(n_traces):
+        for k, (start, _, end) in enumerate(windows):
+            part = inputs[:, t, start:end]
+            sliced[:, t * len(windows) + k, :part.shape[1]] = part
+            sliced[:, t * len(windows) + k, part.shape[1]:] = part[:, -1:]
+    sub = replace(spec, n_steps=steps, n_traces=n_traces * len(windows), slices=1,
+                  overlap_steps=0)
+    results = _simulate_whole(sub, sliced, params)
+    dt = spec.dt
+    if spec.output == "spikes":
+        out = []
+        for cand in results:
+            trains = []
+            for t in range(n_traces):
+                parts = []
+                for k, (start, keep, end) in enumerate(windows):
+                    times = cand[t * len(windows) + k] + start * dt
+                    parts.append(times[(times >= keep * dt - 1e-12 * dt)
+                                       & (times < end * dt - 1e-12 * dt)])
+                trains.append(np.concatenate(parts))
+            out.append(trains)
+        return out
+    full = np.zeros((results.shape[0], n_traces, spec.n_steps))
+    for t in range(n_traces):
+        for k, (start, keep, end) in enumerate(windows):
+            full[:, t, keep:end] = results[:, t * len(windows) + k,
+                                           keep - start: end - start]
+    return full
+
+
+def _simulate_whole(spec: _Spec, inputs: np.ndarray, params: np.ndarray) -> Any:
+    """One group of candidates x traces over the whole input."""
     old_target = prefs.codegen.target
     prefs.codegen.target = spec.target
     try:
@@ -348,6 +406,8 @@ class Fitter:
         param_init: Mapping[str, Any] | None = None,
         input_var: str | None = None,
         namespace: Mapping[str, Any] | None = None,
+        slices: int = 1,
+        overlap: Any = 0 * second,
     ) -> None:
         self.namespace = dict(namespace or {})
         for key in self.namespace:
@@ -411,6 +471,15 @@ class Fitter:
         self.n_steps = self.inputs.shape[2]
         self.duration = self.n_steps * self.dt
         self.param_init = self._check_param_init(param_init or {})
+        if isinstance(slices, bool) or not isinstance(slices, (int, np.integer)) or slices < 1:
+            raise ValueError(f"'slices' must be a positive integer, got {slices!r}")
+        if slices > self.n_steps:
+            raise ValueError(f"'slices' ({slices}) exceeds the number of samples ({self.n_steps})")
+        self.slices = int(slices)
+        overlap_s = _time(overlap, "'overlap'")
+        if overlap_s < 0:
+            raise ValueError(f"'overlap' must not be negative, got {overlap!r}")
+        self.overlap_steps = int(round(overlap_s / self.dt))
         self.metric: Metric | None = None
         self.optimizer: Optimizer | None = None
         self.bounds: dict[str, tuple[Any, Any]] = {}
@@ -545,6 +614,8 @@ class Fitter:
             delay_column=delay_column,
             namespace=dict(self.namespace),
             target=prefs.codegen.target,
+            slices=self.slices,
+            overlap_steps=self.overlap_steps,
         )
 
     def _output_var(self) -> str:
@@ -838,12 +909,15 @@ class SpikeFitter(Fitter):
         param_init: Mapping[str, Any] | None = None,
         input_var: str | None = None,
         namespace: Mapping[str, Any] | None = None,
+        slices: int = 1,
+        overlap: Any = 0 * second,
     ) -> None:
         if not isinstance(threshold, str) or not threshold.strip():
             raise ValueError("SpikeFitter needs a 'threshold' condition, e.g. 'v > -50*mV'")
         super().__init__(model, input, dt, n_samples=n_samples, method=method,
                          threshold=threshold, reset=reset, refractory=refractory,
-                         param_init=param_init, input_var=input_var, namespace=namespace)
+                         param_init=param_init, input_var=input_var, namespace=namespace,
+                         slices=slices, overlap=overlap)
         if isinstance(output, Mapping) or isinstance(output, (str, bytes)):
             raise TypeError("'output' must be a list of spike-time arrays, one per input trace")
         if isinstance(output, np.ndarray) and output.ndim == 1 and self.n_traces == 1 \
@@ -976,10 +1050,13 @@ class TraceFitter(Fitter):
         input_var: str | None = None,
         output_var: str | None = None,
         namespace: Mapping[str, Any] | None = None,
+        slices: int = 1,
+        overlap: Any = 0 * second,
     ) -> None:
         super().__init__(model, input, dt, n_samples=n_samples, method=method,
                          threshold=threshold, reset=reset, refractory=refractory,
-                         param_init=param_init, input_var=input_var, namespace=namespace)
+                         param_init=param_init, input_var=input_var, namespace=namespace,
+                         slices=slices, overlap=overlap)
         if output_var is not None:
             if isinstance(output, Mapping):
                 raise TypeError("Give either output={'v': traces} or output_var= with output=")
