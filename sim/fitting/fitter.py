@@ -389,6 +389,15 @@ class Fitter:
     namespace : dict, optional
         External constants and functions the model refers to (e.g.
         ``{'El': -70 * mV}``); a fit resolves nothing from the caller's frame.
+    slices : int, optional
+        Cut each trace into this many time slices, simulated in parallel as
+        more neurons (Brian 1's time slicing for long recordings); the outputs
+        are joined back before the metric sees them.
+    overlap : Quantity (time), optional
+        Each slice but the first starts this much earlier, and what it does
+        then is discarded: the time its state needs to forget its initial
+        condition (reliable for fluctuation-driven neurons; a mean-driven
+        oscillator keeps the phase it starts with).
     """
 
     _output_kind = "traces"
