@@ -415,7 +415,7 @@ class Group:
                 table.add(name, ARRAY)
                 values[name] = extra_arrays[name]
                 continue
-            if name.startswith("_") and name in assigned:
+            if name.startswith("_") and name in assigned and name not in self.variables:
                 continue
             try:
                 resolved = self._resolve(name, namespace, context)

@@ -35,29 +35,73 @@ class PoissonGroup(NeuronGroup):
     ``rates``: a rate quantity (scalar or one per neuron), or a string
     expression of ``t`` and ``i`` (e.g. ``'10*Hz + 5*Hz*sin(2*pi*t/second)'``
     or a TimedArray call).  Each step, neuron ``i`` spikes with probability
-    ``rates*dt``.
+    ``rates*dt`` (a Bernoulli process, as in Brian 2).
+
+    With rates given as values, the group does not draw a number per neuron and
+    step: it draws the number of steps to each neuron's next spike (geometric,
+    the same process in distribution) at each spike, which costs per spike, not
+    per step.  The waiting times are drawn again at the start of a run when
+    ``rates`` or ``dt`` changed since they were drawn; a change made *during* a
+    run (from a network operation) takes effect at each neuron's next spike — use
+    string rates for rates that change within a run.
     """
 
     def __init__(self, N: int, rates, dt=None, clock=None, when: str = "thresholds",
                  order: int = 0, namespace: dict | None = None, name: str | None = None):
-        if isinstance(rates, str):
-            model = f"rates = {rates} : Hz"
-        else:
+        fixed = not isinstance(rates, str)
+        if fixed:
             fail_for_dimension_mismatch(rates, Hz, "PoissonGroup: rates must be a rate (Hz)")
             model = "rates : Hz"
-        super().__init__(N, model, threshold="rand() < rates*dt", dt=dt, clock=clock,
-                         order=order, namespace=namespace,
-                         name=name or None)
+            threshold = "_countdown <= 0"
+            reset = "_countdown = 1 + geometric(rates*dt)"
+        else:
+            model = f"rates = {rates} : Hz"
+            threshold, reset = "rand() < rates*dt", None
+        super().__init__(N, model, threshold=threshold, reset=reset, dt=dt, clock=clock,
+                         order=order, namespace=namespace, name=name or None)
         if name is None:
             self.name = f"poissongroup_{self._creation_index}"
-        if not isinstance(rates, str):
+        self._drawn_for = None
+        if fixed:
             values = np.asarray(rates, dtype=float)
             if np.any(values < 0):
                 raise ValueError("PoissonGroup: rates must not be negative")
             if values.ndim and values.shape != (N,):
                 raise ValueError(f"PoissonGroup: rates must be a scalar or have {N} entries, "
                                  f"got shape {values.shape}")
+            self.variables["_countdown"] = Variable(
+                "_countdown", DIMENSIONLESS, "array", np.dtype(np.int64),
+                np.zeros(self.N, dtype=np.int64),
+            )
+            countdown = CodeRunner(
+                self, lambda namespace: (CodeBlock(parse_statements(
+                    "_countdown = _countdown - 1"), None, "countdown"), {}, {}),
+                "groups", order, name=f"{self.name}_countdown",
+            )
+            self.contained_objects.insert(0, countdown)
             self.rates = rates
+
+    def before_run(self, namespace: dict) -> None:
+        super().before_run(namespace)
+        if "_countdown" not in self.variables:
+            return
+        drawn_for = (self.variables["rates"].array.copy(), self.clock._dt_frac)
+        if self._drawn_for is None or self._drawn_for[1] != drawn_for[1] or not np.array_equal(
+            self._drawn_for[0], drawn_for[0]
+        ):
+            # steps to each neuron's first spike: the step about to run counts as step 1
+            self._assign_expression(self.variables["_countdown"], np.arange(self.N),
+                                    "1 + geometric(rates*dt)", level=0)
+            object.__setattr__(self, "_drawn_for", drawn_for)
+
+    def _get_state(self) -> dict:
+        state = super()._get_state()
+        state["drawn_for"] = self._drawn_for
+        return state
+
+    def _set_state(self, state: dict) -> None:
+        super()._set_state(state)
+        object.__setattr__(self, "_drawn_for", state["drawn_for"])
 
 
 class PoissonInput(CodeRunner):

@@ -118,6 +118,7 @@ DEFAULT_FUNCTIONS: dict[str, Function] = {
     "randn": _f("randn", 0, _bool_result, stateful=True),
     "binomial": _f("binomial", 2, _dimless_args, kind="int", stateful=True),
     "poisson": _f("poisson", 1, _dimless_args, kind="int", stateful=True),
+    "geometric": _f("geometric", 1, _dimless_args, kind="int", stateful=True),
     # internal: chosen by the compiler, never needed in user strings
     "where": _f("where", 3, lambda n, d, e: _same_as_first(n, d[1:], e)),
 }

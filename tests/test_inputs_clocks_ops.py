@@ -54,6 +54,38 @@ def test_poisson_group_rate_within_statistical_bounds():
     assert 1000 - 4 * np.sqrt(2000) < dispersion < 1000 + 4 * np.sqrt(2000)
 
 
+def test_poisson_group_fixed_rates_process_and_run_splitting():
+    def simulate(split):
+        start_scope()
+        seed(12)
+        P = PoissonGroup(500, 50 * Hz)
+        M = SpikeMonitor(P)
+        net = Network(P, M)
+        if split:
+            net.run(0.5 * second)
+            net.run(0.5 * second)
+        else:
+            net.run(1 * second)
+        return P, M, net
+
+    P, M, net = simulate(False)
+    _, M2, _ = simulate(True)
+    assert np.array_equal(M.i, M2.i) and np.array_equal(M.t_, M2.t_)
+    expected = 500 * 50 * 1.0
+    assert abs(M.num_spikes - expected) < 4 * np.sqrt(expected)
+    # waiting times of a Bernoulli process: geometric, mean 1/p steps, CV about 1
+    trains = [np.asarray(t) for t in M.spike_trains().values()]
+    isis = np.concatenate([np.diff(t) for t in trains if len(t) > 1])
+    assert np.mean(isis) == pytest.approx(0.02, rel=0.05)
+    assert np.std(isis) / np.mean(isis) == pytest.approx(1.0, abs=0.05)
+    assert np.min(isis) >= 1e-4 - 1e-12
+    # a new rate between runs applies from the next run
+    P.rates = 5 * Hz
+    before = M.num_spikes
+    net.run(1 * second)
+    assert abs(M.num_spikes - before - 2500) < 4 * np.sqrt(2500)
+
+
 def test_poisson_group_rates_per_neuron_and_as_expression():
     seed(8)
     P = PoissonGroup(2, [0, 100] * Hz)

@@ -208,6 +208,8 @@ def _noisy(target):
     G.mu = "0.8 + 0.3*rand()"
     inp = PoissonInput(G, "v", 20, 50 * Hz, weight=0.02)
     P = PoissonGroup(50, "5*Hz + i*1*Hz")
+    Q = PoissonGroup(30, 40 * Hz)  # fixed rates: geometric waiting times
+    SQ = SpikeMonitor(Q)
     from sim import Synapses
 
     recurrent = Synapses(G, G, "w : 1", on_pre="v += w", delay=1 * ms)
@@ -217,9 +219,9 @@ def _noisy(target):
     feed.connect(p=0.1)
     feed.delay = "0.5*ms + 2*ms*rand()"
     S, SP = SpikeMonitor(G), SpikeMonitor(P)
-    net = Network(G, inp, P, S, SP, recurrent, feed)
+    net = Network(G, inp, P, S, SP, recurrent, feed, Q, SQ)
     net.run(300 * ms)
-    return S.i, S.t_, SP.i, SP.t_, G.v_.copy(), recurrent.w[:].copy(), len(feed)
+    return S.i, S.t_, SP.i, SP.t_, G.v_.copy(), recurrent.w[:].copy(), len(feed), SQ.i, SQ.t_
 
 
 def test_noisy_network_identical_on_numpy_and_numba():
@@ -230,6 +232,8 @@ def test_noisy_network_identical_on_numpy_and_numba():
         assert np.array_equal(x, y)
     assert np.allclose(a[4], b[4], rtol=1e-12, atol=1e-12)
     assert np.array_equal(a[5], b[5]) and a[6] == b[6] > 0
+    assert len(a[7]) > 200
+    assert np.array_equal(a[7], b[7]) and np.array_equal(a[8], b[8])
 
 
 def test_thread_count_preference():

@@ -126,7 +126,7 @@ class _Translator:
             args = [self.visit(a) for a in node.args]  # arguments first, then the call site
             if name == "where":
                 return f"({args[1]} if {args[0]} else {args[2]})"
-            if name in ("rand", "randn", "binomial", "poisson"):
+            if name in ("rand", "randn", "binomial", "poisson", "geometric"):
                 extra = "".join(f"{a}, " for a in args)
                 site = self.random_sites
                 self.random_sites += 1

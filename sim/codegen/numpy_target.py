@@ -19,7 +19,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.codegen.ir import ARRAY, CONSTANT, INDEXED, LINKED, SHARED, CodeBlock, NameTable
-from sim.codegen.random_streams import np_binomial, np_poisson, np_rand, np_randn
+from sim.codegen.random_streams import (
+    np_binomial,
+    np_geometric,
+    np_poisson,
+    np_rand,
+    np_randn,
+)
 from sim.parsing import ModelSyntaxError, get_identifiers
 
 __all__ = ["compile_block", "generate_source", "CompiledBlock", "evaluate_expression"]
@@ -47,6 +53,7 @@ _HELPERS = {
     "_rng_randn": np_randn,
     "_rng_binomial": np_binomial,
     "_rng_poisson": np_poisson,
+    "_rng_geometric": np_geometric,
     "_np": np,
     "_exprel": _exprel,
     "_int": _int,
@@ -146,7 +153,7 @@ class _Translator:
         if isinstance(node, ast.Call):
             name = node.func.id
             args = ", ".join(self.visit(a) for a in node.args)  # arguments first, then the site
-            if name in ("rand", "randn", "binomial", "poisson"):
+            if name in ("rand", "randn", "binomial", "poisson", "geometric"):
                 site = self.random_sites
                 self.random_sites += 1
                 extra = f"{args}, " if args else ""

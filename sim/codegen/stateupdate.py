@@ -32,6 +32,7 @@ import scipy.linalg
 
 from sim.equations import Equations, is_noise_name
 from sim.parsing import (
+    DEFAULT_FUNCTIONS,
     Statement,
     get_called_functions,
     get_identifiers,
@@ -490,7 +491,10 @@ def _linear_system(problem: IntegrationProblem):
         for expr in [*(c for (v, _), c in entries.items() if v == var), rest]:
             if _depends_on_time(expr, problem.locally_constant):
                 return f"the equation for '{var}' depends on time explicitly"
-            stateful = {"rand", "randn", "binomial", "poisson"} & get_called_functions(expr)
+            stateful = {
+                name for name in get_called_functions(expr)
+                if getattr(DEFAULT_FUNCTIONS.get(name), "stateful", False)
+            }
             if stateful:
                 return f"the equation for '{var}' calls {', '.join(sorted(stateful))}()"
         b[var] = rest
