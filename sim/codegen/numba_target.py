@@ -14,7 +14,6 @@ Cache directory: ``$HEARSIM_CACHE_DIR`` or ``~/.cache/hearsim``.
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import importlib.util
 import os
@@ -26,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.codegen.ir import ARRAY, CONSTANT, INDEXED, LINKED, SHARED, CodeBlock, NameTable
+from sim.codegen.translate import ExpressionTranslator
 from sim.parsing import ModelSyntaxError
 
 __all__ = ["compile_block", "generate_source", "cache_dir", "compile_stats", "NumbaBlock"]
@@ -60,14 +60,6 @@ _FUNCTIONS = {
     "timestep": "_timestep",
 }
 
-_BINOPS = {
-    ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//",
-    ast.Mod: "%", ast.Pow: "**",
-}
-_CMPOPS = {
-    ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
-}
-
 _stats = {"generated": 0, "imported": 0}
 
 
@@ -92,52 +84,23 @@ def cache_dir() -> Path:
     return path
 
 
-class _Translator:
-    """AST -> scalar Python source for numba."""
+class _Translator(ExpressionTranslator):
+    """AST -> scalar Python source for numba (one element per loop iteration)."""
 
-    def __init__(self, functions: dict[str, str]):
-        self.functions = functions
-        self.random_sites = 0
+    target = "numba"
 
-    def visit(self, node: ast.expr) -> str:
-        if isinstance(node, ast.Constant):
-            return repr(node.value)
-        if isinstance(node, ast.Name):
-            return node.id
-        if isinstance(node, ast.UnaryOp):
-            if isinstance(node.op, ast.Not):
-                return f"(not {self.visit(node.operand)})"
-            sign = "-" if isinstance(node.op, ast.USub) else "+"
-            return f"({sign}{self.visit(node.operand)})"
-        if isinstance(node, ast.BinOp):
-            return f"({self.visit(node.left)} {_BINOPS[type(node.op)]} {self.visit(node.right)})"
-        if isinstance(node, ast.BoolOp):
-            op = " and " if isinstance(node.op, ast.And) else " or "
-            return "(" + op.join(self.visit(v) for v in node.values) + ")"
-        if isinstance(node, ast.Compare):
-            operands = [node.left, *node.comparators]
-            parts = [
-                f"({self.visit(a)} {_CMPOPS[type(op)]} {self.visit(b)})"
-                for a, op, b in zip(operands[:-1], node.ops, operands[1:], strict=True)
-            ]
-            return "(" + " and ".join(parts) + ")"
-        if isinstance(node, ast.Call):
-            name = node.func.id
-            args = [self.visit(a) for a in node.args]  # arguments first, then the call site
-            if name == "where":
-                return f"({args[1]} if {args[0]} else {args[2]})"
-            if name in ("rand", "randn", "binomial", "poisson", "geometric"):
-                extra = "".join(f"{a}, " for a in args)
-                site = self.random_sites
-                self.random_sites += 1
-                return f"_rng_{name}({extra}_rng_keys, {site}, _step, _j)"
-            if name not in self.functions:
-                raise ModelSyntaxError(f"The numba target has no implementation of '{name}()'")
-            template = self.functions[name]
-            if "{args}" in template:
-                return template.format(args=", ".join(args))
-            return f"{template}({', '.join(args)})"
-        raise ModelSyntaxError(f"Cannot translate '{ast.unparse(node)}' for numba")
+    def not_text(self, operand: str) -> str:
+        return f"(not {operand})"
+
+    def boolop_text(self, is_and: bool, operands: list[str]) -> str:
+        return "(" + (" and " if is_and else " or ").join(operands) + ")"
+
+    def where_text(self, cond: str, a: str, b: str) -> str:
+        return f"({a} if {cond} else {b})"
+
+    def random_text(self, name: str, args: list[str], site: int) -> str:
+        extra = "".join(f"{a}, " for a in args)
+        return f"_rng_{name}({extra}_rng_keys, {site}, _step, _j)"
 
 
 def generate_source(

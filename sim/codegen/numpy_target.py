@@ -26,6 +26,7 @@ from sim.codegen.random_streams import (
     np_rand,
     np_randn,
 )
+from sim.codegen.translate import ExpressionTranslator
 from sim.parsing import ModelSyntaxError, get_identifiers
 
 __all__ = ["compile_block", "generate_source", "CompiledBlock", "evaluate_expression"]
@@ -88,80 +89,32 @@ _FUNCTION_NAMES = {
     "int": "_int",
     "int_": "_int",
     "timestep": "_timestep",
-    "where": "_np.where",
 }
 
-_BINOPS = {
-    ast.Add: "+",
-    ast.Sub: "-",
-    ast.Mult: "*",
-    ast.Div: "/",
-    ast.FloorDiv: "//",
-    ast.Mod: "%",
-    ast.Pow: "**",
-}
-_CMPOPS = {
-    ast.Eq: "==",
-    ast.NotEq: "!=",
-    ast.Lt: "<",
-    ast.LtE: "<=",
-    ast.Gt: ">",
-    ast.GtE: ">=",
-}
+class _Translator(ExpressionTranslator):
+    """AST -> numpy source text (whole arrays of elements at once)."""
 
-
-class _Translator:
-    """AST -> numpy source text."""
+    target = "numpy"
 
     def __init__(self, extra_functions: dict[str, str] | None = None):
-        self.functions = dict(_FUNCTION_NAMES)
-        if extra_functions:
-            self.functions.update(extra_functions)
-        self.random_sites = 0
+        super().__init__({**_FUNCTION_NAMES, **(extra_functions or {})})
 
-    def __call__(self, node: ast.expr) -> str:
-        return self.visit(node)
+    def not_text(self, operand: str) -> str:
+        return f"_np.logical_not({operand})"
 
-    def visit(self, node: ast.expr) -> str:
-        if isinstance(node, ast.Constant):
-            return repr(node.value)
-        if isinstance(node, ast.Name):
-            return node.id
-        if isinstance(node, ast.UnaryOp):
-            if isinstance(node.op, ast.Not):
-                return f"_np.logical_not({self.visit(node.operand)})"
-            sign = "-" if isinstance(node.op, ast.USub) else "+"
-            return f"({sign}{self.visit(node.operand)})"
-        if isinstance(node, ast.BinOp):
-            return f"({self.visit(node.left)} {_BINOPS[type(node.op)]} {self.visit(node.right)})"
-        if isinstance(node, ast.BoolOp):
-            func = "_np.logical_and" if isinstance(node.op, ast.And) else "_np.logical_or"
-            out = self.visit(node.values[0])
-            for v in node.values[1:]:
-                out = f"{func}({out}, {self.visit(v)})"
-            return out
-        if isinstance(node, ast.Compare):
-            operands = [node.left, *node.comparators]
-            parts = [
-                f"({self.visit(a)} {_CMPOPS[type(op)]} {self.visit(b)})"
-                for a, op, b in zip(operands[:-1], node.ops, operands[1:], strict=True)
-            ]
-            out = parts[0]
-            for p in parts[1:]:
-                out = f"_np.logical_and({out}, {p})"
-            return out
-        if isinstance(node, ast.Call):
-            name = node.func.id
-            args = ", ".join(self.visit(a) for a in node.args)  # arguments first, then the site
-            if name in ("rand", "randn", "binomial", "poisson", "geometric"):
-                site = self.random_sites
-                self.random_sites += 1
-                extra = f"{args}, " if args else ""
-                return f"_rng_{name}({extra}_rng_keys[{site}], _step, _elements)"
-            if name not in self.functions:
-                raise ModelSyntaxError(f"The numpy target has no implementation of '{name}()'")
-            return f"{self.functions[name]}({args})"
-        raise ModelSyntaxError(f"Cannot translate '{ast.unparse(node)}' for numpy")
+    def boolop_text(self, is_and: bool, operands: list[str]) -> str:
+        func = "_np.logical_and" if is_and else "_np.logical_or"
+        out = operands[0]
+        for operand in operands[1:]:
+            out = f"{func}({out}, {operand})"
+        return out
+
+    def where_text(self, cond: str, a: str, b: str) -> str:
+        return f"_np.where({cond}, {a}, {b})"
+
+    def random_text(self, name: str, args: list[str], site: int) -> str:
+        extra = "".join(f"{a}, " for a in args)
+        return f"_rng_{name}({extra}_rng_keys[{site}], _step, _elements)"
 
 
 @dataclass
