@@ -1,8 +1,15 @@
 """hearsim's spiking neural network simulator, with a Brian 2 style namespace.
 
 ``from sim import *`` gives NeuronGroup, StateMonitor, SpikeMonitor, Network,
-run, the units (mV, ms, ...) and the usual helpers, as ``from brian2 import *``.
+run, the units (mV, ms, ...) and the usual helpers, and, like
+``from brian2 import *``, numpy's namespace (``mean``, ``linspace``, ``np``...;
+numpy functions work on quantities with their units) and pyplot's plotting
+functions (``plot``, ``xlabel``, ``show``...).  Plain ``import sim`` (or
+``import sim.units``) loads neither matplotlib nor numba: pyplot's names are
+imported when first used.
 """
+
+import numpy as _numpy
 
 from sim.base import BrianObject, SimObject, start_scope
 from sim.brian1 import STDP, STP, Connection, DelayConnection
@@ -38,7 +45,32 @@ from sim.synapses import Synapses
 from sim.units import *  # noqa: F403  (units first: everything else builds on them)
 from sim.units import __all__ as _units_all
 
-__all__ = [
+np = _numpy  # numpy functions keep units: Quantity implements numpy's protocols
+
+#: pyplot's functions that Brian 2 scripts use after ``from brian2 import *`` (pylab)
+_PYPLOT_NAMES = (
+    "plot", "figure", "show", "xlabel", "ylabel", "title", "subplot", "subplots", "legend",
+    "hist", "imshow", "savefig", "axhline", "axvline", "xlim", "ylim", "tight_layout",
+    "scatter", "errorbar", "semilogx", "semilogy", "loglog", "colorbar", "grid", "text",
+    "fill_between", "bar", "close", "gca", "gcf", "twinx", "suptitle", "xticks", "yticks",
+    "axis", "clf", "ion", "ioff", "pause", "draw", "pcolormesh", "contour", "contourf",
+    "annotate", "step", "stem", "boxplot", "violinplot", "matshow", "plt",
+)
+
+
+def __getattr__(name: str):
+    # numpy's and pyplot's names are looked up on use (``from sim import *`` uses every
+    # name of __all__): plain ``import sim`` stays light
+    if name in _NUMPY_NAMES:
+        return getattr(_numpy, name)
+    if name in _PYPLOT_NAMES:
+        import matplotlib.pyplot as plt
+
+        return plt if name == "plt" else getattr(plt, name)
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")
+
+
+_own_names = [
     *_units_all,
     "BrianObject",
     "SimObject",
@@ -81,4 +113,14 @@ __all__ = [
     "ModelSyntaxError",
     "prefs",
     "seed",
+]
+#: numpy's star-import names, less those sim defines (and its submodule ``random``)
+_NUMPY_NAMES = frozenset(
+    n for n in _numpy.__all__ if n not in set(_own_names) and n not in ("random",)
+)
+__all__ = [
+    *sorted(_NUMPY_NAMES),
+    "np",
+    *_PYPLOT_NAMES,
+    *_own_names,
 ]

@@ -197,3 +197,24 @@ def test_unit_of_second_derivative():
     eqs = Equations("dv/dt = v/second : volt")
     assert eqs["v"].dim == volt.dim
     assert second.dim != volt.dim
+
+
+def test_star_import_gives_brian2_namespace_without_loading_heavy_modules():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import sim\n"
+        "assert 'matplotlib' not in sys.modules and 'numba' not in sys.modules\n"
+        "ns = {}\n"
+        "exec('from sim import *', ns)\n"
+        "assert callable(ns['plot']) and callable(ns['xlabel'])\n"
+        "m = ns['mean'](ns['arange'](3) * ns['mV'])\n"
+        "assert abs(float(m) - 1e-3) < 1e-15 and m.dim == ns['volt'].dim\n"
+        "assert ns['np'].exp(0) == 1 and ns['NeuronGroup'] is sim.NeuronGroup\n"
+        "print('ok')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
