@@ -44,7 +44,7 @@ def _erb_number(f: np.ndarray, q: float, m: float, o: float) -> np.ndarray:
         return q * np.log(f + q * m)
     if o == 2:
         return q * np.arcsinh(f / (q * m))
-    raise NotImplementedError
+    raise ValueError(f"The ERB scale is defined here for erb_order 1 or 2, got {o}")
 
 
 def _erb_number_inverse(e: np.ndarray, q: float, m: float, o: float) -> np.ndarray:
