@@ -884,13 +884,14 @@ class NeuronGroup(Group, SimObject):
         if ref is None:
             return [], {}
         if isinstance(ref, Quantity):
-            # Brian 2's timestep(t - lastspike, dt) >= timestep(refractory, dt), written
-            # without the floor: floor(x) >= n <=> x >= n for an integer n, so this is the
-            # same test, and it lets the compiler vectorise the loop
+            # Brian 2's timestep(t - lastspike, dt) >= timestep(refractory, dt), i.e.
+            # floor((t - lastspike)/dt + 0.001) >= n, is t - lastspike >= (n - 0.001)*dt
+            # (floor(x) >= n <=> x >= n for an integer n; the 0.001*dt margin dwarfs any
+            # rounding): one subtraction and one comparison per neuron, vectorisable
             dt = self.clock.dt_
             steps = float(np.floor((float(ref) + 1e-3 * dt) / dt))
-            code = "not_refractory = (t - lastspike + 0.001*dt)/dt >= _refractory_steps"
-            return parse_statements(code), {"_refractory_steps": steps}
+            code = "not_refractory = t - lastspike >= _refractory_time"
+            return parse_statements(code), {"_refractory_time": (steps - 1e-3) * dt}
         context = f"the refractory expression '{ref}' of '{self.name}'"
         node = parse_expression(ref, functions=_ALL_FUNCTIONS)
         dims = infer_dimensions(self._inline_subexpressions(node),
