@@ -271,3 +271,20 @@ def test_monitors_on_slower_clocks_join_the_compiled_loop():
     assert len(numba_results[0]) == 20
     for a, b in zip(numba_results, numpy_results, strict=True):
         assert np.array_equal(a, b)
+
+
+def test_parallel_kernels_give_the_serial_results():
+    # every kernel parallel (threshold 0): conditions use the chunked compaction
+    net_s, S_s, M_s, R_s = _lif("numba", n=10000, duration=50 * ms)
+    prefs.codegen.numba_parallel_threshold = 0
+    try:
+        net_p, S_p, M_p, R_p = _lif("numba", n=10000, duration=50 * ms)
+    finally:
+        prefs.codegen.numba_parallel_threshold = 50_000
+    assert S_s.num_spikes > 1000
+    assert np.array_equal(S_s.i, S_p.i) and np.array_equal(S_s.t_, S_p.t_)
+    assert np.array_equal(M_s.v_, M_p.v_)
+    # the thresholder of the parallel run used the chunked compaction
+    threshold = [o for o in net_p._all_objects() if o.name.endswith("_thresholder")][0]
+    assert "_counts = np.zeros(_nchunks" in threshold._kernel.source
+    assert "prange" in threshold._kernel.source

@@ -103,6 +103,51 @@ class _Translator(ExpressionTranslator):
         return f"_rng_{name}({extra}_rng_keys, {site}, _step, _j)"
 
 
+def _loops(body: list[str], loop: str) -> list[str]:
+    """The element loop, written once per kind of index (see generate_source)."""
+    return [
+        "    if _idx.shape[0] == 2 and _idx[1] == -1 and _idx[0] == 0:",
+        f"        for _k in {loop}(_n):",
+        "            _j = _k",
+        *(f"            {line}" for line in body),
+        "    elif _idx.shape[0] == 2 and _idx[1] == -1:",
+        "        _start = _idx[0]",
+        f"        for _k in {loop}(_n):",
+        "            _j = _start + _k",
+        *(f"            {line}" for line in body),
+        "    else:",
+        f"        for _k in {loop}(_n):",
+        "            _j = _idx[_k]",
+        *(f"            {line}" for line in body),
+    ]
+
+
+def _parallel_compaction(body: list[str], condition: str) -> list[str]:
+    """A condition over a large group on all cores: each chunk of elements collects its
+    positions at its own offset of ``_found``, then the chunks are packed in order (the
+    result is the same, in the same order, as the serial loop's)."""
+    return [
+        "    _contiguous = _idx.shape[0] == 2 and _idx[1] == -1",
+        "    _start = _idx[0] if _contiguous else 0",
+        "    _chunk = 4096",
+        "    _nchunks = (_n + _chunk - 1) // _chunk",
+        "    _counts = np.zeros(_nchunks, dtype=np.int64)",
+        "    for _c in prange(_nchunks):",
+        "        _cnt = 0",
+        "        for _k in range(_c * _chunk, min(_n, (_c + 1) * _chunk)):",
+        "            _j = _start + _k if _contiguous else _idx[_k]",
+        *(f"            {line}" for line in body),
+        f"            if {condition}:",
+        "                _found[_c * _chunk + _cnt] = _k",
+        "                _cnt += 1",
+        "        _counts[_c] = _cnt",
+        "    for _c in range(_nchunks):",
+        "        for _q in range(_counts[_c]):",
+        "            _found[_count + _q] = _found[_c * _chunk + _q]",
+        "        _count += _counts[_c]",
+    ]
+
+
 def generate_source(
     block: CodeBlock,
     table: NameTable,
@@ -146,8 +191,9 @@ def generate_source(
             index = {SHARED: "0", INDEXED: f"_index_{name}[_j]"}.get(kind, "_j")
             body.append(f"_arr_{name}[{index}] = {name}")
     outputs = list(block.outputs)
-    if block.condition is not None:
-        body.append(f"if {translate.visit(block.condition)}:")
+    condition_text = translate.visit(block.condition) if block.condition is not None else None
+    if condition_text is not None and not parallel:
+        body.append(f"if {condition_text}:")
         body.append("    _found[_count] = _k")
         body.append("    _count += 1")
     for k, name in enumerate(outputs):
@@ -182,19 +228,8 @@ def generate_source(
         # neither loop carries a branch on the kind of index
         # (LLVM vectorises the loop over a whole group, starting at 0, far better than one
         # with a run-time offset: that case gets its own copy)
-        "    if _idx.shape[0] == 2 and _idx[1] == -1 and _idx[0] == 0:",
-        f"        for _k in {loop}(_n):",
-        "            _j = _k",
-        *(f"            {line}" for line in body),
-        "    elif _idx.shape[0] == 2 and _idx[1] == -1:",
-        "        _start = _idx[0]",
-        f"        for _k in {loop}(_n):",
-        "            _j = _start + _k",
-        *(f"            {line}" for line in body),
-        "    else:",
-        f"        for _k in {loop}(_n):",
-        "            _j = _idx[_k]",
-        *(f"            {line}" for line in body),
+        *(_loops(body, loop) if condition_text is None or not parallel
+          else _parallel_compaction(body, condition_text)),
         "    return _count",
         "",
     ]
@@ -307,7 +342,6 @@ def compile_block(
 
     parallel = (
         size >= prefs.codegen.numba_parallel_threshold
-        and block.condition is None
         and all(table.kind(n) in (ARRAY, None) for n in block.writes)
     )
     source, arg_names, n_sites = generate_source(block, table, user_functions, parallel)
