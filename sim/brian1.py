@@ -13,20 +13,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.equations import Equations
+from sim.equations import Equations, unit_expression
 from sim.parsing import parse_statements
 from sim.synapses import Synapses
-from sim.units import DIMENSIONLESS, Quantity, get_dimensions, second
+from sim.units import Quantity, get_dimensions, second
 
 __all__ = ["Connection", "DelayConnection", "STDP", "STP"]
-
-
-def _unit_text(dim) -> str:
-    """A unit expression for a dimension, usable in an equation line."""
-    if dim is DIMENSIONLESS or dim.is_dimensionless:
-        return "1"
-    names = ("metre", "kilogram", "second", "amp", "kelvin", "mole", "candela")
-    return "*".join(f"{n}**{p!r}" for n, p in zip(names, dim._dims, strict=True) if p != 0)
 
 
 class Connection(Synapses):
@@ -48,7 +40,7 @@ class Connection(Synapses):
         object.__setattr__(self, "state", state)
         dim = target.variables[state].dim
         heterogeneous = kwds.pop("_heterogeneous", False)
-        super().__init__(source, target, f"w : {_unit_text(dim)}", on_pre=f"{state} += w",
+        super().__init__(source, target, f"w : {unit_expression(dim)}", on_pre=f"{state} += w",
                          delay=None if heterogeneous else delay, **kwds)
         object.__setattr__(self, "max_delay", max_delay)
         if weight is not None:

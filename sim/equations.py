@@ -227,8 +227,9 @@ def _parse_line(line: str) -> SingleEquation:
     )
 
 
-def _dims_to_expr(dim: Dimension) -> str:
-    """A unit expression in SI base units for a dimension (for value substitution)."""
+def unit_expression(dim: Dimension) -> str:
+    """A unit expression in SI base units for a dimension, usable after ':' in an
+    equation line or in an expression (``'1'`` when dimensionless)."""
     names = ("metre", "kilogram", "second", "amp", "kelvin", "mole", "candela")
     parts = [f"{n}**{p!r}" for n, p in zip(names, dim._dims, strict=True) if p != 0]
     return "*".join(parts) if parts else "1"
@@ -288,7 +289,7 @@ class Equations:
             elif isinstance(new, int | float | np.number | _units.Quantity):
                 dim = get_dimensions(new)
                 value = float(np.asarray(new))
-                unit = "" if dim.is_dimensionless else f"*{_dims_to_expr(dim)}"
+                unit = "" if dim.is_dimensionless else f"*{unit_expression(dim)}"
                 mapping[old] = f"({value!r}{unit})"
             else:
                 raise TypeError(
