@@ -128,46 +128,76 @@ class SynapticPathway(SimObject):
         self._kernel = None
 
     # -- preparation -----------------------------------------------------------
-    def _delays_in_steps(self) -> np.ndarray:
+    def _delay_seconds(self) -> np.ndarray | float:
+        """The synapses' delays in seconds: an array, or one value for all."""
         syn = self.synapses
-        n = syn.N
         if self.pathway == "pre" and "delay" in syn.variables:
-            seconds = syn.variables["delay"].array[:n]
-        else:
-            seconds = np.full(n, self.homogeneous_delay or 0.0)
+            return syn.variables["delay"].array[:syn.N]
+        return self.homogeneous_delay or 0.0
+
+    def _delays_in_steps(self, seconds: np.ndarray | float) -> np.ndarray:
+        n = self.synapses.N
         dt = self.clock._dt_frac
         per_second = math.lcm(dt.denominator, 10**9)
         per_step = int(dt * per_second)
+        if np.ndim(seconds) == 0:
+            ticks = int(np.rint(float(seconds) * per_second))
+            # Brian 2 rounds delays to the nearest time step
+            return np.full(n, int(np.rint(ticks / per_step)), dtype=np.int64)
         ticks = np.rint(seconds * per_second).astype(np.int64)
-        # Brian 2 rounds delays to the nearest time step
         return np.rint(ticks / per_step).astype(np.int64)
+
+    def _structure_unchanged(self, seconds, dt) -> bool:
+        """Whether synapses, delays and dt are those the delivery tables were built for
+        (checking is far cheaper than sorting millions of synapses again each run)."""
+        cached = getattr(self, "_prepared_for", None)
+        if cached is None or cached[0] != self.synapses.N or cached[1] != dt:
+            return False
+        before = cached[2]
+        if np.ndim(seconds) == 0 or np.ndim(before) == 0:
+            return np.ndim(seconds) == np.ndim(before) and float(seconds) == float(before)
+        return np.array_equal(seconds, before)
 
     def _prepare(self) -> None:
         syn = self.synapses
         n = syn.N
-        sources = (syn._pre if self.prepost == "pre" else syn._post)[:n]
-        steps = self._delays_in_steps()
-        if np.any(steps < 0):
-            raise ValueError(f"Negative delays in '{syn.name}'")
-        order = np.lexsort((np.arange(n), steps, sources)).astype(np.int64)
-        size = self.source.N
-        offsets = np.zeros(size + 1, dtype=np.int64)
-        np.add.at(offsets, sources + 1, 1)
-        self._order = order
-        self._offsets = np.cumsum(offsets)
-        self._sorted_steps = steps[order]
-        length = int(steps.max()) + 1 if n else 1
         dt = self.clock._dt_frac
+        seconds = self._delay_seconds()
+        if self._structure_unchanged(seconds, dt):
+            steps = self._steps
+        else:
+            sources = (syn._pre if self.prepost == "pre" else syn._post)[:n]
+            steps = self._delays_in_steps(seconds)
+            if np.any(steps < 0):
+                raise ValueError(f"Negative delays in '{syn.name}'")
+            order = np.lexsort((np.arange(n), steps, sources)).astype(np.int64)
+            size = self.source.N
+            offsets = np.zeros(size + 1, dtype=np.int64)
+            np.add.at(offsets, sources + 1, 1)
+            self._order = order
+            self._offsets = np.cumsum(offsets)
+            self._sorted_steps = steps[order]
+            # the compiled loop's fast path: one delay for every synapse, and synapses
+            # stored in delivery order (each neuron's synapses a contiguous range)
+            self._single_delay = int(steps[0]) if n and np.all(steps == steps[0]) else -1
+            self._in_order = bool(np.all(order == np.arange(n)))
+            self._steps = steps
+            self._ring_length = int(steps.max()) + 1 if n else 1
+            self._prepared_for = (n, dt, seconds if np.ndim(seconds) == 0 else seconds.copy())
+        length = self._ring_length
         previous = self._delay_steps_used
         if self._ring_clock is not None and self._ring_clock != dt:
             self._reset_ring(length)  # a new dt: step numbers no longer match the ring
-        elif previous is not None and (len(previous) != n or np.any(previous != steps)):
+        elif previous is not None and previous is not steps and (
+                len(previous) != n or np.any(previous != steps)):
             self._keep_pending_events(previous, length)
         elif len(self._ring) != length:
             self._resize_ring(length)
         self._ring_clock = dt
         self._delay_steps_used = steps
-        self._deliver = np.zeros(max(n + len(self._legacy_syn), 1), dtype=np.int64)
+        needed = max(n + len(self._legacy_syn), 1)
+        if getattr(self, "_deliver", None) is None or len(self._deliver) < needed:
+            self._deliver = np.zeros(needed, dtype=np.int64)
 
     def _reset_ring(self, length: int) -> None:
         self._ring = np.zeros((length, max(self.source.N, 1)), dtype=np.int64)

@@ -268,64 +268,110 @@ def _generator_fragment(gen, k: int, events) -> Fragment:
 
 
 def _pathway_fragment(path, k: int, events) -> Fragment:
+    """Spike delivery: store this step's spikes in the ring, then deliver the synapses
+    due now (explicit legacy events first, then the oldest spikes first).
+
+    Two paths, chosen per run from the pathway's tables: with one delay for every
+    synapse only the spikes of ``delay`` steps ago are due, all of their synapses; when
+    the synapses are also stored in delivery order (each neuron's synapses a contiguous
+    range, the usual case), the kernel runs on each neuron's range directly: no list of
+    synapse numbers is gathered.  The general path looks each neuron's synapses of the
+    right delay up in its delay-sorted range."""
     from sim.codegen.numba_target import NumbaBlock
 
     kernel = path._kernel
     if kernel is not None and not isinstance(kernel, NumbaBlock):
         raise _Unsupported
-    prefix = f"_o{k}_"
+    p = f"_o{k}_"
     parent = getattr(path.source, "source", path.source)
     buf, count = events.buffers(parent, path.event)
     lo = path.source._index_offset()
     lines = [
-        f"_slot = _step % {prefix}ring.shape[0]",
+        f"_slot = _step % {p}ring.shape[0]",
         "_cnt = 0",
-        f"for _q in range({prefix}evn[0]):",
-        f"    _e = {prefix}ev[_q]",
-        f"    if _e >= {prefix}lo and _e < {prefix}hi:",
-        f"        {prefix}ring[_slot, _cnt] = _e - {prefix}lo",
+        f"for _q in range({p}evn[0]):",
+        f"    _e = {p}ev[_q]",
+        f"    if _e >= {p}lo and _e < {p}hi:",
+        f"        {p}ring[_slot, _cnt] = _e - {p}lo",
         "        _cnt += 1",
-        f"{prefix}ringn[_slot] = _cnt",
-        "_nd = 0",
-        f"while {prefix}lptr[0] < {prefix}lsteps.shape[0] and "
-        f"{prefix}lsteps[{prefix}lptr[0]] <= _step:",
-        f"    {prefix}deliver[_nd] = {prefix}lsyn[{prefix}lptr[0]]",
-        "    _nd += 1",
-        f"    {prefix}lptr[0] += 1",
-        f"for _age in range({prefix}ring.shape[0] - 1, -1, -1):",
-        "    _em = _step - _age",
-        "    if _em < 0:",
-        "        continue",
-        f"    _s = _em % {prefix}ring.shape[0]",
-        f"    for _q in range({prefix}ringn[_s]):",
-        f"        _nrn = {prefix}ring[_s, _q]",
-        f"        _a = {prefix}offsets[_nrn]",
-        f"        _b = {prefix}offsets[_nrn + 1]",
-        f"        _f = _a + np.searchsorted({prefix}sdelays[_a:_b], _age)",
-        f"        while _f < _b and {prefix}sdelays[_f] == _age:",
-        f"            {prefix}deliver[_nd] = {prefix}order[_f]",
-        "            _nd += 1",
-        "            _f += 1",
+        f"{p}ringn[_slot] = _cnt",
     ]
     imports = []
     names: dict = {}
     if kernel is not None:
-        call, names = kernel_call(prefix, kernel, f"{prefix}deliver", "_nd", [])
-        lines += ["if _nd > 0:", f"    {call}"]
         imports.append(kernel.module_name)
+        call, names = kernel_call(p, kernel, f"{p}deliver", "_nd", [])
+        span_call, _ = kernel_call(p, kernel, f"{p}span", "_b - _a", [])
+        legacy = [
+            "_nd = 0",
+            f"while {p}lptr[0] < {p}lsteps.shape[0] and {p}lsteps[{p}lptr[0]] <= _step:",
+            f"    {p}deliver[_nd] = {p}lsyn[{p}lptr[0]]",
+            "    _nd += 1",
+            f"    {p}lptr[0] += 1",
+        ]
+        due_now = [  # the neurons that spiked `single` steps ago
+            f"_em = _step - {p}single",
+            f"_s = _em % {p}ring.shape[0]",
+            f"_due = {p}ringn[_s] if _em >= 0 else 0",
+        ]
+        lines += [
+            *legacy,
+            f"if {p}single >= 0 and {p}inorder:",
+            "    if _nd > 0:",
+            f"        {call}",
+            *(f"    {line}" for line in due_now),
+            "    for _q in range(_due):",
+            f"        _nrn = {p}ring[_s, _q]",
+            f"        _a = {p}offsets[_nrn]",
+            f"        _b = {p}offsets[_nrn + 1]",
+            "        if _b > _a:",
+            f"            {p}span[0] = _a",
+            f"            {span_call}",
+            f"elif {p}single >= 0:",
+            *(f"    {line}" for line in due_now),
+            "    for _q in range(_due):",
+            f"        _nrn = {p}ring[_s, _q]",
+            f"        for _f in range({p}offsets[_nrn], {p}offsets[_nrn + 1]):",
+            f"            {p}deliver[_nd] = {p}order[_f]",
+            "            _nd += 1",
+            "    if _nd > 0:",
+            f"        {call}",
+            "else:",
+            f"    for _age in range({p}ring.shape[0] - 1, -1, -1):",
+            "        _em = _step - _age",
+            "        if _em < 0:",
+            "            continue",
+            f"        _s = _em % {p}ring.shape[0]",
+            f"        for _q in range({p}ringn[_s]):",
+            f"            _nrn = {p}ring[_s, _q]",
+            f"            _a = {p}offsets[_nrn]",
+            f"            _b = {p}offsets[_nrn + 1]",
+            f"            _f = _a + np.searchsorted({p}sdelays[_a:_b], _age)",
+            f"            while _f < _b and {p}sdelays[_f] == _age:",
+            f"                {p}deliver[_nd] = {p}order[_f]",
+            "                _nd += 1",
+            "                _f += 1",
+            "    if _nd > 0:",
+            f"        {call}",
+        ]
+    span = contiguous(0)
 
     def args():
         values = {
-            f"{prefix}ev": buf, f"{prefix}evn": count, f"{prefix}lo": np.int64(lo),
-            f"{prefix}hi": np.int64(lo + path.source.N), f"{prefix}ring": path._ring,
-            f"{prefix}ringn": path._ring_n, f"{prefix}lsteps": path._legacy_steps,
-            f"{prefix}lsyn": path._legacy_syn, f"{prefix}lptr": path._legacy_ptr,
-            f"{prefix}offsets": path._offsets, f"{prefix}sdelays": path._sorted_steps,
-            f"{prefix}order": path._order, f"{prefix}deliver": path._deliver,
+            f"{p}ev": buf, f"{p}evn": count, f"{p}lo": np.int64(lo),
+            f"{p}hi": np.int64(lo + path.source.N), f"{p}ring": path._ring,
+            f"{p}ringn": path._ring_n,
         }
         if kernel is not None:
+            values.update({
+                f"{p}lsteps": path._legacy_steps, f"{p}lsyn": path._legacy_syn,
+                f"{p}lptr": path._legacy_ptr, f"{p}offsets": path._offsets,
+                f"{p}sdelays": path._sorted_steps, f"{p}order": path._order,
+                f"{p}deliver": path._deliver, f"{p}single": np.int64(path._single_delay),
+                f"{p}inorder": path._in_order, f"{p}span": span,
+            })
             if kernel.uses_random:
-                values[f"{prefix}keys"] = kernel.keys
+                values[f"{p}keys"] = kernel.keys
             for name, value in zip(names, path._args, strict=True):
                 values[name] = value
         return values

@@ -92,7 +92,11 @@ class _Translator(ExpressionTranslator):
     def not_text(self, operand: str) -> str:
         return f"(not {operand})"
 
+    branch_free = False  # `&`/`|` instead of `and`/`or` (for the vectorised counting pass)
+
     def boolop_text(self, is_and: bool, operands: list[str]) -> str:
+        if self.branch_free:
+            return "(" + (" & " if is_and else " | ").join(f"bool({o})" for o in operands) + ")"
         return "(" + (" and " if is_and else " or ").join(operands) + ")"
 
     def where_text(self, cond: str, a: str, b: str) -> str:
@@ -106,27 +110,78 @@ class _Translator(ExpressionTranslator):
 def _loops(body: list[str], loop: str) -> list[str]:
     """The element loop, written once per kind of index (see generate_source)."""
     return [
-        "    if _idx.shape[0] == 2 and _idx[1] == -1 and _idx[0] == 0:",
-        f"        for _k in {loop}(_n):",
-        "            _j = _k",
-        *(f"            {line}" for line in body),
-        "    elif _idx.shape[0] == 2 and _idx[1] == -1:",
-        "        _start = _idx[0]",
-        f"        for _k in {loop}(_n):",
+        "if _idx.shape[0] == 2 and _idx[1] == -1 and _idx[0] == 0:",
+        f"    for _k in {loop}(_n):",
+        "        _j = _k",
+        *(f"        {line}" for line in body),
+        "elif _idx.shape[0] == 2 and _idx[1] == -1:",
+        "    _start = _idx[0]",
+        f"    for _k in {loop}(_n):",
+        "        _j = _start + _k",
+        *(f"        {line}" for line in body),
+        "else:",
+        f"    for _k in {loop}(_n):",
+        "        _j = _idx[_k]",
+        *(f"        {line}" for line in body),
+    ]
+
+
+# Conditions (thresholds, events) over a contiguous range are tested in blocks: a
+# branch-free pass counts the elements of a block that pass (LLVM vectorises it; the
+# block's indices are unsigned so that no negative-index wraparound is generated), and
+# only blocks with a hit are scanned again to collect them, in order.  Spikes are rare
+# in a step, so most blocks are read once, at vector speed.
+_BLOCK = 256
+
+
+def _blocked_condition(reads: list[str], body: list[str], counted: str | None,
+                       lo: str, hi: str) -> list[str]:
+    """Run ``body`` (which collects the positions where the condition holds) on the
+    elements [lo, hi) of a contiguous range, skipping blocks where the branch-free form
+    of the condition, ``counted``, holds nowhere (None: no counting pass)."""
+    if counted is None:
+        return [
+            f"for _k in range({lo}, {hi}):",
+            "    _j = _start + _k",
+            *(f"    {line}" for line in body),
+        ]
+    return [
+        f"for _b0 in range({lo}, {hi}, {_BLOCK}):",
+        f"    _b1 = min({hi}, _b0 + {_BLOCK})",
+        "    _hits = 0",
+        "    for _j in range(np.uint64(_start + _b0), np.uint64(_start + _b1)):",
+        *(f"        {line}" for line in reads),
+        f"        _hits += {counted}",
+        "    if _hits > 0:",
+        "        for _k in range(_b0, _b1):",
         "            _j = _start + _k",
-        *(f"            {line}" for line in body),
-        "    else:",
-        f"        for _k in {loop}(_n):",
-        "            _j = _idx[_k]",
         *(f"            {line}" for line in body),
     ]
 
 
-def _parallel_compaction(body: list[str], condition: str) -> list[str]:
-    """A condition over a large group on all cores: each chunk of elements collects its
-    positions at its own offset of ``_found``, then the chunks are packed in order (the
-    result is the same, in the same order, as the serial loop's)."""
+def _condition_loops(reads: list[str], body: list[str], condition: str, counted: str | None,
+                     parallel: bool) -> list[str]:
+    """The loops of a condition block: serial, or (parallel) chunks on all cores, each
+    collecting at its own offset of ``_found``, packed in order afterwards (the result
+    is the same, in the same order, as the serial loop's)."""
+    collect = [f"if {condition}:", "    _found[_count] = _k", "    _count += 1"]
+    serial = [
+        "if _idx.shape[0] == 2 and _idx[1] == -1:",
+        "    _start = _idx[0]",
+        *(f"    {line}" for line in _blocked_condition(reads, body + collect, counted,
+                                                       "0", "_n")),
+        "else:",
+        "    for _k in range(_n):",
+        "        _j = _idx[_k]",
+        *(f"        {line}" for line in body + collect),
+    ]
+    if not parallel:
+        return serial
+    chunk_collect = [f"if {condition}:", "    _found[_c0 + _cnt] = _k", "    _cnt += 1"]
     return [
+        f"if _n < {_parallel_threshold()}:",
+        *(f"    {line}" for line in serial),
+        "else:",
         "    _contiguous = _idx.shape[0] == 2 and _idx[1] == -1",
         "    _start = _idx[0] if _contiguous else 0",
         "    _chunk = 4096",
@@ -134,18 +189,27 @@ def _parallel_compaction(body: list[str], condition: str) -> list[str]:
         "    _counts = np.zeros(_nchunks, dtype=np.int64)",
         "    for _c in prange(_nchunks):",
         "        _cnt = 0",
-        "        for _k in range(_c * _chunk, min(_n, (_c + 1) * _chunk)):",
-        "            _j = _start + _k if _contiguous else _idx[_k]",
-        *(f"            {line}" for line in body),
-        f"            if {condition}:",
-        "                _found[_c * _chunk + _cnt] = _k",
-        "                _cnt += 1",
+        "        _c0 = _c * _chunk",
+        "        _c1 = min(_n, _c0 + _chunk)",
+        "        if _contiguous:",
+        *(f"            {line}" for line in _blocked_condition(
+            reads, body + chunk_collect, counted, "_c0", "_c1")),
+        "        else:",
+        "            for _k in range(_c0, _c1):",
+        "                _j = _idx[_k]",
+        *(f"                {line}" for line in body + chunk_collect),
         "        _counts[_c] = _cnt",
         "    for _c in range(_nchunks):",
         "        for _q in range(_counts[_c]):",
         "            _found[_count + _q] = _found[_c * _chunk + _q]",
         "        _count += _counts[_c]",
     ]
+
+
+def _parallel_threshold() -> int:
+    from sim.prefs import prefs
+
+    return int(prefs.codegen.numba_parallel_threshold)
 
 
 def generate_source(
@@ -191,11 +255,9 @@ def generate_source(
             index = {SHARED: "0", INDEXED: f"_index_{name}[_j]"}.get(kind, "_j")
             body.append(f"_arr_{name}[{index}] = {name}")
     outputs = list(block.outputs)
+    n_loads = len(body) - len([n for n in arrays if n in writes]) - len(block.statements)
+    computed = body[:n_loads + len(block.statements)]  # loads and statements, no stores
     condition_text = translate.visit(block.condition) if block.condition is not None else None
-    if condition_text is not None and not parallel:
-        body.append(f"if {condition_text}:")
-        body.append("    _found[_count] = _k")
-        body.append("    _count += 1")
     for k, name in enumerate(outputs):
         body.append(f"_out_{k}[_k] = {name}")
     uses_random = translate.random_sites > 0
@@ -209,7 +271,17 @@ def generate_source(
         head.append("_found")
     head += [f"_out_{k}" for k in range(len(outputs))]
     jit_extra = ", parallel=True" if parallel else ""
-    loop = "prange" if parallel else "range"
+    if condition_text is None:
+        loops = _loops(body, "range")
+        if parallel:  # on all cores, unless this call's elements are few (spikes, events)
+            loops = [f"if _n < {_parallel_threshold()}:", *(f"    {x}" for x in loops),
+                     "else:", *(f"    {x}" for x in _loops(body, "prange"))]
+    else:
+        counted = None
+        if not uses_random and not outputs and not (writes & set(arrays)):
+            translate.branch_free = True
+            counted = translate.visit(block.condition)
+        loops = _condition_loops(computed, body, condition_text, counted, parallel)
     lines = [
         "import math",
         "import numpy as np",
@@ -228,8 +300,7 @@ def generate_source(
         # neither loop carries a branch on the kind of index
         # (LLVM vectorises the loop over a whole group, starting at 0, far better than one
         # with a run-time offset: that case gets its own copy)
-        *(_loops(body, loop) if condition_text is None or not parallel
-          else _parallel_compaction(body, condition_text)),
+        *(f"    {line}" for line in loops),
         "    return _count",
         "",
     ]
