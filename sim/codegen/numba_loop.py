@@ -346,7 +346,16 @@ def _pathway_fragment(path, k: int, events) -> Fragment:
             f"            _nrn = {p}ring[_s, _q]",
             f"            _a = {p}offsets[_nrn]",
             f"            _b = {p}offsets[_nrn + 1]",
-            f"            _f = _a + np.searchsorted({p}sdelays[_a:_b], _age)",
+            # first synapse of delay >= _age (a bisection: np.searchsorted would add
+            # half a second to a cold compile)
+            "            _f = _a",
+            "            while _f < _b:",
+            "                _mid = (_f + _b) >> 1",
+            f"                if {p}sdelays[_mid] < _age:",
+            "                    _f = _mid + 1",
+            "                else:",
+            "                    _b = _mid",
+            f"            _b = {p}offsets[_nrn + 1]",
             f"            while _f < _b and {p}sdelays[_f] == _age:",
             f"                {p}deliver[_nd] = {p}order[_f]",
             "                _nd += 1",
