@@ -50,6 +50,12 @@ class _Section:
 
 def _check_target(value) -> None:
     allowed = ("auto", *TARGETS)
+    if value == "cuda":
+        raise ValueError(
+            "prefs.codegen.target = 'cuda': the CUDA target cannot run simulations yet "
+            "(sim.codegen.cuda_target generates and compiles CUDA C for the kernels, "
+            f"but there is no device run loop); use one of {allowed}"
+        )
     if value not in allowed:
         raise ValueError(
             f"prefs.codegen.target must be one of {allowed}, got {value!r}"

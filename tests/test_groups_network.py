@@ -254,6 +254,9 @@ def test_prefs_target():
     prefs.codegen.target = "numpy"
     with pytest.raises(ValueError, match="prefs.codegen.target"):
         prefs.codegen.target = "fortran"
+    with pytest.raises(ValueError, match="CUDA target cannot run simulations yet"):
+        prefs.codegen.target = "cuda"
+    assert prefs.codegen.target == "numpy"  # a refused value leaves the preference alone
     with pytest.raises(AttributeError, match="No preference"):
         prefs.codegen.nonsense = 1
 
