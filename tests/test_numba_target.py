@@ -12,6 +12,7 @@ import pytest
 pytest.importorskip("numba")
 
 from sim import (  # noqa: E402
+    EventMonitor,
     Network,
     NeuronGroup,
     PopulationRateMonitor,
@@ -358,3 +359,46 @@ def test_delivery_tables_are_reused_until_delays_change():
     net.run(1 * ms)
     assert path._order is not order and path._single_delay == -1
     assert np.array_equal(path._steps[[2, 3]], [10, 20])
+
+
+CONDITIONS = [
+    "(v > 0.5 or v < -0.9) and i % 3 != 0",
+    "not (v < 0.8) and int(v * 10) == 8",
+    "v > 0.5 and rand() < 0.5",
+    "n > 2 and flag and v > vmax_shared",
+]
+
+
+def _events(target, condition, parallel_threshold):
+    start_scope()
+    prefs.codegen.target = target
+    prefs.codegen.numba_parallel_threshold = parallel_threshold
+    try:
+        G = NeuronGroup(3001, """dv/dt = (2*sin(2*pi*(t/(7*ms) + i/17.)) - v)/(2*ms) : 1
+                                 n : integer
+                                 flag : boolean
+                                 vmax_shared : 1 (shared)""",
+                        events={"ev": condition}, method="euler")
+        G.n = "i % 5"
+        G.flag = "i % 2 == 0"
+        G.vmax_shared = 0.6
+        sub = G[1000:2500]
+        M = EventMonitor(G, "ev")
+        Msub = EventMonitor(sub, "ev")
+        net = Network(G, M, Msub)
+        net.run(20 * ms)
+    finally:
+        prefs.codegen.numba_parallel_threshold = 50_000
+    return M, Msub
+
+
+@pytest.mark.parametrize("condition", CONDITIONS)
+def test_conditions_collect_the_same_events_on_every_path(condition):
+    """Conditions (blocked counting pass, its skipped form for random numbers, parallel
+    chunks, serial fallback) collect the numpy target's events in the same order."""
+    ref, ref_sub = _events("numpy", condition, 50_000)
+    assert 100 < ref.num_events < 3001 * 200 / 2
+    for threshold in (50_000, 0):
+        M, Msub = _events("numba", condition, threshold)
+        assert np.array_equal(M.i, ref.i) and np.array_equal(M.t_, ref.t_)
+        assert np.array_equal(Msub.i, ref_sub.i) and np.array_equal(Msub.t_, ref_sub.t_)
