@@ -14,6 +14,7 @@ the calling scope (created since the last :func:`~sim.base.start_scope`).
 from __future__ import annotations
 
 import copy
+import logging
 import math
 import pickle
 import signal
@@ -28,6 +29,8 @@ from sim import random as _random
 from sim.base import SimObject, _scope
 from sim.clocks import EventClock, as_fraction
 from sim.units import Quantity, fail_for_dimension_mismatch, second
+
+_logger = logging.getLogger(__name__)
 
 __all__ = [
     "Network", "run", "stop", "store", "restore", "forget", "recall", "collect",
@@ -233,6 +236,8 @@ class Network:
 
     #: whether the last run used a compiled loop (numba target)
     used_compiled_loop = False
+    #: why the last run could not be one compiled loop (numba target), or None
+    compiled_loop_unavailable: str | None = None
 
     def _compiled_loop(self, objects, clocks, t_start, t_end):
         """A compiled run loop for this run (numba target), or None for the Python loop."""
@@ -241,7 +246,7 @@ class Network:
         self.used_compiled_loop = False
         if active_target() != "numba" or not clocks:
             return None
-        from sim.codegen.numba_loop import build_loop, python_positions
+        from sim.codegen.numba_loop import LoopUnavailable, build_loop, python_positions
         from sim.operations import NetworkOperation
 
         compiled = [o.clock for o in objects if not isinstance(o, NetworkOperation)]
@@ -249,10 +254,15 @@ class Network:
             return None
         main = min(compiled, key=lambda c: c._dt_frac)
         _apply_thread_count()
-        built = build_loop(objects, main)
-        if built is None:
+        try:
+            loop, python_ops = build_loop(objects, main)
+        except LoopUnavailable as exc:
+            # the run goes on step by step from Python (every kernel still compiled)
+            self.compiled_loop_unavailable = str(exc)
+            _logger.info("Network '%s' runs step by step, not as one compiled loop: %s",
+                         self.name, exc)
             return None
-        loop, python_ops = built
+        self.compiled_loop_unavailable = None
         self.used_compiled_loop = True
         return loop, main, python_positions(python_ops, main, t_start, t_end)
 

@@ -129,6 +129,9 @@ def test_compiled_loop_coverage_and_python_fallback():
     net3 = Network(K, M)
     net3.run(1.5 * ms)
     assert not net3.used_compiled_loop and M.n == 10
+    assert "statemonitor" in net3.compiled_loop_unavailable
+    assert "not a whole multiple" in net3.compiled_loop_unavailable
+    assert net.compiled_loop_unavailable is None
 
 
 def test_spike_generator_in_compiled_loop():

@@ -29,7 +29,7 @@ import numpy as np
 
 from sim.clocks import EventClock
 
-__all__ = ["CompiledLoop", "build_loop"]
+__all__ = ["CompiledLoop", "LoopUnavailable", "build_loop"]
 
 
 @dataclass
@@ -68,7 +68,7 @@ def _runner_fragment(runner, k: int, events) -> Fragment | None:
     if kernel is None:
         return None
     if not isinstance(kernel, NumbaBlock) or kernel.n_outputs:
-        raise _Unsupported
+        raise _Unsupported("its code is not a numba kernel")
     prefix = f"_o{k}_"
     group = runner.group
     args_values = list(runner._args)
@@ -91,7 +91,7 @@ def _runner_fragment(runner, k: int, events) -> Fragment | None:
             lines = [call]
     else:
         if kernel.has_condition:
-            raise _Unsupported
+            raise _Unsupported("a condition run on events")
         event = runner.on_event
         buf, count = events.buffers(group, event)
         fixed[f"{prefix}ev"] = buf
@@ -108,7 +108,7 @@ def _state_monitor_fragment(mon, k: int, events) -> Fragment:
 
     kernel = mon._kernel
     if not isinstance(kernel, NumbaBlock):
-        raise _Unsupported
+        raise _Unsupported("its recording code is not a numba kernel")
     prefix = f"_o{k}_"
     idx = (mon.record + mon.source._index_offset()).astype(np.int64)
     outs = [f"{prefix}b{j}[_r]" for j in range(len(mon.record_variables))]
@@ -152,7 +152,7 @@ def _event_monitor_fragment(mon, k: int, events) -> Fragment:
 
     kernel = mon._kernel if mon.record_variables else None
     if kernel is not None and not isinstance(kernel, NumbaBlock):
-        raise _Unsupported
+        raise _Unsupported("its recording code is not a numba kernel")
     prefix = f"_o{k}_"
     source = mon.source
     parent = getattr(source, "source", source)
@@ -281,7 +281,7 @@ def _pathway_fragment(path, k: int, events) -> Fragment:
 
     kernel = path._kernel
     if kernel is not None and not isinstance(kernel, NumbaBlock):
-        raise _Unsupported
+        raise _Unsupported("its code is not a numba kernel")
     p = f"_o{k}_"
     parent = getattr(path.source, "source", path.source)
     buf, count = events.buffers(parent, path.event)
@@ -392,7 +392,7 @@ def _summed_fragment(upd, k: int, events) -> Fragment:
     from sim.codegen.numba_target import NumbaBlock
 
     if not isinstance(upd._zero, NumbaBlock) or not isinstance(upd._add, NumbaBlock):
-        raise _Unsupported
+        raise _Unsupported("its code is not a numba kernel")
     prefix = f"_o{k}_"
     zprefix, aprefix = f"{prefix}z", f"{prefix}s"
     zcall, znames = kernel_call(zprefix, upd._zero, f"{prefix}tidx", f"{prefix}tn", [])
@@ -420,10 +420,11 @@ def _on_slower_clock(frag: Fragment, own, main, k: int) -> Fragment:
     """Run a fragment only at the ticks of its own clock (a whole multiple of the main dt),
     with its own t, dt and step."""
     if isinstance(own, EventClock):
-        raise _Unsupported
+        raise _Unsupported("it runs on an EventClock")
     ratio = own._dt_frac / main._dt_frac
     if ratio.denominator != 1:
-        raise _Unsupported
+        raise _Unsupported(f"its dt is not a whole multiple of the fastest clock's "
+                           f"({float(own._dt_frac)} s and {float(main._dt_frac)} s)")
     r = int(ratio)
     prefix = f"_o{k}_"
     body = [re.sub(r"\b_step\b", "_ostep", line) for line in frag.lines]
@@ -447,6 +448,10 @@ def _on_slower_clock(frag: Fragment, own, main, k: int) -> Fragment:
 
     return Fragment(frag.owner, lines, args, frag.checks, frag.grow, frag.sync_out,
                     frag.imports)
+
+
+class LoopUnavailable(Exception):
+    """Why a network's run cannot be one compiled loop (it then runs step by step)."""
 
 
 class _Unsupported(Exception):
@@ -505,7 +510,7 @@ def _fragment_for(obj, k: int, events) -> Fragment | None:
     hook = getattr(obj, "numba_fragment", None)  # objects defined outside sim (e.g. hears)
     if hook is not None:
         return hook(k, events)
-    raise _Unsupported
+    raise _Unsupported(f"{type(obj).__name__} has no compiled form")
 
 
 @dataclass
@@ -590,36 +595,37 @@ class CompiledLoop:
         clock._i = end
 
 
-def build_loop(objects: list, clock) -> tuple[CompiledLoop, list] | None:
+def build_loop(objects: list, clock) -> tuple[CompiledLoop, list]:
     """A compiled loop for these (sorted) objects driven by one regular clock, or None.
 
     Objects on other regular clocks take part when their ``dt`` is a whole
     multiple ``r`` of the main one: their fragment runs at steps ``s % r == 0``
     with their own time, ``dt`` and step.  Python operations may use any clock.
-    Returns the loop and ``[(part, op)]`` for the operations.
+    Returns the loop and ``[(part, op)]`` for the operations; raises LoopUnavailable
+    (naming the object and why) when an object cannot take part.
     """
     from sim.codegen.numba_target import load_module
     from sim.operations import NetworkOperation
 
     if isinstance(clock, EventClock):
-        return None
+        raise LoopUnavailable("the fastest clock is an EventClock")
     events = _EventBuffers()
     fragments: list[tuple[int, Fragment]] = []
     python_ops: list[tuple[int, object]] = []
     part = 0
-    try:
-        for k, obj in enumerate(objects):
-            if isinstance(obj, NetworkOperation):
-                part += 1
-                python_ops.append((part, obj))
-                continue
+    for k, obj in enumerate(objects):
+        if isinstance(obj, NetworkOperation):
+            part += 1
+            python_ops.append((part, obj))
+            continue
+        try:
             frag = _fragment_for(obj, k, events)
             if frag is not None and obj.clock is not clock:
                 frag = _on_slower_clock(frag, obj.clock, clock, k)
-            if frag is not None:
-                fragments.append((part, frag))
-    except _Unsupported:
-        return None
+        except _Unsupported as exc:
+            raise LoopUnavailable(f"'{obj.name}': {exc}") from None
+        if frag is not None:
+            fragments.append((part, frag))
     n_parts = part + 1
     arg_names: list[str] = []
     for _, frag in fragments:
