@@ -198,6 +198,8 @@ class SynapticPathway(SimObject):
         needed = max(n + len(self._legacy_syn), 1)
         if getattr(self, "_deliver", None) is None or len(self._deliver) < needed:
             self._deliver = np.zeros(needed, dtype=np.int64)
+        if getattr(self, "_spans", None) is None or len(self._spans) < self.source.N:
+            self._spans = np.zeros((max(self.source.N, 1), 2), dtype=np.int64)
 
     def _reset_ring(self, length: int) -> None:
         self._ring = np.zeros((length, max(self.source.N, 1)), dtype=np.int64)

@@ -268,15 +268,10 @@ def _generator_fragment(gen, k: int, events) -> Fragment:
 
 
 def _pathway_fragment(path, k: int, events) -> Fragment:
-    """Spike delivery: store this step's spikes in the ring, then deliver the synapses
-    due now (explicit legacy events first, then the oldest spikes first).
-
-    Two paths, chosen per run from the pathway's tables: with one delay for every
-    synapse only the spikes of ``delay`` steps ago are due, all of their synapses; when
-    the synapses are also stored in delivery order (each neuron's synapses a contiguous
-    range, the usual case), the kernel runs on each neuron's range directly: no list of
-    synapse numbers is gathered.  The general path looks each neuron's synapses of the
-    right delay up in its delay-sorted range."""
+    """Spike delivery: ``numba_delivery.due_synapses`` stores this step's spikes in the
+    ring and lists the synapses due now (numbers, then ranges of consecutive synapses:
+    with one delay and synapses stored by source, the kernel runs on each spiking
+    neuron's range directly, no list of synapse numbers gathered)."""
     from sim.codegen.numba_target import NumbaBlock
 
     kernel = path._kernel
@@ -287,81 +282,22 @@ def _pathway_fragment(path, k: int, events) -> Fragment:
     buf, count = events.buffers(parent, path.event)
     lo = path.source._index_offset()
     lines = [
-        f"_slot = _step % {p}ring.shape[0]",
-        "_cnt = 0",
-        f"for _q in range({p}evn[0]):",
-        f"    _e = {p}ev[_q]",
-        f"    if _e >= {p}lo and _e < {p}hi:",
-        f"        {p}ring[_slot, _cnt] = _e - {p}lo",
-        "        _cnt += 1",
-        f"{p}ringn[_slot] = _cnt",
+        f"_nd, _ns = sim.codegen.numba_delivery.due_synapses(_step, {p}ev, {p}evn, {p}lo, "
+        f"{p}hi, {p}ring, {p}ringn, {p}lsteps, {p}lsyn, {p}lptr, {p}offsets, {p}sdelays, "
+        f"{p}order, {p}deliver, {p}single, {p}inorder, {p}spans)",
     ]
-    imports = []
+    imports = ["sim.codegen.numba_delivery"]
     names: dict = {}
     if kernel is not None:
         imports.append(kernel.module_name)
         call, names = kernel_call(p, kernel, f"{p}deliver", "_nd", [])
-        span_call, _ = kernel_call(p, kernel, f"{p}span", "_b - _a", [])
-        legacy = [
-            "_nd = 0",
-            f"while {p}lptr[0] < {p}lsteps.shape[0] and {p}lsteps[{p}lptr[0]] <= _step:",
-            f"    {p}deliver[_nd] = {p}lsyn[{p}lptr[0]]",
-            "    _nd += 1",
-            f"    {p}lptr[0] += 1",
-        ]
-        due_now = [  # the neurons that spiked `single` steps ago
-            f"_em = _step - {p}single",
-            f"_s = _em % {p}ring.shape[0]",
-            f"_due = {p}ringn[_s] if _em >= 0 else 0",
-        ]
+        span_call, _ = kernel_call(p, kernel, f"{p}span", f"{p}spans[_q, 1]", [])
         lines += [
-            *legacy,
-            f"if {p}single >= 0 and {p}inorder:",
-            "    if _nd > 0:",
-            f"        {call}",
-            *(f"    {line}" for line in due_now),
-            "    for _q in range(_due):",
-            f"        _nrn = {p}ring[_s, _q]",
-            f"        _a = {p}offsets[_nrn]",
-            f"        _b = {p}offsets[_nrn + 1]",
-            "        if _b > _a:",
-            f"            {p}span[0] = _a",
-            f"            {span_call}",
-            f"elif {p}single >= 0:",
-            *(f"    {line}" for line in due_now),
-            "    for _q in range(_due):",
-            f"        _nrn = {p}ring[_s, _q]",
-            f"        for _f in range({p}offsets[_nrn], {p}offsets[_nrn + 1]):",
-            f"            {p}deliver[_nd] = {p}order[_f]",
-            "            _nd += 1",
-            "    if _nd > 0:",
-            f"        {call}",
-            "else:",
-            f"    for _age in range({p}ring.shape[0] - 1, -1, -1):",
-            "        _em = _step - _age",
-            "        if _em < 0:",
-            "            continue",
-            f"        _s = _em % {p}ring.shape[0]",
-            f"        for _q in range({p}ringn[_s]):",
-            f"            _nrn = {p}ring[_s, _q]",
-            f"            _a = {p}offsets[_nrn]",
-            f"            _b = {p}offsets[_nrn + 1]",
-            # first synapse of delay >= _age (a bisection: np.searchsorted would add
-            # half a second to a cold compile)
-            "            _f = _a",
-            "            while _f < _b:",
-            "                _mid = (_f + _b) >> 1",
-            f"                if {p}sdelays[_mid] < _age:",
-            "                    _f = _mid + 1",
-            "                else:",
-            "                    _b = _mid",
-            f"            _b = {p}offsets[_nrn + 1]",
-            f"            while _f < _b and {p}sdelays[_f] == _age:",
-            f"                {p}deliver[_nd] = {p}order[_f]",
-            "                _nd += 1",
-            "                _f += 1",
-            "    if _nd > 0:",
-            f"        {call}",
+            "if _nd > 0:",
+            f"    {call}",
+            "for _q in range(_ns):",
+            f"    {p}span[0] = {p}spans[_q, 0]",
+            f"    {span_call}",
         ]
     span = contiguous(0)
 
@@ -369,16 +305,14 @@ def _pathway_fragment(path, k: int, events) -> Fragment:
         values = {
             f"{p}ev": buf, f"{p}evn": count, f"{p}lo": np.int64(lo),
             f"{p}hi": np.int64(lo + path.source.N), f"{p}ring": path._ring,
-            f"{p}ringn": path._ring_n,
+            f"{p}ringn": path._ring_n, f"{p}lsteps": path._legacy_steps,
+            f"{p}lsyn": path._legacy_syn, f"{p}lptr": path._legacy_ptr,
+            f"{p}offsets": path._offsets, f"{p}sdelays": path._sorted_steps,
+            f"{p}order": path._order, f"{p}deliver": path._deliver,
+            f"{p}single": np.int64(path._single_delay), f"{p}inorder": path._in_order,
+            f"{p}spans": path._spans, f"{p}span": span,
         }
         if kernel is not None:
-            values.update({
-                f"{p}lsteps": path._legacy_steps, f"{p}lsyn": path._legacy_syn,
-                f"{p}lptr": path._legacy_ptr, f"{p}offsets": path._offsets,
-                f"{p}sdelays": path._sorted_steps, f"{p}order": path._order,
-                f"{p}deliver": path._deliver, f"{p}single": np.int64(path._single_delay),
-                f"{p}inorder": path._in_order, f"{p}span": span,
-            })
             if kernel.uses_random:
                 values[f"{p}keys"] = kernel.keys
             for name, value in zip(names, path._args, strict=True):
