@@ -278,7 +278,10 @@ class SynapticPathway(SimObject):
             if end > ptr:
                 parts.append(self._legacy_syn[ptr:end])
                 self._legacy_ptr[0] = end
-        for age in range(length - 1, -1, -1):
+        # one delay for every synapse: only the spikes of `delay` steps ago are due,
+        # all of their synapses (as the compiled loop's numba_delivery.due_synapses)
+        ages = [self._single_delay] if self._single_delay >= 0 else range(length - 1, -1, -1)
+        for age in ages:
             emitted = step - age
             if emitted < 0:
                 continue
@@ -289,6 +292,10 @@ class SynapticPathway(SimObject):
             neurons = self._ring[s, :count]
             starts = self._offsets[neurons]
             stops = self._offsets[neurons + 1]
+            if self._single_delay >= 0:
+                due = _concat_ranges(starts, stops)
+                parts.append(due if self._in_order else self._order[due])
+                continue
             firsts = _searchsorted_ranges(self._sorted_steps, starts, stops, age, "left")
             lasts = _searchsorted_ranges(self._sorted_steps, starts, stops, age, "right")
             keep = lasts > firsts

@@ -530,16 +530,21 @@ def exact(problem: IntegrationProblem) -> StateUpdateCode:
     frozen = problem.unless_refractory & set(variables)
     if frozen:
         propagators.append(Propagator(variables, entries, frozen, "_Q", scalar))
-    statements = [_stmt(f"_b_{v}", b[v]) for v in variables]
+    # inputs that are zero by the equations' structure (dge/dt = -ge/tau) add no term
+    inputs = [v for v in variables
+              if not (isinstance(b[v], ast.Constant) and b[v].value == 0)]
+    statements = [_stmt(f"_b_{v}", b[v]) for v in inputs]
 
     def combination(prefix: str, v: str) -> str:
         terms = [f"{prefix}E_{v}_{w}*{w}" for w in variables if w in reach[v]]
-        terms += [f"{prefix}F_{v}_{w}*_b_{w}" for w in variables if w in reach[v]]
-        return " + ".join(terms)
+        terms += [f"{prefix}F_{v}_{w}*_b_{w}" for w in inputs if w in reach[v]]
+        return " + ".join(terms) or "0"
 
     for v in variables:
         expr = combination("_P", v)
-        if frozen:
+        # a row of the frozen propagator differs from the free one only if the variable
+        # depends on a frozen one (exp(A dt)'s row v involves only the rows reach[v])
+        if reach[v] & frozen:
             expr = f"where(not_refractory, {expr}, {combination('_Q', v)})"
         statements.append(_stmt(f"_{v}_new", expr))
     return StateUpdateCode(statements + _final_statements(problem), propagators, method="exact")
