@@ -58,15 +58,50 @@ _PYPLOT_NAMES = (
 )
 
 
+def _pyplot():
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+class _PyplotFunction:
+    """``matplotlib.pyplot.<name>``, imported when first called: ``from sim import *``
+    gives the plotting functions without loading matplotlib (a third of a second)."""
+
+    def __init__(self, name: str):
+        self.__name__ = self.__qualname__ = name
+
+    def __call__(self, *args, **kwargs):
+        return getattr(_pyplot(), self.__name__)(*args, **kwargs)
+
+    @property
+    def __doc__(self):  # help(plot) shows pyplot's documentation
+        return getattr(_pyplot(), self.__name__).__doc__
+
+    def __repr__(self) -> str:
+        return f"<matplotlib.pyplot.{self.__name__} (imported on first use)>"
+
+
+class _PyplotModule:
+    """``plt``: ``matplotlib.pyplot``, imported on first attribute access."""
+
+    def __getattr__(self, name: str):
+        return getattr(_pyplot(), name)
+
+    def __dir__(self):
+        return dir(_pyplot())
+
+    def __repr__(self) -> str:
+        return "<module 'matplotlib.pyplot' (imported on first use)>"
+
+
 def __getattr__(name: str):
     # numpy's and pyplot's names are looked up on use (``from sim import *`` uses every
     # name of __all__): plain ``import sim`` stays light
     if name in _NUMPY_NAMES:
         return getattr(_numpy, name)
     if name in _PYPLOT_NAMES:
-        import matplotlib.pyplot as plt
-
-        return plt if name == "plt" else getattr(plt, name)
+        return _PyplotModule() if name == "plt" else _PyplotFunction(name)
     raise AttributeError(f"module 'sim' has no attribute {name!r}")
 
 
