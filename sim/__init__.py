@@ -15,6 +15,7 @@ from sim.base import BrianObject, SimObject, start_scope
 from sim.brian1 import STDP, STP, Connection, DelayConnection
 from sim.clocks import Clock, EventClock, RegularClock, defaultclock
 from sim.codegen.stateupdate import UnsupportedEquationsException
+from sim.devices import device, get_device, reset_device, set_device
 from sim.equations import EquationError, Equations
 from sim.functions import TimedArray
 from sim.groups import NeuronGroup, Subgroup, linked_var
@@ -148,6 +149,10 @@ _own_names = [
     "ModelSyntaxError",
     "prefs",
     "seed",
+    "set_device",
+    "get_device",
+    "reset_device",
+    "device",
 ]
 #: numpy's star-import names, less those sim defines (and its submodule ``random``)
 _NUMPY_NAMES = frozenset(

@@ -1,12 +1,21 @@
-"""Preferences, as Brian 2's ``prefs``: ``prefs.codegen.target = 'numpy'``.
+"""Preferences, as Brian 2's ``prefs``: ``prefs.codegen.target = 'numpy'``, also
+``prefs['codegen.target'] = 'numpy'``.
 
-Only the names below exist; assigning an unknown preference or an invalid value
-raises an error naming it.
+hearsim's own preferences are checked when assigned.  Brian 2's preferences that
+scripts set (compiler flags, Cython cache, logging, the C++ standalone device's
+thread count...) are accepted so that those scripts run unchanged: the ones with a
+meaning here are mapped (``codegen.target = 'cython'`` means the compiled CPU target,
+numba; ``devices.cpp_standalone.openmp_threads`` sets the thread count), the others
+are kept and have no effect (logged at INFO).  Any other name raises an error naming it.
 """
 
 from __future__ import annotations
 
+import logging
+
 __all__ = ["prefs", "TARGETS"]
+
+_logger = logging.getLogger(__name__)
 
 def _available_targets() -> tuple[str, ...]:
     import importlib.util
@@ -21,31 +30,89 @@ def _available_targets() -> tuple[str, ...]:
 TARGETS = _available_targets()
 
 
+
+
 class _Section:
-    def __init__(self, name: str, values: dict, validators: dict):
+    """A group of preferences: ``values`` with defaults, optional validators, and
+    sub-sections (``prefs.codegen.cpp``)."""
+
+    def __init__(self, name: str, values: dict, validators: dict | None = None,
+                 sections: dict | None = None, inert: bool = False):
         object.__setattr__(self, "_name", name)
         object.__setattr__(self, "_values", dict(values))
         object.__setattr__(self, "_defaults", dict(values))
-        object.__setattr__(self, "_validators", validators)
+        object.__setattr__(self, "_validators", dict(validators or {}))
+        object.__setattr__(self, "_sections", dict(sections or {}))
+        object.__setattr__(self, "_inert", inert)  # Brian 2 names without effect here
+
+    def _known(self) -> str:
+        return ", ".join([*self._values, *self._sections])
 
     def __getattr__(self, key: str):
+        if key.startswith("__"):
+            raise AttributeError(key)
         values = object.__getattribute__(self, "_values")
         if key in values:
             return values[key]
-        raise AttributeError(f"No preference '{self._name}.{key}' (known: {', '.join(values)})")
+        sections = object.__getattribute__(self, "_sections")
+        if key in sections:
+            return sections[key]
+        raise AttributeError(f"No preference '{self._name}.{key}' (known: {self._known()})")
 
     def __setattr__(self, key: str, value) -> None:
+        if key in self._sections:
+            raise AttributeError(f"'{self._name}.{key}' is a group of preferences, not one")
         if key not in self._values:
             raise AttributeError(
-                f"No preference '{self._name}.{key}' (known: {', '.join(self._values)})"
+                f"No preference '{self._name}.{key}' (known: {self._known()})"
             )
         check = self._validators.get(key)
         if check is not None:
             check(value)
+        if self._inert or key in _INERT.get(self._name, ()):
+            _logger.info("Preference '%s.%s' (Brian 2) has no effect in hearsim",
+                         self._name, key)
         self._values[key] = value
+
+    def __getitem__(self, dotted: str):
+        head, _, rest = dotted.partition(".")
+        return getattr(self, head)[rest] if rest else getattr(self, head)
+
+    def __setitem__(self, dotted: str, value) -> None:
+        head, _, rest = dotted.partition(".")
+        if rest:
+            sub = getattr(self, head)
+            if not isinstance(sub, _Section):
+                raise AttributeError(f"No preference '{self._name}.{dotted}'")
+            sub[rest] = value
+        else:
+            setattr(self, head, value)
 
     def reset(self) -> None:
         self._values.update(self._defaults)
+        for section in self._sections.values():
+            section.reset()
+
+
+def _inert(name: str, *keys: str, defaults: dict | None = None, **sections) -> _Section:
+    """A section of Brian 2 preferences that are accepted and have no effect here."""
+    values = dict.fromkeys(keys)
+    values.update(defaults or {})
+    return _Section(name, values, sections=sections, inert=True)
+
+
+#: Brian 2 names inside hearsim's own sections that are accepted without effect
+_INERT = {
+    "codegen": ("loop_invariant_optimisations", "max_cache_dir_size",
+                "string_expression_target"),
+    "core": ("default_integer_dtype", "outdated_dependency_error"),
+    "devices.cpp_standalone": ("extra_make_args_unix", "extra_make_args_windows",
+                               "make_cmd_unix", "run_cmd_unix", "run_environment_variables",
+                               "openmp_spatialneuron_strategy"),
+}
+
+#: Brian 2's compiled CPU targets: the numba target plays their part
+_COMPILED_ALIASES = ("cython", "weave", "cpp")
 
 
 def _check_target(value) -> None:
@@ -56,9 +123,12 @@ def _check_target(value) -> None:
             "(sim.codegen.cuda_target generates and compiles CUDA C for the kernels, "
             f"but there is no device run loop); use one of {allowed}"
         )
+    if value in _COMPILED_ALIASES:
+        return  # Brian 2's compiled targets: numba (see active_target)
     if value not in allowed:
         raise ValueError(
-            f"prefs.codegen.target must be one of {allowed}, got {value!r}"
+            f"prefs.codegen.target must be one of {allowed} (or Brian 2's 'cython', run "
+            f"by numba), got {value!r}"
         )
 
 
@@ -87,29 +157,90 @@ def _check_dtype(value) -> None:
         )
 
 
-class _Prefs:
-    def __init__(self):
-        self.codegen = _Section(
-            "codegen",
-            {"target": "auto", "numba_parallel_threshold": 50_000, "numba_threads": None},
-            {"target": _check_target, "numba_parallel_threshold": _check_threshold,
-             "numba_threads": _check_threads},
-        )
-        self.core = _Section(
-            "core", {"default_float_dtype": "float64"}, {"default_float_dtype": _check_dtype}
+def _check_openmp_threads(value) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"prefs.devices.cpp_standalone.openmp_threads must be a "
+                         f"non-negative integer, got {value!r}")
+    # Brian 2: 0 = no OpenMP (one thread); here the threads of numba's parallel kernels
+    prefs.codegen.numba_threads = max(value, 1)
+
+
+def _check_schedule(value) -> None:
+    if value is not None and list(value) != list(BRIAN2_SCHEDULE):
+        raise ValueError(
+            f"prefs.core.network.default_schedule: hearsim runs Brian 2's default schedule "
+            f"{list(BRIAN2_SCHEDULE)}; another order is not supported (got {value!r})"
         )
 
-    def reset(self) -> None:
-        self.codegen.reset()
-        self.core.reset()
+
+#: Brian 2's default schedule (the order of slots within a time step)
+BRIAN2_SCHEDULE = ("start", "groups", "thresholds", "synapses", "resets", "end")
+
+
+class _Prefs(_Section):
+    def __init__(self):
+        codegen = _Section(
+            "codegen",
+            {"target": "auto", "numba_parallel_threshold": 50_000, "numba_threads": None,
+             "loop_invariant_optimisations": True, "max_cache_dir_size": 1000,
+             "string_expression_target": "numpy"},
+            {"target": _check_target, "numba_parallel_threshold": _check_threshold,
+             "numba_threads": _check_threads},
+            sections={
+                "cpp": _inert(
+                    "codegen.cpp", "compiler", "define_macros", "extra_compile_args",
+                    "extra_compile_args_gcc", "extra_compile_args_msvc", "extra_link_args",
+                    "headers", "include_dirs", "libraries", "library_dirs",
+                    "msvc_architecture", "msvc_vars_location", "runtime_library_dirs"),
+                "runtime": _inert(
+                    "codegen.runtime",
+                    cython=_inert("codegen.runtime.cython", "cache_dir",
+                                  "delete_source_files", "multiprocess_safe"),
+                    numpy=_inert("codegen.runtime.numpy", "discard_units"),
+                ),
+                "generators": _inert(
+                    "codegen.generators",
+                    cpp=_inert("codegen.generators.cpp", "flush_denormals",
+                               "restrict_keyword"),
+                ),
+            },
+        )
+        core = _Section(
+            "core",
+            {"default_float_dtype": "float64", "default_integer_dtype": "int32",
+             "outdated_dependency_error": True},
+            {"default_float_dtype": _check_dtype},
+            sections={"network": _Section("core.network", {"default_schedule": None},
+                                          {"default_schedule": _check_schedule})},
+        )
+        devices = _Section("devices", {}, sections={
+            "cpp_standalone": _Section(
+                "devices.cpp_standalone",
+                {"openmp_threads": 0, "extra_make_args_unix": None,
+                 "extra_make_args_windows": None, "make_cmd_unix": None,
+                 "run_cmd_unix": None, "run_environment_variables": None,
+                 "openmp_spatialneuron_strategy": None},
+                {"openmp_threads": _check_openmp_threads},
+            ),
+        })
+        logging_section = _inert(
+            "logging", "console_log_level", "delete_log_on_exit",
+            "display_brian_error_message", "file_log", "file_log_level", "file_log_max_size",
+            "save_script", "std_redirection", "std_redirection_to_file")
+        legacy = _inert("legacy", "refractory_timing")
+        super().__init__("prefs", {}, sections={
+            "codegen": codegen, "core": core, "devices": devices,
+            "logging": logging_section, "legacy": legacy,
+        })
 
 
 prefs = _Prefs()
 
 
 def active_target() -> str:
-    """The target in use: 'auto' is numba where numba is installed, else numpy."""
+    """The target in use: 'auto' (and Brian 2's compiled targets, 'cython') is numba
+    where numba is installed, else numpy."""
     target = prefs.codegen.target
-    if target == "auto":
+    if target == "auto" or target in _COMPILED_ALIASES:
         return "numba" if "numba" in TARGETS else "numpy"
     return target

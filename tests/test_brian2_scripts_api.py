@@ -1,0 +1,78 @@
+"""Brian 2 script conveniences: preferences and devices that scripts set, accepted
+with the meaning they can have here (and an error for anything else)."""
+
+import numpy as np
+import pytest
+
+from sim import (
+    NeuronGroup,
+    SpikeMonitor,
+    device,
+    get_device,
+    ms,
+    prefs,
+    reset_device,
+    run,
+    set_device,
+    start_scope,
+)
+from sim.prefs import active_target
+
+
+def test_brian2_compiled_targets_run_on_numba():
+    pytest.importorskip("numba")
+    prefs.codegen.target = "cython"
+    assert prefs.codegen.target == "cython"  # reads back what the script set
+    assert active_target() == "numba"
+    prefs["codegen.target"] = "numpy"
+    assert prefs["codegen.target"] == "numpy" and active_target() == "numpy"
+
+
+def test_brian2_preferences_are_accepted_or_mapped():
+    prefs.codegen.cpp.extra_compile_args_gcc = ["-O3", "-ffast-math"]
+    prefs["codegen.runtime.cython.multiprocess_safe"] = False
+    prefs.logging.console_log_level = "WARNING"
+    prefs.core.default_integer_dtype = np.int64
+    assert prefs.codegen.cpp.extra_compile_args_gcc == ["-O3", "-ffast-math"]
+    prefs.devices.cpp_standalone.openmp_threads = 2
+    assert prefs.codegen.numba_threads == 2  # the thread count of parallel kernels
+    prefs.devices.cpp_standalone.openmp_threads = 0  # Brian 2: no OpenMP
+    assert prefs.codegen.numba_threads == 1
+    default = ["start", "groups", "thresholds", "synapses", "resets", "end"]
+    prefs.core.network.default_schedule = default
+    with pytest.raises(ValueError, match="another order is not supported"):
+        prefs.core.network.default_schedule = ["groups", "start", "thresholds", "synapses",
+                                               "resets", "end"]
+    with pytest.raises(AttributeError, match="No preference 'codegen.cpp.extra_compile'"):
+        prefs.codegen.cpp.extra_compile = []  # a typo is still an error
+    with pytest.raises(AttributeError, match="is a group of preferences"):
+        prefs.codegen.cpp = 1
+    with pytest.raises(ValueError, match="openmp_threads"):
+        prefs.devices.cpp_standalone.openmp_threads = -1
+    prefs.reset()
+    assert prefs.codegen.cpp.extra_compile_args_gcc is None
+    assert prefs.codegen.numba_threads is None
+
+
+def test_standalone_script_runs_unchanged():
+    start_scope()
+    set_device("cpp_standalone", build_on_run=False, directory=None)
+    try:
+        G = NeuronGroup(10, "dv/dt = (1.1 - v)/(10*ms) : 1", threshold="v > 1", reset="v = 0",
+                        method="exact")
+        G.v = "i/10."
+        M = SpikeMonitor(G)
+        run(100 * ms)
+        device.build(directory="output", compile=True, run=True, debug=False)
+        assert get_device().name == "cpp_standalone" and device.has_been_run
+        # the same spikes as a runtime run: 4 per neuron (period 24 ms, first by phase)
+        assert M.num_spikes == 40
+        with pytest.raises(NotImplementedError, match="run_args"):
+            device.build(run_args={"tau": 1})
+        with pytest.raises(NotImplementedError, match="insert_code"):
+            device.insert_code("main", "// C++")
+    finally:
+        reset_device()
+    assert get_device().name == "runtime"
+    with pytest.raises(ValueError, match="Unknown device 'fpga'.*cpp_standalone"):
+        set_device("fpga")
