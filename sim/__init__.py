@@ -45,6 +45,7 @@ from sim.random import seed
 from sim.synapses import Synapses
 from sim.units import *  # noqa: F403  (units first: everything else builds on them)
 from sim.units import __all__ as _units_all
+from sim.user_functions import Function, implementation
 
 np = _numpy  # numpy functions keep units: Quantity implements numpy's protocols
 
@@ -149,6 +150,8 @@ _own_names = [
     "ModelSyntaxError",
     "prefs",
     "seed",
+    "Function",
+    "implementation",
     "set_device",
     "get_device",
     "reset_device",

@@ -15,7 +15,6 @@ import numpy as np
 
 from sim import units as _units
 from sim.equations import NOISE_DIM, is_noise_name
-from sim.functions import UserFunction
 from sim.parsing import DEFAULT_CONSTANTS, DEFAULT_FUNCTIONS
 from sim.units import (
     DIMENSIONLESS,
@@ -23,6 +22,7 @@ from sim.units import (
     Quantity,
     second,
 )
+from sim.user_functions import as_user_function
 
 __all__ = [
     "Variable", "VariableView", "Resolved", "resolve_external", "DEFAULT_NAMESPACE",
@@ -120,8 +120,9 @@ def resolve_external(name: str, namespace: dict | None, context: str) -> Resolve
                         else value)
     if isinstance(value, np.ndarray) and value.size == 1:
         return Resolved("constant", DIMENSIONLESS, value.reshape(()).item())
-    if isinstance(value, UserFunction):
-        return Resolved("function", DIMENSIONLESS, value)
+    function = as_user_function(value)  # TimedArray, Function, @check_units functions
+    if function is not None:
+        return Resolved("function", DIMENSIONLESS, function)
     raise TypeError(
         f"The identifier '{name}' in {context} refers to a {type(value).__name__}, which "
         f"cannot be used in model strings (only numbers and quantities)"

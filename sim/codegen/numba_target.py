@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import re
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -282,11 +283,15 @@ def generate_source(
             translate.branch_free = True
             counted = translate.visit(block.condition)
         loops = _condition_loops(computed, body, condition_text, counted, parallel)
+    # user functions compiled in their own cached modules (sim.user_functions)
+    modules = sorted({m for template in (user_functions or {}).values()
+                      for m in re.findall(r"\b(hearsim_userfunc_\w+)\.", template)})
     lines = [
         "import math",
         "import numpy as np",
         "from numba import njit",
         "from sim.codegen.numba_support import *  # noqa: F403",
+        *(f"import {m}" for m in modules),
         "",
         "__hearsim_kernel__ = True",
         "",
