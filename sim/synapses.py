@@ -488,6 +488,10 @@ class Synapses(Group, SimObject):
                                   read_only=True)
         variables["j"] = Variable("j", DIMENSIONLESS, "array", np.dtype(np.int64), self._post,
                                   read_only=True)
+        # as Brian 2: per synapse, the number of synapses of its target / from its source
+        for counted in ("N_incoming", "N_outgoing"):
+            variables[counted] = Variable(counted, DIMENSIONLESS, "array", np.dtype(np.int64),
+                                          np.zeros(0, dtype=np.int64), read_only=True)
         variables["N_pre"] = Variable("N_pre", DIMENSIONLESS, "constant", value=source.N,
                                       read_only=True)
         variables["N_post"] = Variable("N_post", DIMENSIONLESS, "constant", value=target.N,
@@ -563,7 +567,8 @@ class Synapses(Group, SimObject):
 
     def _resize(self, n: int) -> None:
         for var in self.variables.values():
-            if var.kind == "array" and not var.shared and var.name not in ("i", "j"):
+            if var.kind == "array" and not var.shared and var.name not in (
+                    "i", "j", "N_incoming", "N_outgoing"):
                 new = np.zeros(n, dtype=var.dtype)
                 new[:len(var.array)] = var.array[:n]
                 var.array = new
@@ -715,6 +720,10 @@ class Synapses(Group, SimObject):
         self.variables["i"].array = new_pre
         self.variables["j"].array = new_post
         self._resize(total)
+        incoming = np.bincount(new_post, minlength=self.target.N)
+        outgoing = np.bincount(new_pre, minlength=self.source.N)
+        self.variables["N_incoming"].array = incoming[new_post].astype(np.int64)
+        self.variables["N_outgoing"].array = outgoing[new_pre].astype(np.int64)
         for pathway in self._pathways:
             if pathway.homogeneous_delay is None and pathway.pathway != "pre":
                 continue

@@ -326,3 +326,19 @@ def test_summed_variable_into_the_presynaptic_group():
     S.w = 1
     run(0.2 * ms)
     assert list(G.load[:]) == [10, 9, 7]
+
+
+def test_n_incoming_and_n_outgoing_per_synapse():
+    G = NeuronGroup(4, "v : 1")
+    H = NeuronGroup(3, "v : 1")
+    S = Synapses(G, H, "w : 1", on_pre="v_post += w")
+    S.connect(i=[0, 0, 1, 2, 3], j=[0, 1, 1, 1, 2])
+    assert list(S.N_incoming[:]) == [1, 3, 3, 3, 1]
+    assert list(S.N_outgoing[:]) == [2, 2, 1, 1, 1]
+    S.w = "1.0/N_incoming"  # Brian 2's normalisation idiom
+    assert np.allclose(S.w[:], [1, 1 / 3, 1 / 3, 1 / 3, 1])
+    S.connect(i=3, j=0)  # counts follow later connect calls
+    assert list(S.N_incoming[:]) == [2, 3, 3, 3, 1, 2]
+    assert list(S.N_outgoing[:]) == [2, 2, 1, 1, 2, 2]
+    with pytest.raises((TypeError, ValueError, AttributeError)):
+        S.N_incoming = 5
