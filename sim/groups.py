@@ -138,6 +138,60 @@ class Group:
     def _index_offset(self) -> int:
         return 0
 
+    # -- Brian 2's bulk access -------------------------------------------------
+    def _state_names(self, subexpressions: bool, read_only: bool) -> list[str]:
+        names = []
+        for name, var in self.variables.items():
+            if name.startswith("_") or var.kind == "constant":
+                continue
+            if var.kind == "subexpression" and not subexpressions:
+                continue
+            if var.read_only and not read_only:
+                continue
+            names.append(name)
+        return names
+
+    def get_states(self, vars=None, units: bool = True, format: str = "dict",
+                   subexpressions: bool = False, read_only_variables: bool = True,
+                   level: int = 0):
+        """The values of several variables at once, as Brian 2: a dict ``{name: values}``
+        (with units unless ``units=False``), or a pandas DataFrame (``format='pandas'``,
+        plain values)."""
+        names = list(vars) if vars is not None else self._state_names(
+            subexpressions, read_only_variables)
+        states = {}
+        for name in names:
+            if name not in self.variables:
+                raise KeyError(f"{type(self).__name__} '{self.name}' has no variable '{name}'")
+            view = VariableView(self, self.variables[name])
+            states[name] = view[:] if units else np.asarray(self._get_values(
+                self.variables[name]))
+        if format == "dict":
+            return states
+        if format == "pandas":
+            import pandas as pd  # optional: only for this format
+
+            return pd.DataFrame({k: np.asarray(v) for k, v in states.items()})
+        raise ValueError(f"get_states: format must be 'dict' or 'pandas', got {format!r}")
+
+    def set_states(self, values, units: bool = True, format: str = "dict",
+                   level: int = 0) -> None:
+        """Set several variables at once from ``{name: values}`` (or a pandas DataFrame);
+        with ``units=False`` the values are taken as plain SI numbers."""
+        if format == "pandas":
+            values = {k: values[k].to_numpy() for k in values.columns}
+        elif format != "dict":
+            raise ValueError(f"set_states: format must be 'dict' or 'pandas', got {format!r}")
+        for name, value in values.items():
+            if name not in self.variables:
+                raise KeyError(f"{type(self).__name__} '{self.name}' has no variable '{name}'")
+            var = self.variables[name]
+            if units:
+                self._set_values(var, slice(None), value, level=level + 1)
+            else:
+                self._check_writable(var)
+                self._raw_view(var)[...] = np.asarray(value)
+
     def _link(self, var: Variable, link: LinkedVariable) -> None:
         if not var.linked:
             raise TypeError(

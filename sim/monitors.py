@@ -334,6 +334,29 @@ class EventMonitor(SimObject):
             for k in range(self.source.N)
         }
 
+    @property
+    def it_(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.i, self.t_
+
+    def values(self, var: str) -> dict[int, Quantity | np.ndarray]:
+        """The recorded values of ``var`` at each element's events: ``{index: values}``
+        (Brian 2's ``SpikeMonitor.values``)."""
+        if var not in self.record_variables:
+            raise KeyError(f"{type(self).__name__} '{self.name}' does not record '{var}' "
+                           f"(recorded: {', '.join(self.record_variables) or 'none'})")
+        i = self._arrays()[0]
+        values = getattr(self, var)
+        order = np.argsort(i, kind="stable")
+        bounds = np.searchsorted(i[order], np.arange(self.source.N + 1))
+        return {k: values[order[bounds[k]:bounds[k + 1]]] for k in range(self.source.N)}
+
+    def all_values(self) -> dict[str, dict]:
+        """``{'t': event_trains, var: values(var), ...}`` (Brian 2's ``all_values``)."""
+        out: dict[str, dict] = {"t": self.event_trains()}
+        for var in self.record_variables:
+            out[var] = self.values(var)
+        return out
+
     def __len__(self) -> int:
         return self.num_events
 

@@ -280,3 +280,37 @@ def test_bad_constructor_arguments():
         NeuronGroup(1, "v : 1", threshold="v > 1", refractory=5 * mV)
     with pytest.raises(ValueError, match="needs a threshold"):
         NeuronGroup(1, "v : 1", reset="v = 0")
+
+
+def test_get_states_and_set_states():
+    G = NeuronGroup(3, """dv/dt = (1.5 - v)/(10*ms) : 1
+                          u : volt
+                          w = 2*v : 1""", threshold="v > 1", reset="v = 0")
+    G.u = [1, 2, 3] * mV
+    S = SpikeMonitor(G, variables="u")
+    run(30 * ms)
+    states = G.get_states(["v", "u"])
+    assert np.allclose(states["u"] / mV, [1, 2, 3]) and states["v"].shape == (3,)
+    assert sorted(G.get_states()) == ["i", "u", "v"]
+    assert sorted(G.get_states(subexpressions=True, read_only_variables=False)) == [
+        "u", "v", "w"]
+    plain = G.get_states(["u"], units=False)["u"]
+    assert isinstance(plain, np.ndarray) and np.allclose(plain, [1e-3, 2e-3, 3e-3])
+    G.set_states({"u": [4, 5, 6] * mV, "v": [0, 0.1, 0.2]})
+    assert np.allclose(G.u[:] / mV, [4, 5, 6]) and np.allclose(G.v[:], [0, 0.1, 0.2])
+    G.set_states({"u": [1, 1, 1]}, units=False)  # plain SI values
+    assert np.allclose(G.u[:] / volt, 1)
+    with pytest.raises(Exception, match="wrong units"):
+        G.set_states({"u": [1, 2, 3]})
+    with pytest.raises(KeyError, match="no variable 'x'"):
+        G.get_states(["x"])
+    # the spike monitor's per-neuron values (Brian 2's values / all_values / it_)
+    assert S.num_spikes == 6
+    assert np.allclose(S.values("u")[0] / mV, [1, 1]) and set(S.all_values()) == {"t", "u"}
+    assert np.array_equal(S.it_[1], S.t_)
+    try:
+        import pandas  # noqa: F401
+    except ImportError:
+        return
+    frame = G.get_states(["v", "u"], format="pandas")
+    assert list(frame.columns) == ["v", "u"] and len(frame) == 3
