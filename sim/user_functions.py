@@ -97,6 +97,8 @@ class Function(UserFunction):
         spec = self.implementations.get("numpy", {})
         func = spec.get("function") or getattr(self.pyfunc, "_orig_func", self.pyfunc)
         discard = spec.get("discard_units", False)
+        if discard and isinstance(func, types.FunctionType):
+            func = _without_units(func)
         if self.auto_vectorise:
             func = np.vectorize(func, otypes=[float])
         dims = [_dimension_of(u) for u in self.arg_units]
@@ -119,6 +121,19 @@ class Function(UserFunction):
 
     def __repr__(self) -> str:
         return f"Function({self.name!r}, nargs={self.nargs})"
+
+
+def _without_units(func: types.FunctionType) -> types.FunctionType:
+    """``func`` with the quantities of its globals replaced by SI numbers (Brian 2's
+    ``discard_units``: ``v/(5*mV)`` then works on plain arrays)."""
+    names = set(func.__code__.co_names)
+    plain = dict(func.__globals__)
+    for name in names & set(plain):
+        value = plain[name]
+        if isinstance(value, Quantity):
+            plain[name] = float(np.asarray(value)) if value.size == 1 else np.asarray(value)
+    return types.FunctionType(func.__code__, plain, func.__name__, func.__defaults__,
+                              func.__closure__)
 
 
 def implementation(target: str, code=None, namespace=None, dependencies=None,

@@ -92,3 +92,15 @@ def test_numba_refuses_what_it_cannot_compile_clearly():
     G = NeuronGroup(1, "dy/dt = lookup(1.0)/ms : 1")  # noqa: F841
     with pytest.raises(TypeError, match="'lookup' uses 'table'.*numpy target"):
         run(0.1 * ms)
+
+
+def test_discard_units_replaces_quantities_in_the_function_namespace():
+    @implementation("numpy", discard_units=True)
+    @check_units(v=volt, result=1)
+    def sigmoid(v):
+        return 1 / (1 + np.exp(-v / (5 * mV)))  # mV is a plain 0.001 here, as in Brian 2
+
+    G = NeuronGroup(3, "dz/dt = (sigmoid(v0) - z)/(10*ms) : 1\nv0 : volt", method="exact")
+    G.v0 = [-5, 0, 5] * mV
+    run(200 * ms)
+    assert np.allclose(G.z[:], 1 / (1 + np.exp(-np.array([-1.0, 0.0, 1.0]))), rtol=1e-6)
