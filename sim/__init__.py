@@ -20,6 +20,7 @@ from sim.equations import EquationError, Equations
 from sim.functions import TimedArray
 from sim.groups import NeuronGroup, Subgroup, linked_var
 from sim.inputs import PoissonGroup, PoissonInput, SpikeGeneratorGroup
+from sim.logger import BrianLogger, get_logger
 from sim.monitors import (
     EventMonitor,
     PopulationRateMonitor,
@@ -35,6 +36,7 @@ from sim.network import (
     recall,
     restore,
     run,
+    scheduling_summary,
     stop,
     store,
 )
@@ -152,6 +154,9 @@ _own_names = [
     "seed",
     "Function",
     "implementation",
+    "BrianLogger",
+    "get_logger",
+    "scheduling_summary",
     "set_device",
     "get_device",
     "reset_device",

@@ -34,7 +34,7 @@ _logger = logging.getLogger(__name__)
 
 __all__ = [
     "Network", "run", "stop", "store", "restore", "forget", "recall", "collect",
-    "MagicNetwork", "magic_network",
+    "MagicNetwork", "magic_network", "scheduling_summary", "SchedulingSummary",
 ]
 
 
@@ -164,6 +164,11 @@ class Network:
 
     def _all_objects(self) -> list[SimObject]:
         return sorted(_with_contained(self.objects), key=SimObject.sort_key)
+
+    def scheduling_summary(self) -> SchedulingSummary:
+        """The objects in the order they run within a time step (Brian 2's summary):
+        name, type, time step, slot (``when``), order and whether active."""
+        return SchedulingSummary(self._all_objects())
 
     def run(
         self,
@@ -484,6 +489,35 @@ def collect(level: int = 0) -> list[SimObject]:
         ):
             found.append(value)
     return found
+
+
+class SchedulingSummary:
+    """A table of objects in schedule order; ``repr`` prints it (as Brian 2's)."""
+
+    def __init__(self, objects: list[SimObject]):
+        self.objects = objects
+        self.rows = [
+            (o.name, type(o).__name__,
+             f"{float(o.clock.dt_) * 1e3:g} ms" if getattr(o, "clock", None) else "-",
+             o.when, o.order, o.active)
+            for o in objects
+        ]
+
+    def __repr__(self) -> str:
+        head = ("object", "type", "dt", "when", "order", "active")
+        cells = [head] + [tuple(str(c) for c in row) for row in self.rows]
+        widths = [max(len(r[k]) for r in cells) for k in range(len(head))]
+        lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+                 for r in cells]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        return "\n".join(lines)
+
+
+def scheduling_summary(net: Network | None = None, level: int = 0) -> SchedulingSummary:
+    """The schedule of ``net``, or of the objects the magic ``run()`` would collect."""
+    if net is None:
+        net = Network(*collect(level + 1))
+    return net.scheduling_summary()
 
 
 def run(

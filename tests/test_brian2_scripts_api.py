@@ -76,3 +76,32 @@ def test_standalone_script_runs_unchanged():
     assert get_device().name == "runtime"
     with pytest.raises(ValueError, match="Unknown device 'fpga'.*cpp_standalone"):
         set_device("fpga")
+
+
+def test_scheduling_summary_lists_objects_in_schedule_order():
+    from sim import StateMonitor, scheduling_summary
+
+    G = NeuronGroup(3, "dv/dt = -v/(10*ms) : 1", threshold="v > 1", reset="v = 0")
+    M = StateMonitor(G, "v", record=0, dt=1 * ms)  # noqa: F841
+    summary = scheduling_summary()
+    whens = [row[3] for row in summary.rows]
+    order = ["start", "groups", "thresholds", "synapses", "resets", "end"]
+    assert whens == sorted(whens, key=order.index)
+    assert ("statemonitor" in repr(summary)) and "1 ms" in repr(summary)
+
+
+def test_brian_logger_levels_act_on_the_sim_hierarchy(caplog):
+    import logging
+
+    from sim import BrianLogger, get_logger
+
+    BrianLogger.log_level_info()
+    try:
+        with caplog.at_level(logging.INFO, logger="sim"):
+            set_device("cpp_standalone")
+            reset_device()
+        assert any("cpp_standalone" in r.message and r.name == "sim.devices"
+                   for r in caplog.records)
+        assert get_logger("mymodule").name == "sim.mymodule"
+    finally:
+        BrianLogger.log_level_warn()
