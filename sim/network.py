@@ -35,6 +35,7 @@ _logger = logging.getLogger(__name__)
 __all__ = [
     "Network", "run", "stop", "store", "restore", "forget", "recall", "collect",
     "MagicNetwork", "magic_network", "scheduling_summary", "SchedulingSummary",
+    "profiling_summary",
 ]
 
 
@@ -176,6 +177,7 @@ class Network:
         report=None,
         report_period: Quantity = 10 * second,
         namespace: dict | None = None,
+        profile: bool = False,
         level: int = 0,
     ) -> None:
         """Run for ``duration``.
@@ -188,6 +190,10 @@ class Network:
         Ctrl-C (KeyboardInterrupt) stops the run at the end of the current time
         step, leaving every monitor consistent, then raises KeyboardInterrupt;
         :meth:`stop` (e.g. from a network operation) ends the run there quietly.
+
+        ``profile=True`` (Brian 2's) times every object's work, step by step from
+        Python (not as one compiled loop): see :attr:`profiling_info` and
+        :func:`profiling_summary`.
         """
         fail_for_dimension_mismatch(duration, second, "run duration must be a time")
         duration_s = float(duration)
@@ -216,8 +222,12 @@ class Network:
         self._interrupted = False
         progress = _Progress(reporter, period, duration, t_start)
         previous_handler = _install_sigint(self)
+        self._profiling = self.__dict__.setdefault("_profile_totals", {}) if profile else None
+        if profile:
+            self.used_compiled_loop = False
         try:
-            compiled = self._compiled_loop(objects, clocks, t_start, t_end)
+            compiled = None if profile else self._compiled_loop(objects, clocks, t_start,
+                                                                t_end)
             if compiled is not None:
                 loop, main_clock, positions = compiled
                 loop.run(self, main_clock, progress, positions)
@@ -278,13 +288,39 @@ class Network:
     def _should_stop(self) -> bool:
         return self._stop_requested or self._interrupted
 
+    def _step_function(self, obj):
+        """An object's step function; timed per object when the run profiles."""
+        f = obj.step_function()
+        if f is None or self._profiling is None:
+            return f
+        totals = self._profiling
+        totals.setdefault(obj.name, 0.0)
+        clock = time.perf_counter
+
+        def timed(step, _f=f, _name=obj.name):
+            start = clock()
+            _f(step)
+            totals[_name] += clock() - start
+
+        return timed
+
+    #: {object name: seconds} of the runs made with profile=True (Brian 2's)
+    _profiling: dict | None = None
+
+    @property
+    def profiling_info(self) -> list[tuple[str, Quantity]]:
+        """(object name, time spent) of the runs with ``profile=True``, largest first."""
+        totals = self.__dict__.get("_profile_totals", {})
+        return [(name, Quantity(sec, dim=second.dim))
+                for name, sec in sorted(totals.items(), key=lambda kv: -kv[1])]
+
     @staticmethod
     def _t_reached(clocks) -> Fraction:
         pending = [c for c in clocks if c._i < c._i_end]
         return min(c.time_fraction(c._i) for c in pending)
 
     def _run_one_clock(self, objects, clock, progress):
-        funcs = [f for f in (o.step_function() for o in objects) if f is not None]
+        funcs = [f for f in (self._step_function(o) for o in objects) if f is not None]
         start, end = clock._i, clock._i_end
         total = max(end - start, 1)
         for step in range(start, end):
@@ -314,7 +350,7 @@ class Network:
         tick_of = {id(c): tick_function(c) for c in clocks}
         ordered = []
         for o in objects:
-            f = o.step_function()
+            f = self._step_function(o)
             if f is not None:
                 ordered.append((id(o.clock), f))
         first = {id(c): c._i for c in clocks}
@@ -471,8 +507,10 @@ magic_network = MagicNetwork()
 
 
 def reset_magic_network() -> None:
-    global magic_network
-    magic_network = MagicNetwork()
+    """A fresh magic network in the same object (``from sim import magic_network`` stays
+    the network that ``run()`` uses, as in Brian 2)."""
+    magic_network.__dict__.clear()
+    MagicNetwork.__init__(magic_network)
 
 
 def collect(level: int = 0) -> list[SimObject]:
@@ -513,6 +551,30 @@ class SchedulingSummary:
         return "\n".join(lines)
 
 
+class ProfilingSummary:
+    """Time per object of the runs with ``profile=True``; ``repr`` prints a table."""
+
+    def __init__(self, info: list, show: int | None = None):
+        total = sum(float(t) for _, t in info) or 1.0
+        self.rows = [(name, float(t), 100 * float(t) / total) for name, t in info][:show]
+
+    def __repr__(self) -> str:
+        width = max([len("object"), *(len(r[0]) for r in self.rows)])
+        lines = [f"{'object'.ljust(width)}  {'time':>12}  {'share':>7}"]
+        lines += [f"{name.ljust(width)}  {sec:10.4f} s  {share:6.2f} %"
+                  for name, sec, share in self.rows]
+        return "\n".join(lines)
+
+
+def profiling_summary(net: Network | None = None, show: int | None = None) -> ProfilingSummary:
+    """Brian 2's summary of where a profiled run (``run(..., profile=True)``) spent its
+    time, per object, largest first (``show``: only that many rows)."""
+    net = magic_network if net is None else net
+    if not net.profiling_info:
+        raise ValueError("No profiling information: run with profile=True first")
+    return ProfilingSummary(net.profiling_info, show)
+
+
 def scheduling_summary(net: Network | None = None, level: int = 0) -> SchedulingSummary:
     """The schedule of ``net``, or of the objects the magic ``run()`` would collect."""
     if net is None:
@@ -525,6 +587,7 @@ def run(
     report=None,
     report_period: Quantity = 10 * second,
     namespace: dict | None = None,
+    profile: bool = False,
     level: int = 0,
 ) -> None:
     """Run every object visible in the calling scope for ``duration``."""
@@ -538,7 +601,8 @@ def run(
     net.objects = objs
     if namespace is None:
         namespace = _caller_namespace(level + 1)
-    net.run(duration, report=report, report_period=report_period, namespace=namespace)
+    net.run(duration, report=report, report_period=report_period, namespace=namespace,
+            profile=profile)
 
 
 def stop() -> None:

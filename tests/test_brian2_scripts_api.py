@@ -105,3 +105,20 @@ def test_brian_logger_levels_act_on_the_sim_hierarchy(caplog):
         assert get_logger("mymodule").name == "sim.mymodule"
     finally:
         BrianLogger.log_level_warn()
+
+
+def test_profiled_run_reports_time_per_object():
+    from sim import Synapses, magic_network, profiling_summary
+
+    G = NeuronGroup(100, "dv/dt = (1.1 - v)/(10*ms) : 1", threshold="v > 1", reset="v = 0")
+    S = Synapses(G, G, on_pre="v += 0.01")
+    S.connect(p=0.1)
+    M = SpikeMonitor(G)
+    run(20 * ms, profile=True)
+    assert not magic_network.used_compiled_loop  # profiled step by step
+    names = [name for name, _ in magic_network.profiling_info]
+    assert {G.name + "_stateupdater", S.name + "_pre", M.name} <= set(names)
+    assert len(profiling_summary(show=2).rows) == 2 and "share" in repr(profiling_summary())
+    spikes = M.num_spikes
+    run(20 * ms)  # without profiling: the usual compiled loop, same dynamics
+    assert M.num_spikes > spikes
