@@ -154,6 +154,20 @@ class Network:
     def __contains__(self, obj) -> bool:
         return obj in self.objects
 
+    def __getitem__(self, name: str) -> SimObject:
+        """An object of the network (or one it contains) by name, as Brian 2."""
+        for obj in _with_contained(self.objects):
+            if obj.name == name:
+                return obj
+        known = ", ".join(o.name for o in self.objects)
+        raise KeyError(f"No object '{name}' in network '{self.name}' (objects: {known})")
+
+    def __delitem__(self, name: str) -> None:
+        self.remove(self[name])
+
+    def __len__(self) -> int:
+        return len(self.objects)
+
     @property
     def t(self) -> Quantity:
         """Current network time."""

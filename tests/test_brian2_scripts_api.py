@@ -122,3 +122,17 @@ def test_profiled_run_reports_time_per_object():
     spikes = M.num_spikes
     run(20 * ms)  # without profiling: the usual compiled loop, same dynamics
     assert M.num_spikes > spikes
+
+
+def test_network_objects_by_name():
+    from sim import Network, StateMonitor
+
+    G = NeuronGroup(3, "v : 1", name="cells")
+    M = StateMonitor(G, "v", record=0)
+    net = Network(G, M)
+    assert net["cells"] is G and len(net) == 2
+    assert net["cells_stateupdater"].name == "cells_stateupdater"  # contained objects too
+    del net["cells"]
+    assert len(net) == 1 and G not in net
+    with pytest.raises(KeyError, match="No object 'nope'.*statemonitor"):
+        net["nope"]
