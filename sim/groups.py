@@ -138,6 +138,11 @@ class Group:
     def _index_offset(self) -> int:
         return 0
 
+    def _conditional_write_map(self) -> dict[str, str]:
+        """Variables whose writes wait for the end of refractoriness, and the condition
+        (``{'v': 'not_refractory'}``) — see :func:`conditional_writes`."""
+        return {}
+
     # -- Brian 2's bulk access -------------------------------------------------
     def _state_names(self, subexpressions: bool, read_only: bool) -> list[str]:
         names = []
@@ -653,6 +658,37 @@ class _FunctionTable(dict):
         return names
 
 
+def conditional_writes(block: CodeBlock, conditions: dict[str, str]) -> CodeBlock:
+    """Brian 2's conditional writes: an assignment to a variable of ``conditions``
+    (``v`` -> ``not_refractory``) takes effect only where the condition holds, so that
+    synaptic input and other code do not change a variable frozen by refractoriness.
+    Increments stay increments (``v += where(c, x, 0)``), which the numpy target can
+    scatter-add."""
+    if not conditions or not (block.writes & set(conditions)):
+        return block
+    statements = []
+    for st in block.statements:
+        cond = conditions.get(st.var)
+        if cond is None:
+            statements.append(st)
+            continue
+        test = ast.Name(id=cond, ctx=ast.Load())
+        if st.op in ("+=", "-="):
+            expr = _call("where", test, st.expr, ast.Constant(value=0))
+            statements.append(Statement(st.var, st.op, expr, st.line))
+            continue
+        value = st.expr if st.op == "=" else ast.BinOp(
+            left=ast.Name(id=st.var, ctx=ast.Load()),
+            op=ast.Mult() if st.op == "*=" else ast.Div(), right=st.expr)
+        expr = _call("where", test, value, ast.Name(id=st.var, ctx=ast.Load()))
+        statements.append(Statement(st.var, "=", expr, st.line))
+    return CodeBlock(statements, block.condition, block.name, list(block.outputs))
+
+
+def _call(name: str, *args) -> ast.Call:
+    return ast.Call(func=ast.Name(id=name, ctx=ast.Load()), args=list(args), keywords=[])
+
+
 class CodeRunner(SimObject):
     """Runs one compiled block every time step of its clock.
 
@@ -677,6 +713,10 @@ class CodeRunner(SimObject):
 
     #: optional ``f(namespace) -> namespace`` adding names of the runner's own
     namespace_hook = None
+    #: whether writes to ``(unless refractory)`` variables wait for the end of the
+    #: refractory period (Brian 2's conditional writes: everything but the state
+    #: update, which freezes them itself, and the reset / ``run_on_event`` code)
+    conditional_writes = False
 
     def before_run(self, namespace: dict) -> None:
         if self.namespace_hook is not None:
@@ -685,6 +725,8 @@ class CodeRunner(SimObject):
         if block is None:
             self._kernel = None
             return
+        if self.conditional_writes:
+            block = conditional_writes(block, self.group._conditional_write_map())
         self._kernel, self._args = self.group.compile(
             block, namespace, f"{self.name} of '{self.group.name}'", constants, arrays,
             stream=getattr(self, "_stream_name", self.name),
@@ -871,6 +913,12 @@ class NeuronGroup(Group, SimObject):
     def __getitem__(self, item) -> Subgroup:
         return _subgroup(self, item)
 
+    def _conditional_write_map(self) -> dict[str, str]:
+        if self._refractory is None:
+            return {}
+        return {eq.varname: "not_refractory" for eq in self.equations
+                if eq.type == DIFFERENTIAL_EQUATION and "unless refractory" in eq.flags}
+
     @property
     def _spikes(self) -> np.ndarray:
         return self._events.get("spike", _NO_EVENTS)
@@ -899,6 +947,7 @@ class NeuronGroup(Group, SimObject):
             return CodeBlock(list(_statements), None, "run_regularly"), {}, {}
 
         runner = CodeRunner(self, block, when, order, name=runner_name, clock=clock)
+        runner.conditional_writes = True
         self.contained_objects.append(runner)
         return runner
 

@@ -40,7 +40,7 @@ from sim.equations import (
     EquationError,
     Equations,
 )
-from sim.groups import CodeRunner, Group, _caller_namespace
+from sim.groups import CodeRunner, Group, _caller_namespace, conditional_writes
 from sim.parsing import (
     Statement,
     get_identifiers,
@@ -255,7 +255,8 @@ class SynapticPathway(SimObject):
         context = f"the '{self.pathway}' code of '{syn.name}'"
         syn._check_statements(list(self.statements), namespace, context)
         if statements:
-            block = CodeBlock(statements, None, f"pathway_{self.pathway}")
+            block = conditional_writes(CodeBlock(statements, None, f"pathway_{self.pathway}"),
+                                       syn._conditional_write_map())
             self._kernel, self._args = syn.compile(
                 block, namespace, context, stream=getattr(self, "_stream_name", self.name)
             )
@@ -591,6 +592,18 @@ class Synapses(Group, SimObject):
         if name in self.target.variables and name not in ("i", "N", "t", "dt"):
             return self._side_variable(self.target, name, self._post, name)
         return super()._resolve(name, namespace, context)
+
+    def _conditional_write_map(self) -> dict[str, str]:
+        """Pre/post variables frozen by refractoriness: synaptic writes to them wait
+        until the neuron is no longer refractory (Brian 2's conditional writes)."""
+        found: dict[str, str] = {}
+        for suffix, group in (("_pre", self.source), ("_post", self.target)):
+            parent = getattr(group, "source", group)
+            for name, cond in parent._conditional_write_map().items():
+                found[name + suffix] = cond + suffix
+                if suffix == "_post" and name not in self.variables:
+                    found[name] = cond + suffix  # unsuffixed post variables
+        return found
 
     def _side_variable(self, group, varname: str, index: np.ndarray, alias: str) -> Resolved:
         var = group.variables[varname]

@@ -342,3 +342,26 @@ def test_n_incoming_and_n_outgoing_per_synapse():
     assert list(S.N_outgoing[:]) == [2, 2, 1, 1, 2, 2]
     with pytest.raises((TypeError, ValueError, AttributeError)):
         S.N_incoming = 5
+
+
+def test_writes_to_unless_refractory_variables_wait_for_refractoriness_to_end():
+    """Brian 2's conditional writes: synaptic input and run_regularly code do not change
+    a variable frozen by refractoriness; the reset does; other variables are written."""
+    G = NeuronGroup(1, """dv/dt = (20*mV - v)/(10*ms) : volt (unless refractory)
+                          u : volt""",
+                    threshold="v > 10*mV", reset="v = 0*mV", refractory=5 * ms,
+                    method="exact")
+    inp = _generator(1, [0, 0], [8.2, 12])  # refractory from 6.4 to 11.4 ms
+    S = Synapses(inp, G, on_pre="v_post += 0.5*mV; u_post += 1*mV")
+    S.connect()
+    G.run_regularly("v += 0.1*mV", dt=1 * ms)
+    M = StateMonitor(G, "v", record=0)
+    sp = SpikeMonitor(G)
+    run(13 * ms)
+    assert np.allclose(sp.t / ms, [6.4])
+    v = M.v[0] / mV
+    assert np.all(v[65:114] == 0)  # reset applied, nothing else until 11.4 ms
+    assert np.isclose(G.u[0] / mV, 2)  # u is not frozen: both spikes arrive
+    # the values Brian 2.9 gives for this script (numpy target)
+    assert np.allclose(v[[119, 120, 121, 125, 129]],
+                       [0.97541151, 1.26470933, 1.95112859, 2.65883496, 3.33879176])
