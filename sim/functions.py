@@ -107,12 +107,20 @@ class TimedArray(UserFunction):
         ratio = self._dt_frac / owner_dt
         return ratio.denominator == 1
 
+    #: ticks of the lookup grid per tick of the time steps' common grid: times are
+    #: rounded to an eighth of a step (or finer), then floored to a sample, as Brian 2
+    #: does (``int(round(t/epsilon)/K)``, epsilon <= dt/8): off-grid times such as
+    #: ``t - delay`` floor, and the midpoints of multistep schemes keep their sample
+    SUBDIVISION = 8
+
     def _grid(self, owner_dt: Fraction | None) -> tuple[int, int]:
-        """(ticks per second, ticks per sample) of a grid holding both time steps."""
+        """(ticks per second, ticks per sample) of a grid holding both time steps,
+        subdivided by :attr:`SUBDIVISION`."""
         denominator = self._dt_frac.denominator
         if owner_dt is not None:
             denominator = math.lcm(denominator, owner_dt.denominator)
-        return denominator, int(self._dt_frac * denominator)
+        ticks = denominator * self.SUBDIVISION
+        return ticks, int(self._dt_frac * ticks)
 
     def numpy_implementation(self, owner_dt: Fraction | None = None):
         values = self.values

@@ -115,3 +115,22 @@ def test_timed_array_errors():
         Network(K, StateMonitor(K, "x", record=0)).run(1 * ms)
     del value
     assert defaultclock.dt == 0.1 * ms
+
+
+def test_off_grid_times_floor_to_their_sample_as_brian2():
+    """``ta(t - off)`` with ``off`` between steps: the time is rounded to an eighth of a
+    step, then floored to its sample (Brian 2's lookup), on every target; the values of
+    midpoint (rk4) and delayed (rk2) lookups are Brian 2.9's for the same script."""
+    from sim import NeuronGroup, StateMonitor, TimedArray, ms, run
+
+    ta = TimedArray(np.arange(20.0), dt=0.1 * ms)
+    G = NeuronGroup(3, "dx/dt = ta(t - off)/ms : 1\noff : second", method="euler")
+    G.off = [0, 0.03, 0.07] * ms
+    M = StateMonitor(G, "x", record=True)
+    H = NeuronGroup(1, "dy/dt = ta(t)/ms : 1", method="rk4")
+    ta2 = TimedArray(np.arange(20.0), dt=1 * ms)
+    K = NeuronGroup(1, "dy/dt = ta2(t - 0.45*ms)/ms : 1", method="rk2")
+    run(3 * ms)
+    steps = np.round(np.diff(M.x[:, :4], axis=1) * 10, 9)
+    assert np.array_equal(steps, [[0, 1, 2], [0, 0, 1], [0, 0, 1]])
+    assert np.isclose(H.y[0], 38.31666667) and np.isclose(K.y[0], 2.2)
