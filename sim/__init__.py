@@ -9,6 +9,8 @@ functions (``plot``, ``xlabel``, ``show``...).  Plain ``import sim`` (or
 imported when first used.
 """
 
+import builtins as _builtins
+
 import numpy as _numpy
 
 from sim.base import BrianObject, SimObject, start_scope
@@ -166,9 +168,13 @@ _own_names = [
     "reset_device",
     "device",
 ]
+#: Python builtins that ``from brian2 import *`` replaces by numpy's (pylab's); the
+#: others (``max``, ``min``, ``abs``, ``round``, ``bool``, ``pow``) stay Python's
+_SHADOWED_BUILTINS = frozenset({"all", "any", "divmod", "sum"})
 #: numpy's star-import names, less those sim defines (and its submodule ``random``)
 _NUMPY_NAMES = frozenset(
     n for n in _numpy.__all__ if n not in set(_own_names) and n not in ("random",)
+    and (not hasattr(_builtins, n) or n in _SHADOWED_BUILTINS)
 )
 __all__ = [
     *sorted(_NUMPY_NAMES),

@@ -19,7 +19,7 @@ __all__ = ["NetworkOperation", "network_operation"]
 class NetworkOperation(SimObject):
     """Calls ``function()`` or ``function(t)`` at every tick of its clock."""
 
-    def __init__(self, function: Callable, dt=None, clock=None, when: str = "end",
+    def __init__(self, function: Callable, dt=None, clock=None, when: str = "start",
                  order: int = 0, name: str | None = None):
         if not callable(function):
             raise TypeError(f"network_operation needs a callable, got {type(function).__name__}")

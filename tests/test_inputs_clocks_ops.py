@@ -380,3 +380,21 @@ def test_timed_array_driving_poisson_rates():
     assert np.all(M.t_ >= 0.05)
     assert abs(M.num_spikes - 2000) < 4 * np.sqrt(2000)
     assert defaultclock.dt == 0.1 * ms
+
+
+def test_network_operation_runs_at_the_start_of_its_steps_by_default():
+    """Brian 2's default slot for network operations is 'start': they see the state
+    before the step's update (values from Brian 2.9)."""
+    from sim import NeuronGroup, network_operation, run
+
+    G = NeuronGroup(1, "dv/dt = -v/(10*ms) : 1", method="exact")
+    G.v = 1
+    seen = []
+
+    @network_operation(dt=1 * ms)
+    def op(t):
+        seen.append(float(G.v[0]))
+
+    assert op.when == "start"
+    run(2 * ms)
+    assert np.allclose(seen, [1.0, 0.904837], atol=1e-6)

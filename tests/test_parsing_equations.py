@@ -210,6 +210,8 @@ def test_star_import_gives_brian2_namespace_without_loading_heavy_modules():
         "ns = {}\n"
         "exec('from sim import *', ns)\n"
         "assert callable(ns['plot']) and callable(ns['xlabel'])\n"
+        "import numpy\n"
+        "assert ns['sum'] is numpy.sum and not {'max', 'min', 'abs', 'round', 'bool'} & set(ns)\n"
         "assert 'matplotlib.pyplot' not in sys.modules  # loaded on first use only\n"
         "import matplotlib\n"
         "matplotlib.use('Agg')\n"
