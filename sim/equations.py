@@ -231,15 +231,17 @@ def unit_expression(dim: Dimension) -> str:
     """A unit expression in SI base units for a dimension, usable after ':' in an
     equation line or in an expression (``'1'`` when dimensionless)."""
     names = ("metre", "kilogram", "second", "amp", "kelvin", "mole", "candela")
-    parts = [f"{n}**{p!r}" for n, p in zip(names, dim._dims, strict=True) if p != 0]
+    parts = [n if p == 1 else f"{n}**{int(p) if float(p).is_integer() else p!r}"
+             for n, p in zip(names, dim._dims, strict=True) if p != 0]
     return "*".join(parts) if parts else "1"
 
 
 class Equations:
     """A parsed model: an ordered set of :class:`SingleEquation`.
 
-    ``Equations(text, **substitutions)``: a keyword whose value is a string renames
-    an identifier (``tau='tau_m'``); a number or quantity replaces it by that value.
+    ``Equations(text, **substitutions)``: a keyword whose value is a name renames an
+    identifier (``tau='tau_m'``), an expression replaces it (``I='I0 + I1'``); a number
+    or quantity replaces it by that value.
     Equations can be added to each other (or to strings).
     """
 
@@ -283,9 +285,17 @@ class Equations:
         mapping: dict[str, str] = {}
         for old, new in subs.items():
             if isinstance(new, str):
-                if not new.isidentifier():
-                    raise EquationError(f"Replacement name '{new}' for '{old}' is not a name")
-                mapping[old] = new
+                if new.isidentifier():
+                    mapping[old] = new
+                    continue
+                try:  # an expression replaces the name, as in Brian 2
+                    parse_expression(new, functions=_ALL_FUNCTIONS)
+                except ModelSyntaxError as exc:
+                    raise EquationError(
+                        f"Replacement '{new}' for '{old}' is neither a name nor a valid "
+                        f"expression: {exc}"
+                    ) from None
+                mapping[old] = f"({new})"
             elif isinstance(new, int | float | np.number | _units.Quantity):
                 dim = get_dimensions(new)
                 value = float(np.asarray(new))
@@ -302,7 +312,8 @@ class Equations:
             if varname in mapping:
                 if not mapping[varname].isidentifier():
                     raise EquationError(
-                        f"Cannot replace the model variable '{varname}' by a value"
+                        f"Cannot replace the model variable '{varname}' by a value or an "
+                        f"expression"
                     )
                 varname = mapping[varname]
             expr = eq.expr

@@ -176,6 +176,8 @@ class SpikeGeneratorGroup(Group, SimObject):
         idx = np.asarray(indices)
         if idx.ndim != 1 or (len(idx) and idx.dtype.kind not in "iu"):
             raise TypeError("SpikeGeneratorGroup: indices must be a 1-D array of integers")
+        if isinstance(times, list | tuple) and any(isinstance(x, Quantity) for x in times):
+            times = Quantity(times)  # [1*ms, 2*ms], as Brian 2 accepts
         fail_for_dimension_mismatch(times, second, "SpikeGeneratorGroup: times must be times")
         if not isinstance(times, Quantity) and len(np.atleast_1d(times)) and np.any(
             np.asarray(times) != 0

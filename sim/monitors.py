@@ -341,6 +341,8 @@ class EventMonitor(SimObject):
     def values(self, var: str) -> dict[int, Quantity | np.ndarray]:
         """The recorded values of ``var`` at each element's events: ``{index: values}``
         (Brian 2's ``SpikeMonitor.values``)."""
+        if var == "t":
+            return self.event_trains()
         if var not in self.record_variables:
             raise KeyError(f"{type(self).__name__} '{self.name}' does not record '{var}' "
                            f"(recorded: {', '.join(self.record_variables) or 'none'})")

@@ -398,3 +398,13 @@ def test_network_operation_runs_at_the_start_of_its_steps_by_default():
     assert op.when == "start"
     run(2 * ms)
     assert np.allclose(seen, [1.0, 0.904837], atol=1e-6)
+
+
+def test_spike_generator_accepts_a_list_of_quantities_and_values_t():
+    from sim import SpikeGeneratorGroup, SpikeMonitor, run
+
+    G = SpikeGeneratorGroup(2, [0, 1, 0], [1 * ms, 1.5 * ms, 2 * ms])
+    M = SpikeMonitor(G)
+    run(3 * ms)
+    trains = M.values("t")  # Brian 2: the spike times per neuron
+    assert np.allclose(trains[0] / ms, [1, 2]) and np.allclose(trains[1] / ms, [1.5])

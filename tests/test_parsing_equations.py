@@ -2,6 +2,7 @@
 
 import pickle
 
+import numpy as np
 import pytest
 
 from sim import (
@@ -226,3 +227,17 @@ def test_star_import_gives_brian2_namespace_without_loading_heavy_modules():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_substitution_by_an_expression():
+    from sim import NeuronGroup, ms, run
+
+    eqs = Equations("dv/dt = (I_ext - v)/tau_x : 1", tau_x=10 * ms, I_ext="I0 + I1")
+    assert str(eqs) == "dv/dt = (I0 + I1 - v) / (0.01 * second) : 1"
+    G = NeuronGroup(1, eqs, method="exact", namespace={"I0": 0.5, "I1": 0.7})
+    run(100 * ms)
+    assert np.isclose(G.v[0], 1.2 * (1 - np.exp(-10)))
+    with pytest.raises(EquationError, match="neither a name nor a valid expression"):
+        Equations("dv/dt = -v/tau : 1", tau="2 +* 3")
+    with pytest.raises(EquationError, match="model variable 'v'"):
+        Equations("dv/dt = -v/tau : 1", v="w + 1")
