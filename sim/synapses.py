@@ -136,16 +136,15 @@ class SynapticPathway(SimObject):
         return self.homogeneous_delay or 0.0
 
     def _delays_in_steps(self, seconds: np.ndarray | float) -> np.ndarray:
+        """Delays in whole steps, rounded as Brian 2's compiled spike queue does,
+        ``int(delay/dt + 0.5)`` in double precision (half a step rounds up)."""
         n = self.synapses.N
-        dt = self.clock._dt_frac
-        per_second = math.lcm(dt.denominator, 10**9)
-        per_step = int(dt * per_second)
+        if np.any(np.asarray(seconds) < 0):
+            raise ValueError(f"Negative delays in '{self.synapses.name}'")
+        dt = float(self.clock.dt_)
         if np.ndim(seconds) == 0:
-            ticks = int(np.rint(float(seconds) * per_second))
-            # Brian 2 rounds delays to the nearest time step
-            return np.full(n, int(np.rint(ticks / per_step)), dtype=np.int64)
-        ticks = np.rint(seconds * per_second).astype(np.int64)
-        return np.rint(ticks / per_step).astype(np.int64)
+            return np.full(n, int(float(seconds) / dt + 0.5), dtype=np.int64)
+        return (np.asarray(seconds, dtype=np.float64) / dt + 0.5).astype(np.int64)
 
     def _structure_unchanged(self, seconds, dt) -> bool:
         """Whether synapses, delays and dt are those the delivery tables were built for

@@ -365,3 +365,20 @@ def test_writes_to_unless_refractory_variables_wait_for_refractoriness_to_end():
     # the values Brian 2.9 gives for this script (numpy target)
     assert np.allclose(v[[119, 120, 121, 125, 129]],
                        [0.97541151, 1.26470933, 1.95112859, 2.65883496, 3.33879176])
+
+
+def test_delays_round_as_brian2s_spike_queue():
+    """int(delay/dt + 0.5) in double precision: half a step rounds up (0.05 ms, 0.25 ms),
+    0.15 ms is 1.4999... steps (Brian 2.9 gives the same arrival times)."""
+    inp = _generator(1, [0], [1])
+    G = NeuronGroup(6, "v : 1")
+    S = Synapses(inp, G, on_pre="v_post += 1")
+    S.connect()
+    S.delay = [0.04, 0.05, 0.06, 0.14, 0.15, 0.25] * ms
+    M = StateMonitor(G, "v", record=True)
+    run(2 * ms)
+    first = [M.t[np.argmax(M.v[k] > 0)] / ms for k in range(6)]
+    assert np.allclose(first, [1.1, 1.2, 1.2, 1.2, 1.2, 1.4])
+    S.delay = -0.01 * ms
+    with pytest.raises(ValueError, match="Negative delays"):
+        run(0.1 * ms)
