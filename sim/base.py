@@ -7,7 +7,7 @@ import weakref
 
 from sim.clocks import Clock, defaultclock
 
-__all__ = ["SimObject", "BrianObject", "SCHEDULE", "slot_index", "start_scope"]
+__all__ = ["SimObject", "BrianObject", "SCHEDULE", "slot_index", "start_scope", "find_name"]
 
 #: Brian 2's default schedule: the order of slots within one time step.
 SCHEDULE = ("start", "groups", "thresholds", "synapses", "resets", "end")
@@ -34,6 +34,19 @@ def slot_index(when: str) -> int:
     return 3 * SCHEDULE.index(base) + offset
 
 
+def find_name(basename: str) -> str:
+    """Brian 2's default names: ``basename`` if no living object has it, else
+    ``basename_1``, ``basename_2``... (objects in the same slot with the same order
+    run in the order of their names, as in Brian 2)."""
+    taken = {getattr(obj, "name", None) for obj in list(_instances)}
+    if basename not in taken:
+        return basename
+    k = 1
+    while f"{basename}_{k}" in taken:
+        k += 1
+    return f"{basename}_{k}"
+
+
 def start_scope() -> None:
     """Forget every object created so far for the purposes of the magic ``run()``."""
     from sim import network
@@ -51,6 +64,8 @@ class SimObject:
     """
 
     add_to_magic_network = True
+    #: the base of default names (Brian 2's: class name in lower case, or its own)
+    default_name: str | None = None
 
     def __init__(
         self,
@@ -68,13 +83,15 @@ class SimObject:
         self.order = order
         self._creation_index = next(_creation)
         self._scope_key = _scope["key"]
-        self.name = name or f"{type(self).__name__.lower()}_{self._creation_index}"
+        self.name = name or find_name(self.default_name or type(self).__name__.lower())
         self.active = True
         self.contained_objects: list[SimObject] = []
         _instances.add(self)
 
     def sort_key(self) -> tuple:
-        return (slot_index(self.when), self.order, self._creation_index)
+        # as Brian 2: slot, order, then name (deterministic, and the same as Brian 2's
+        # for the same script, since default names are made the same way)
+        return (slot_index(self.when), self.order, self.name)
 
     def before_run(self, namespace: dict) -> None:  # pragma: no cover - overridden
         pass

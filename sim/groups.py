@@ -20,7 +20,7 @@ import numpy as np
 
 from sim import prefs as _prefs
 from sim import random as _random
-from sim.base import SimObject
+from sim.base import SimObject, find_name
 from sim.codegen.ir import ARRAY, CONSTANT, INDEXED, LINKED, SHARED, CodeBlock, NameTable
 from sim.codegen.stateupdate import IntegrationProblem, integrate
 from sim.equations import (
@@ -807,8 +807,6 @@ class NeuronGroup(Group, SimObject):
 
         if isinstance(self.clock, EventClock):
             raise TypeError("A NeuronGroup cannot run on an EventClock: give it a regular dt")
-        if name is None:
-            self.name = f"neurongroup_{self._creation_index}"
         self.N = int(N)
         eqs = model if isinstance(model, Equations) else Equations(model)
         for eq in eqs:
@@ -886,23 +884,24 @@ class NeuronGroup(Group, SimObject):
                 continue
             self.contained_objects.append(CodeRunner(
                 self, functools.partial(self._event_block, ev_name), "thresholds", order,
-                name=f"{self.name}_{ev_name}_detector",
+                name=f"{self.name}_{ev_name}_thresholder",
                 detects_event=ev_name,
             ))
         if threshold is not None:
             self.thresholder = CodeRunner(self, self._threshold_block, "thresholds", order,
-                                          name=f"{self.name}_thresholder",
+                                          name=f"{self.name}_spike_thresholder",
                                           detects_event="spike")
             self.refractory_marker = CodeRunner(
                 self, self._spike_marks_block, "thresholds", order,
-                name=f"{self.name}_spikemarks", on_event="spike",
+                # sorts right after the thresholder (same slot and order: by name)
+                name=f"{self.name}_spike_thresholder_marks", on_event="spike",
             )
             self.contained_objects += [self.thresholder, self.refractory_marker]
         if reset is not None:
             if threshold is None:
                 raise ValueError(f"NeuronGroup '{self.name}': a reset needs a threshold")
             self.resetter = CodeRunner(self, self._reset_block, "resets", order,
-                                       name=f"{self.name}_resetter",
+                                       name=f"{self.name}_spike_resetter",
                                        on_event="spike")
             self.contained_objects.append(self.resetter)
         self._frozen = True
@@ -940,7 +939,7 @@ class NeuronGroup(Group, SimObject):
             from sim.clocks import Clock
 
             clock = Clock(dt)
-        runner_name = name or f"{self.name}_run_regularly_{len(self.contained_objects)}"
+        runner_name = name or find_name(f"{self.name}_run_regularly")
 
         def block(namespace, _statements=statements):
             self._check_statements(_statements, namespace, f"run_regularly of '{self.name}'")
@@ -963,7 +962,7 @@ class NeuronGroup(Group, SimObject):
             return CodeBlock(list(_statements), None, f"on_{event}"), {}, {}
 
         runner = CodeRunner(self, block, when, self.order if order is None else order,
-                            name=f"{self.name}_on_{event}_{len(self.contained_objects)}",
+                            name=find_name(f"{self.name}_{event}_resetter"),
                             on_event=event)
         self.contained_objects.append(runner)
         return runner

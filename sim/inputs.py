@@ -59,8 +59,6 @@ class PoissonGroup(NeuronGroup):
             threshold, reset = "rand() < rates*dt", None
         super().__init__(N, model, threshold=threshold, reset=reset, dt=dt, clock=clock,
                          order=order, namespace=namespace, name=name or None)
-        if name is None:
-            self.name = f"poissongroup_{self._creation_index}"
         self._drawn_for = None
         if fixed:
             values = np.asarray(rates, dtype=float)
@@ -131,8 +129,6 @@ class PoissonInput(CodeRunner):
         code = f"{target_var} += binomial(_poissoninput_N, _poissoninput_rate*dt)*{weight_code}"
         self._statements = parse_statements(code, functions=_ALL_FUNCTIONS)
         super().__init__(target, self._block, when, order, name=name)
-        if name is None:
-            self.name = f"poissoninput_{self._creation_index}"
 
     def namespace_hook(self, namespace):
         own = {"_poissoninput_N": self.N, "_poissoninput_rate": self.rate}

@@ -404,6 +404,8 @@ class SpikeMonitor(EventMonitor):
 class PopulationRateMonitor(SimObject):
     """The instantaneous population rate: spikes per step / (N * dt), in Hz."""
 
+    default_name = "ratemonitor"  # Brian 2's
+
     def __init__(self, source, when: str = "end", order: int = 0, name: str | None = None):
         super().__init__(clock=source.clock, when=when, order=order, name=name)
         self.source = source

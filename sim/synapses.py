@@ -442,8 +442,6 @@ class Synapses(Group, SimObject):
         target = source if target is None else target
         SimObject.__init__(self, dt=dt, clock=clock or (None if dt else source.clock),
                            when="groups", order=order, name=name)
-        if name is None:
-            self.name = f"synapses_{self._creation_index}"
         self.source = source
         self.target = target
         self.namespace = namespace

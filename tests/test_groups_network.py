@@ -314,3 +314,24 @@ def test_get_states_and_set_states():
         return
     frame = G.get_states(["v", "u"], format="pandas")
     assert list(frame.columns) == ["v", "u"] and len(frame) == 3
+
+
+def test_default_names_and_same_slot_order_follow_brian2():
+    """Default names as Brian 2 makes them (``neurongroup``, ``neurongroup_1``...), and
+    objects in the same slot with the same order run in the order of their names: a
+    group reading a linked variable of a group created before it updates first (Brian
+    2.9 gives these values for this script)."""
+    import gc
+
+    from sim import StateMonitor, linked_var, scheduling_summary
+
+    gc.collect()  # names are unique among living objects: let earlier tests' objects go
+    src = NeuronGroup(1, "dx/dt = (1.5 - x)/(10*ms) : 1", method="exact")
+    tgt = NeuronGroup(1, "dv/dt = (x - v)/(10*ms) : 1\nx : 1 (linked)", method="euler")
+    tgt.x = linked_var(src, "x")
+    M = StateMonitor(tgt, "v", record=0)
+    assert (src.name, tgt.name, M.name) == ("neurongroup", "neurongroup_1", "statemonitor")
+    run(0.3 * ms)
+    assert np.allclose(M.v[0], [0, 0, 1.4925e-4], atol=1e-8)
+    names = [row[0] for row in scheduling_summary().rows]
+    assert names.index("neurongroup_1_stateupdater") < names.index("neurongroup_stateupdater")
