@@ -190,8 +190,8 @@ class VariableView:
     def __repr__(self) -> str:
         return f"<{self.group.name}.{self.variable.name}: {self[:]!r}>"
 
-    def __str__(self) -> str:
-        return str(self[:])
+    def __str__(self) -> str:  # Brian 2 prints the view: <neurongroup.v: array(...) * volt>
+        return repr(self)
 
     def __bool__(self) -> bool:
         return bool(self[:])
