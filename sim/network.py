@@ -217,7 +217,13 @@ class Network:
             namespace = _caller_namespace(level + 1)
         reporter = _make_reporter(report)
         period = float(report_period)
-        objects = [o for o in self._all_objects() if o.active]
+        every = self._all_objects()
+        names = [o.name for o in every]
+        clashes = sorted({n for n in names if names.count(n) > 1})
+        if clashes:
+            raise ValueError(f"Network '{self.name}' contains several objects named "
+                             f"{', '.join(repr(n) for n in clashes)}: give them different names")
+        objects = [o for o in every if o.active]
         # random streams are named by creation rank: the same script gives the same
         # names, and so the same random numbers, on every target
         for rank, obj in enumerate(sorted(objects, key=lambda o: o._creation_index)):

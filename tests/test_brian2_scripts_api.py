@@ -136,3 +136,10 @@ def test_network_objects_by_name():
     assert len(net) == 1 and G not in net
     with pytest.raises(KeyError, match="No object 'nope'.*statemonitor"):
         net["nope"]
+
+
+def test_objects_of_a_network_must_have_different_names():
+    G = NeuronGroup(1, "v : 1", name="cells")  # noqa: F841
+    H = NeuronGroup(1, "v : 1", name="cells")  # noqa: F841
+    with pytest.raises(ValueError, match="several objects named 'cells'"):
+        run(1 * ms)
