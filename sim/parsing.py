@@ -566,16 +566,76 @@ def _div(a: ast.expr, b: ast.expr) -> ast.expr:
     return ast.BinOp(left=a, op=ast.Div(), right=b)
 
 
-def linear_split(node: ast.expr, var: str) -> tuple[ast.expr, ast.expr] | None:
+def _is_plain_var(node: ast.expr, var: str) -> bool:
+    """``var`` itself, possibly negated or raised to a power (``1/v``, ``1/v**2``)."""
+    while isinstance(node, ast.UnaryOp):
+        node = node.operand
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+        node = node.left
+    return isinstance(node, ast.Name) and node.id == var
+
+
+def _power_of(node: ast.expr, var: str) -> bool:
+    """Whether a power of an expression linear in ``var`` (``v**2``) appears outside
+    function calls, comparisons and denominators."""
+    if isinstance(node, ast.BinOp):
+        if isinstance(node.op, ast.Pow):
+            return _linear_occurrence(node.left, var) and not (
+                isinstance(node.right, ast.Constant) and node.right.value == 1)
+        if isinstance(node.op, ast.Div):
+            return _power_of(node.left, var)
+        return _power_of(node.left, var) or _power_of(node.right, var)
+    if isinstance(node, ast.UnaryOp):
+        return _power_of(node.operand, var)
+    return False
+
+
+def _linear_occurrence(node: ast.expr, var: str) -> bool:
+    """Whether ``var`` appears in ``node`` other than inside a function call, a power,
+    a comparison or a denominator (where it only changes a coefficient)."""
+    if isinstance(node, ast.Name):
+        return node.id == var
+    if isinstance(node, ast.Call | ast.Compare):
+        return False
+    if isinstance(node, ast.BinOp):
+        if isinstance(node.op, ast.Pow):
+            return False
+        if isinstance(node.op, ast.Div):
+            return _linear_occurrence(node.left, var)
+        return _linear_occurrence(node.left, var) or _linear_occurrence(node.right, var)
+    if isinstance(node, ast.UnaryOp):
+        return _linear_occurrence(node.operand, var)
+    if isinstance(node, ast.IfExp):
+        return False
+    return any(_linear_occurrence(c, var) for c in ast.iter_child_nodes(node)
+               if isinstance(c, ast.expr))
+
+
+def linear_split(node: ast.expr, var: str,
+                 conditional: bool = False) -> tuple[ast.expr, ast.expr] | None:
     """Write ``node`` as ``A*var + B`` with ``A`` and ``B`` free of ``var``.
 
     Returns ``(A, B)`` or ``None`` when the expression is not linear in ``var``
     (structurally: products of two terms that both contain ``var``, ``var`` in a
     denominator, inside a function, a power or a comparison).
+
+    ``conditional=True`` (exponential Euler's "conditionally linear" form, as Brian
+    2's ``sympy.collect``): ``var`` inside a function, a power or a denominator only
+    changes a coefficient, so ``A`` and ``B`` may contain ``var`` there (evaluated at
+    the current value); ``var`` must still appear linearly somewhere, and never as a
+    product of two linear occurrences (``v*v``, ``v**2``, ``1/v``).
     """
 
     def contains(n: ast.expr) -> bool:
+        if conditional:
+            return _linear_occurrence(n, var)
         return var in get_identifiers(n)
+
+    if conditional:
+        if not contains(node):
+            return None  # no linear term at all (Brian 2 refuses this too)
+        if _power_of(node, var):  # v**2, (v + 1)**3 outside coefficients
+            return None
 
     def rec(n: ast.expr) -> tuple[ast.expr, ast.expr] | None:
         if not contains(n):
@@ -609,7 +669,8 @@ def linear_split(node: ast.expr, var: str) -> tuple[ast.expr, ast.expr] | None:
                     return None
                 return _mul(inner[0], factor), _mul(inner[1], factor)
             if isinstance(n.op, ast.Div):
-                if contains(n.right):
+                if contains(n.right) or (conditional and var in get_identifiers(n.right)
+                                         and _is_plain_var(n.right, var)):
                     return None
                 inner = rec(n.left)
                 if inner is None:

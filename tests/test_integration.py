@@ -209,3 +209,21 @@ def test_noise_sources_are_independent():
     corr = np.corrcoef(G.x[:], G.y[:])[0, 1]
     assert abs(corr) < 0.06
     assert np.var(G.x[:]) == pytest.approx(10.0, rel=0.08)
+
+
+def test_exponential_euler_takes_conditionally_linear_equations_as_brian2():
+    """Coefficients may depend on the variable through functions and subexpressions
+    (an instantaneous m_inf(v), as in Wang & Buzsaki 1996): Brian 2.9 gives -30.003199 mV
+    for this model; v**2 or a term without v outside functions is still refused."""
+    from sim import NeuronGroup, UnsupportedEquationsException, ms, mV, run
+
+    G = NeuronGroup(1, """dv/dt = -m**3*(v + 60*mV)/ms : volt
+                          m = 1/(1 + exp(-v/(10*mV))) : 1""", method="exponential_euler")
+    G.v = -30 * mV
+    run(1 * ms)
+    assert np.isclose(G.v[0] / mV, -30.003199, atol=1e-6)
+    for bad in ("dv/dt = -v**2/(ms*mV) : volt", "dv/dt = exp(-v/mV)*mV/ms : volt"):
+        H = NeuronGroup(1, bad, method="exponential_euler")  # noqa: F841
+        with pytest.raises(UnsupportedEquationsException, match="conditionally"):
+            run(0.1 * ms)
+        del H

@@ -413,11 +413,13 @@ def _exponential_euler_split(problem: IntegrationProblem):
         return "'exponential_euler' cannot integrate stochastic equations"
     splits = {}
     for var in problem.diff_vars:
-        split = linear_split(problem.frozen_drift(var), var)
+        # conditionally linear, as Brian 2: the coefficients may depend on the variable
+        # through functions or subexpressions (m_inf(v)); they are taken at the step's start
+        split = linear_split(problem.frozen_drift(var), var, conditional=True)
         if split is None:
             return (
-                f"'exponential_euler' needs equations linear in their own variable; "
-                f"the equation for '{var}' is not"
+                f"'exponential_euler' needs equations (conditionally) linear in their own "
+                f"variable; the equation for '{var}' is not"
             )
         splits[var] = split
     return splits
