@@ -489,7 +489,9 @@ class Equations:
 
 
 def _logical_lines(text: str) -> list[str]:
-    """Lines with content, comments removed; a line ending in '\\' continues."""
+    """Lines with content, comments removed.  A line ending in '\\' continues, and,
+    as in Brian 2, so does a line that has not reached its ': unit' yet (an expression
+    may run over several lines up to the colon)."""
     out: list[str] = []
     buf = ""
     for raw in text.splitlines():
@@ -497,10 +499,14 @@ def _logical_lines(text: str) -> list[str]:
         if line.endswith("\\"):
             buf += line[:-1] + " "
             continue
-        line = buf + line
+        line = (buf + line.strip()).strip()
+        if not line:
+            continue
+        if ":" not in line and "=" in line:  # an expression cut before its unit
+            buf = line + " "
+            continue
         buf = ""
-        if line.strip():
-            out.append(line.strip())
+        out.append(line)
     if buf.strip():
-        out.append(buf.strip())
+        out.append(buf.strip())  # reported as missing its ': unit'
     return out

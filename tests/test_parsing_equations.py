@@ -241,3 +241,17 @@ def test_substitution_by_an_expression():
         Equations("dv/dt = -v/tau : 1", tau="2 +* 3")
     with pytest.raises(EquationError, match="model variable 'v'"):
         Equations("dv/dt = -v/tau : 1", v="w + 1")
+
+
+def test_an_expression_may_run_over_several_lines_up_to_its_unit():
+    eqs = Equations("""
+    dv/dt = (gl*(El - v) +
+             ge*(Ee - v))/Cm : volt   # as Brian 2's COBAHH example writes it
+    ge : siemens
+    dx/dt = -x/tau
+        : 1
+    """)
+    assert str(eqs["v"].expr).replace(" ", "") == "(gl*(El-v)+ge*(Ee-v))/Cm"
+    assert eqs["x"].dim.is_dimensionless and eqs["x"].expr.replace(" ", "") == "-x/tau"
+    with pytest.raises(EquationError, match="Missing ': unit'"):
+        Equations("dv/dt = -v/tau")
