@@ -23,8 +23,9 @@ class NetworkOperation(SimObject):
                  order: int = 0, name: str | None = None):
         if not callable(function):
             raise TypeError(f"network_operation needs a callable, got {type(function).__name__}")
-        super().__init__(dt=dt, clock=clock, when=when, order=order,
-                         name=name or getattr(function, "__name__", None))
+        # Brian 2 names operations 'networkoperation', 'networkoperation_1'...: the name
+        # decides the order among objects of the same slot and order
+        super().__init__(dt=dt, clock=clock, when=when, order=order, name=name)
         self.function = function
         params = [
             p for p in inspect.signature(function).parameters.values()
