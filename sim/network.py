@@ -405,15 +405,16 @@ class Network:
         """Store the state of every object (and the network time) under ``name``.
 
         With ``filename``, the snapshot is written to (and added to) that file.
-        ``random_state=True`` also stores the random number generator's state.
+        The random streams' state is always stored, as in Brian 2 (``restore(...,
+        restore_random_state=True)`` puts it back); ``random_state`` is accepted for
+        older scripts.
         """
         snapshot = {
             "t": self._t,
             "objects": {n: o._get_state() for n, o in self._state_objects().items()},
             "clocks": {},
         }
-        if random_state:
-            snapshot["random"] = _random.get_state()
+        snapshot["random"] = _random.get_state()
         if filename is None:
             self._snapshots[name] = copy.deepcopy(snapshot)
             return
@@ -453,8 +454,8 @@ class Network:
             objects[obj_name]._set_state(state)
         self._t = snapshot["t"]
         if restore_random_state:
-            if "random" not in snapshot:
-                raise KeyError(f"The state {name!r} was stored without random_state=True")
+            if "random" not in snapshot:  # a file written by an older version
+                raise KeyError(f"The state {name!r} holds no random state")
             _random.set_state(snapshot["random"])
 
 

@@ -426,3 +426,15 @@ def test_spike_generator_accepts_a_list_of_quantities_and_values_t():
     run(3 * ms)
     trains = M.values("t")  # Brian 2: the spike times per neuron
     assert np.allclose(trains[0] / ms, [1, 2]) and np.allclose(trains[1] / ms, [1.5])
+
+
+def test_store_always_keeps_the_random_state_as_brian2():
+    from sim import NeuronGroup, restore, store
+
+    G = NeuronGroup(3, "x : 1")
+    store()  # no option needed, as in Brian 2
+    G.x = "rand()"
+    first = G.x[:].copy()
+    restore(restore_random_state=True)
+    G.x = "rand()"
+    assert np.array_equal(first, G.x[:])
