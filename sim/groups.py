@@ -582,7 +582,15 @@ class Group:
                                            stream=_random.next_assignment_stream())
         idx = indices + self._index_offset()
         t, dt = self._clock_values()
-        kernel(idx, len(idx), t, dt, *args)
+        try:
+            kernel(idx, len(idx), t, dt, *args)
+        except ValueError:
+            if not var.shared:
+                raise
+            raise TypeError(
+                f"'{var.name}' of '{self.name}' is one value for all elements (shared); "
+                f"'{expr}' gives one value per element"
+            ) from None
 
 
 class LinkedVariable:

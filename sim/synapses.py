@@ -132,7 +132,8 @@ class SynapticPathway(SimObject):
         """The synapses' delays in seconds: an array, or one value for all."""
         syn = self.synapses
         if self.pathway == "pre" and "delay" in syn.variables:
-            return syn.variables["delay"].array[:syn.N]
+            var = syn.variables["delay"]
+            return float(var.array[0]) if var.shared else var.array[:syn.N]
         return self.homogeneous_delay or 0.0
 
     def _delays_in_steps(self, seconds: np.ndarray | float) -> np.ndarray:
@@ -327,7 +328,7 @@ class SynapticPathway(SimObject):
     def delay(self):
         """The pathway's delay (homogeneous), or the synapses' ``delay`` variable."""
         if self.homogeneous_delay is not None:
-            return Quantity(self.homogeneous_delay, dim=second.dim)
+            return Quantity(self._delay_seconds(), dim=second.dim)
         return self.synapses.delay
 
     def _get_state(self) -> dict:
@@ -436,7 +437,8 @@ class Synapses(Group, SimObject):
     def __init__(self, source, target=None, model: str | Equations = "", on_pre=None,
                  on_post=None, delay=None, on_event="spike", method=("exact", "euler", "heun"),
                  namespace: dict | None = None, dt=None, clock=None, order: int = 0,
-                 name: str | None = None, pre=None, post=None):
+                 name: str | None = None, pre=None, post=None,
+                 multisynaptic_index: str | None = None):
         on_pre = on_pre if on_pre is not None else pre  # Brian 1 style names
         on_post = on_post if on_post is not None else post
         target = source if target is None else target
@@ -503,6 +505,22 @@ class Synapses(Group, SimObject):
         if "pre" in pre_codes and delays.get("pre") is None:
             variables["delay"] = Variable("delay", second.dim, "array", np.dtype(np.float64),
                                           np.zeros(0))
+        elif "pre" in pre_codes and np.size(delays["pre"]) == 1:
+            # a delay given here is one value for every synapse (Brian 2: a scalar
+            # variable): S.delay reads it, S.delay = 2*ms changes it between runs
+            fail_for_dimension_mismatch(delays["pre"], second, "The delay of pathway "
+                                        "'pre' must be a time")
+            variables["delay"] = Variable("delay", second.dim, "array", np.dtype(np.float64),
+                                          np.array([float(np.asarray(delays["pre"]))]),
+                                          shared=True)
+        self._multisynaptic_index = multisynaptic_index
+        if multisynaptic_index is not None:
+            if not str(multisynaptic_index).isidentifier() or multisynaptic_index in variables:
+                raise ValueError(f"multisynaptic_index={multisynaptic_index!r}: give a new "
+                                 f"variable name")
+            variables[multisynaptic_index] = Variable(
+                multisynaptic_index, DIMENSIONLESS, "array", np.dtype(np.int64),
+                np.zeros(0, dtype=np.int64), read_only=True)
         self.variables = variables
         self._pathways: list[SynapticPathway] = []
         for pname, code in pre_codes.items():
@@ -566,7 +584,7 @@ class Synapses(Group, SimObject):
     def _resize(self, n: int) -> None:
         for var in self.variables.values():
             if var.kind == "array" and not var.shared and var.name not in (
-                    "i", "j", "N_incoming", "N_outgoing"):
+                    "i", "j", "N_incoming", "N_outgoing", self._multisynaptic_index):
                 new = np.zeros(n, dtype=var.dtype)
                 new[:len(var.array)] = var.array[:n]
                 var.array = new
@@ -734,6 +752,16 @@ class Synapses(Group, SimObject):
         outgoing = np.bincount(new_pre, minlength=self.source.N)
         self.variables["N_incoming"].array = incoming[new_post].astype(np.int64)
         self.variables["N_outgoing"].array = outgoing[new_pre].astype(np.int64)
+        if self._multisynaptic_index is not None:
+            # Brian 2's multisynaptic index: 0, 1, 2... over the synapses of each pair
+            key = new_pre * max(self.target.N, 1) + new_post
+            order = np.argsort(key, kind="stable")
+            sorted_key = key[order]
+            starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
+            first = np.repeat(starts, np.diff(np.r_[starts, len(key)]))
+            rank = np.empty(total, dtype=np.int64)
+            rank[order] = np.arange(total) - first
+            self.variables[self._multisynaptic_index].array = rank
         for pathway in self._pathways:
             if pathway.homogeneous_delay is None and pathway.pathway != "pre":
                 continue

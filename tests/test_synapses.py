@@ -382,3 +382,20 @@ def test_delays_round_as_brian2s_spike_queue():
     S.delay = -0.01 * ms
     with pytest.raises(ValueError, match="Negative delays"):
         run(0.1 * ms)
+
+
+def test_delay_given_at_construction_is_a_variable_and_multisynaptic_index():
+    G = NeuronGroup(2, "v : 1", threshold="True")
+    S = Synapses(G, G, on_pre="v_post += 1", delay=1 * ms, multisynaptic_index="k")
+    S.connect(i=[0, 0, 1, 0], j=[1, 1, 1, 1])
+    assert list(S.k[:]) == [0, 1, 0, 2]  # numbering within each (i, j) pair
+    assert np.allclose(S.delay[:] / ms, 1)
+    S.delay = 2 * ms  # changes the delay of every synapse, as in Brian 2
+    M = StateMonitor(G, "v", record=1)
+    run(3 * ms)
+    v = M.v[0]
+    assert v[20] == 0 and v[21] == 4  # the spikes of step 0 arrive after 2 ms
+    S.connect(i=0, j=1)
+    assert list(S.k[:]) == [0, 1, 0, 2, 3]
+    with pytest.raises(TypeError, match="one value for all elements"):
+        S.delay = "(i + 1)*0.35*ms"
