@@ -106,6 +106,8 @@ class _PyplotModule:
 def __getattr__(name: str):
     # numpy's and pyplot's names are looked up on use (``from sim import *`` uses every
     # name of __all__): plain ``import sim`` stays light
+    if name in _PYLAB_NAMES:
+        return getattr(_PYLAB_NAMES[name], name)
     if name in _NUMPY_NAMES:
         return getattr(_numpy, name)
     if name in _PYPLOT_NAMES:
@@ -176,8 +178,17 @@ _NUMPY_NAMES = frozenset(
     n for n in _numpy.__all__ if n not in set(_own_names) and n not in ("random",)
     and (not hasattr(_builtins, n) or n in _SHADOWED_BUILTINS)
 )
+#: what pylab adds to numpy's names in Brian 2's star import: numpy.fft's, numpy.random's
+#: and numpy.linalg's functions (``randn``, ``fft``, ``inv``...), sim's own names first
+_PYLAB_MODULES = (_numpy.linalg, _numpy.random, _numpy.fft)  # later ones win
+_PYLAB_NAMES = {
+    name: module for module in _PYLAB_MODULES for name in module.__all__
+    if name not in set(_own_names) and not name.startswith("_")
+    and name not in ("seed", "random", "f") and not hasattr(_builtins, name)
+}
 __all__ = [
-    *sorted(_NUMPY_NAMES),
+    *sorted(_NUMPY_NAMES - set(_PYLAB_NAMES)),
+    *sorted(_PYLAB_NAMES),
     "np",
     *_PYPLOT_NAMES,
     *_own_names,

@@ -25,7 +25,8 @@ _state: dict[str, int] = {"seed": _fresh_seed(), "assignments": 0, "explicit": 0
 
 
 def seed(value: int | None = None) -> None:
-    """Seed the simulator's random numbers (``None``: fresh entropy)."""
+    """Seed the simulator's random numbers (``None``: fresh entropy), and numpy's global
+    generator, as Brian 2 does."""
     if value is not None and (
         isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0
         or value >= 2**64
@@ -34,6 +35,8 @@ def seed(value: int | None = None) -> None:
     _state["seed"] = _fresh_seed() if value is None else int(value)
     _state["explicit"] = int(value is not None)
     _state["assignments"] = 0
+    # as Brian 2's seed(): numpy's global generator too (sounds' noise, user code)
+    np.random.seed(None if value is None else int(value) % 2**32)
 
 
 def get_seed() -> int:

@@ -72,10 +72,15 @@ def _nchannels(nchannels: Any) -> int:
     return int(nchannels)
 
 
-def _generator(rng: RNGLike) -> np.random.Generator:
+def _generator(rng: RNGLike):
+    """The random source of a noise generator: ``rng`` (a Generator or a seed), or, by
+    default, numpy's global random state, as brian2hears: ``seed(n)`` (sim's or
+    ``numpy.random.seed``) makes a script's sounds reproducible."""
     if isinstance(rng, np.random.Generator):
         return rng
-    if rng is None or is_int(rng) or isinstance(rng, np.random.SeedSequence):
+    if rng is None:
+        return np.random.mtrand._rand  # the global RandomState (standard_normal(size))
+    if is_int(rng) or isinstance(rng, np.random.SeedSequence):
         return np.random.default_rng(rng)
     raise TypeError(f"rng must be a numpy Generator, an int seed or None, got {rng!r}")
 

@@ -213,6 +213,8 @@ def test_star_import_gives_brian2_namespace_without_loading_heavy_modules():
         "assert callable(ns['plot']) and callable(ns['xlabel'])\n"
         "import numpy\n"
         "assert ns['sum'] is numpy.sum and not {'max', 'min', 'abs', 'round', 'bool'} & set(ns)\n"
+        "assert ns['randn'] is numpy.random.randn and ns['fft'] is numpy.fft.fft\n"
+        "assert ns['inv'] is numpy.linalg.inv and ns['seed'] is sim.seed\n"
         "assert 'matplotlib.pyplot' not in sys.modules  # loaded on first use only\n"
         "import matplotlib\n"
         "matplotlib.use('Agg')\n"

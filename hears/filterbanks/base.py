@@ -175,15 +175,15 @@ class Bufferable:
 
 
 def _n_running_args(func: Callable) -> int:
-    """1 for ``func(chunk)``, 2 for ``func(chunk, running_value)``."""
+    """1 for ``func(chunk)``, 2 for ``func(chunk, running_value)``: as brian2hears, any
+    second positional parameter, with a default or not, means "accumulate"."""
     try:
         sig = inspect.signature(func)
     except (TypeError, ValueError):
         return 1
     positional = [p for p in sig.parameters.values()
                   if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    required = [p for p in positional if p.default is p.empty]
-    return 2 if len(required) >= 2 else 1
+    return 2 if len(positional) >= 2 else 1
 
 
 class Filterbank(Bufferable):

@@ -107,6 +107,9 @@ def test_process_returns_whole_output_and_online_reductions(noise):
     assert fb.process(chunks.append, buffersize=1000) is None
     assert [c.shape[0] for c in chunks] == [1000] * 4 + [410]
     np.testing.assert_array_equal(np.vstack(chunks), out)
+    # as brian2hears: a second parameter with a default still means "accumulate"
+    peak = fb.process(lambda x, r=0: np.maximum(r, np.abs(x).max(axis=0)), buffersize=100)
+    np.testing.assert_allclose(peak, np.abs(out).max(axis=0), rtol=1e-12)
 
 
 def test_process_duration_and_buffersize_units(noise):

@@ -232,3 +232,19 @@ def test_itd_delays_the_right_ear_and_pan_keeps_power():
     np.testing.assert_allclose(np.sum(np.asarray(p) ** 2), np.sum(np.asarray(x) ** 2))
     with pytest.raises(ValueError, match="position"):
         x.pan(2)
+
+
+def test_seed_makes_default_noise_reproducible_as_brian2hears():
+    """Without rng=, noise comes from numpy's global generator, which sim's seed() seeds
+    (as Brian 2's): brian2hears gives these first samples for seed(3)."""
+    import numpy as np
+
+    from sim import kHz, ms, seed
+    from sounds import whitenoise
+
+    seed(3)
+    a = np.asarray(whitenoise(2 * ms, samplerate=20 * kHz))
+    seed(3)
+    b = np.asarray(whitenoise(2 * ms, samplerate=20 * kHz))
+    assert np.array_equal(a, b)
+    assert np.allclose(a[:5, 0], [1.788628, 0.43651, 0.096497, -1.863493, -0.277388], atol=1e-6)
