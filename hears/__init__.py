@@ -16,7 +16,9 @@ from sounds import __all__ as _sound_names
 from .filterbanks import *
 from .filterbanks import __all__ as _filterbank_names
 from .group import FilterbankGroup
+from .hrtf import HRTF, HeadlessDatabase, HRTFDatabase, HRTFSet, make_coordinates
 from .zhang import ZhangSynapse, zhang_synapse_parameters
 
 __all__ = [*_sound_names, *_filterbank_names, "FilterbankGroup", "ZhangSynapse",
-           "zhang_synapse_parameters"]
+           "zhang_synapse_parameters", "HRTF", "HRTFSet", "HRTFDatabase", "HeadlessDatabase",
+           "make_coordinates"]
