@@ -20,7 +20,7 @@ from scipy.signal import fftconvolve
 
 from sounds import Sound
 
-from .filterbanks.fir import FIRFilterbank
+from .filterbanks.fir import FIRFilterbank, fractional_delay_ir
 
 __all__ = ["HRTF", "HRTFSet", "HRTFDatabase", "HeadlessDatabase", "make_coordinates"]
 
@@ -219,7 +219,9 @@ class HeadlessDatabase(HRTFDatabase):
     ``n`` azimuths evenly spaced in [-azim_max, azim_max] (radians), ITD
     ``diameter*sin(azim)/c`` (coordinates ``azim`` and ``itd``); or ``itd=`` an array of
     ITDs (coordinate ``itd``).  Delays are whole samples: the leading ear gets none, the
-    other ``round(|itd|*samplerate)``.  ``load_subject()`` returns the :class:`HRTFSet`.
+    other ``round(|itd|*samplerate)``; with ``fractional_itds=True`` each ear is delayed by
+    ``delay_offset -+ itd/2`` with windowed-sinc filters (as :class:`FractionalDelay`).
+    ``load_subject()`` returns the :class:`HRTFSet`.
     """
 
     def __init__(self, n: int | None = None, azim_max: float = np.pi / 2,
@@ -227,11 +229,6 @@ class HeadlessDatabase(HRTFDatabase):
                  fractional_itds: bool = False):
         from sounds.defaults import default_samplerate_hz
 
-        if fractional_itds:
-            raise NotImplementedError(
-                "HeadlessDatabase(fractional_itds=True): ITDs are whole samples here; raise "
-                "the sample rate for finer ITDs"
-            )
         diameter_m = (SPEED_OF_SOUND_IN_AIR * 650e-6 if diameter is None
                       else float(np.asarray(diameter)))
         if itd is None:
@@ -246,13 +243,23 @@ class HeadlessDatabase(HRTFDatabase):
         self.itd = itd_s
         rate = default_samplerate_hz() if samplerate is None else _rate_hz(samplerate)
         self.samplerate = samplerate if samplerate is not None else rate
-        left = np.rint(np.clip(itd_s, 0, None) * rate).astype(int)
-        right = np.rint(np.clip(-itd_s, 0, None) * rate).astype(int)
-        data = np.zeros((2, len(itd_s), int(max(left.max(), right.max())) + 1))
-        rows = np.arange(len(itd_s))
-        data[0, rows, left] = 1.0
-        data[1, rows, right] = 1.0
-        from sim.units import Hz
+        from sim.units import Hz, second
+
+        if fractional_itds:
+            # windowed-sinc delays of +-itd/2 around a common offset (FractionalDelay's)
+            delays = np.hstack((itd_s / 2, -itd_s / 2))
+            longest = int(np.ceil(rate * np.max(np.abs(delays))))
+            length = max(2048, 2 * int(longest * 1.25) + 1)
+            irs = np.array([fractional_delay_ir(d, rate, length) for d in delays])
+            data = np.stack([irs[:len(itd_s)], irs[len(itd_s):]])
+            self.delay_offset = (length // 2) / rate * second
+        else:
+            left = np.rint(np.clip(itd_s, 0, None) * rate).astype(int)
+            right = np.rint(np.clip(-itd_s, 0, None) * rate).astype(int)
+            data = np.zeros((2, len(itd_s), int(max(left.max(), right.max())) + 1))
+            rows = np.arange(len(itd_s))
+            data[0, rows, left] = 1.0
+            data[1, rows, right] = 1.0
 
         self.hrtfset = HRTFSet(data, rate * Hz, coordinates)
         self.hrtfset.name = "ITDDatabaseSubject"

@@ -64,3 +64,14 @@ def test_hrtf_errors_are_clear(setup):
     pair = HRTF(Sound(np.r_[1.0, 0.0], samplerate=44.1 * kHz),
                 Sound(np.r_[0.0, 1.0], samplerate=44.1 * kHz))
     assert pair.fir.shape == (2, 2) and len(pair) == 2
+
+
+def test_fractional_itds_use_windowed_sinc_delays_as_brian2hears():
+    db = HeadlessDatabase(5, samplerate=44.1 * kHz, fractional_itds=True)
+    hs = db.load_subject()
+    assert hs.num_samples == 2048 and np.isclose(float(db.delay_offset), 1024 / 44100)
+    assert np.allclose(hs.data[0, 1, 1020:1026],
+                       [0.021292, -0.018307, 0.016056, -0.014298, 0.012887, -0.011729],
+                       atol=1e-6)
+    assert np.allclose(hs.data[1, 0, 1030:1034], [0.033029, -0.037534, 0.043463, -0.051614],
+                       atol=1e-6)
