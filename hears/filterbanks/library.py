@@ -406,6 +406,12 @@ class LinearGammachirp(FIRFilterbank):
     ``15 * max(tau)`` (``time_constant``, a time or seconds), normalised to unit energy (sum of
     squared taps 1). ``f`` (Hz) is the starting frequency, ``c`` (Hz/s) the glide slope.
     ``**args`` go to :class:`FIRFilterbank`. Attribute ``impulse_response``.
+
+    Differs from brian2hears 0.9.2, whose code evaluates the envelope at ``t - t_start`` but
+    the carrier at ``t`` (``t`` from ``-3*max(tau)``), shifting the chirp's phase against
+    its envelope, and divides by the sum of ``|taps|`` although its documentation says the
+    taps' RMS is 1: amplitudes there are ~10x smaller. Here the formula above is used as
+    written, from ``t = 0``.
     """
 
     def __init__(self, source: Any, f: Any, time_constant: Any, c: Any = 1, phase: Any = 0,
