@@ -232,20 +232,9 @@ def _module_source(name: str, func) -> str:
         else:
             continue  # a builtin or an attribute name
         constants.append(_global_line(name, ref, value))
-    return "\n".join([
-        "import math",
-        "import numpy as np",
-        "from numba import njit",
-        "",
-        "__hearsim_kernel__ = True",
-        "",
-        *constants,
-        "",
-        "",
-        "@njit(cache=True, nogil=True, error_model='numpy')",
-        body,
-        "",
-    ])
+    from sim.codegen.numba_target import generated_module
+
+    return generated_module(constants, [body])
 
 
 def _global_line(fname: str, ref: str, value) -> str:

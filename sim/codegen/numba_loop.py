@@ -538,7 +538,7 @@ def build_loop(objects: list, clock) -> tuple[CompiledLoop, list]:
     Returns the loop and ``[(part, op)]`` for the operations; raises LoopUnavailable
     (naming the object and why) when an object cannot take part.
     """
-    from sim.codegen.numba_target import load_module
+    from sim.codegen.numba_target import generated_module, load_module
     from sim.operations import NetworkOperation
 
     if isinstance(clock, EventClock):
@@ -579,22 +579,13 @@ def build_loop(objects: list, clock) -> tuple[CompiledLoop, list]:
             if frag_part == p:
                 body.extend(f"    {line}" for line in frag.lines)
         body.append(f"    _part = {p + 1}")
-    source = "\n".join([
-        "import numpy as np",
-        "from numba import njit",
-        *(f"import {m}" for m in imports),
-        "",
-        "__hearsim_kernel__ = True",
-        "",
-        "",
-        "@njit(cache=True, nogil=True, error_model='numpy')",
+    source = generated_module([f"import {m}" for m in imports], [
         f"def _loop(_step, _end, _part, _stop_step, _stop_part, dt, {', '.join(arg_names)}):",
         "    while _step < _end:",
         *(f"        {line}" for line in body),
         "        _part = 0",
         "        _step += 1",
         "    return _step, 0, False",
-        "",
     ])
     module = load_module(source, prefix="hearsim_loop")
     loop = CompiledLoop(module._loop, [f for _, f in fragments], python_ops, events, source)

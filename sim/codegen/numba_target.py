@@ -271,7 +271,6 @@ def generate_source(
     if block.condition is not None:
         head.append("_found")
     head += [f"_out_{k}" for k in range(len(outputs))]
-    jit_extra = ", parallel=True" if parallel else ""
     if condition_text is None:
         loops = _loops(body, "range")
         if parallel:  # on all cores, unless this call's elements are few (spikes, events)
@@ -286,18 +285,7 @@ def generate_source(
     # user functions compiled in their own cached modules (sim.user_functions)
     modules = sorted({m for template in (user_functions or {}).values()
                       for m in re.findall(r"\b(hearsim_userfunc_\w+)\.", template)})
-    lines = [
-        "import math",
-        "import numpy as np",
-        "from numba import njit",
-        "from sim.codegen.numba_support import *  # noqa: F403",
-        *(f"import {m}" for m in modules),
-        "",
-        "__hearsim_kernel__ = True",
-        "",
-        "",
-        "from numba import prange" if parallel else "",
-        f"@njit(cache=True, nogil=True, error_model='numpy'{jit_extra})",
+    function = [
         f"def _kernel({', '.join(head + arg_names)}):",
         "    _count = 0",
         # a contiguous range (a whole group) is passed as _idx = [start, -1]: that loop
@@ -307,9 +295,32 @@ def generate_source(
         # with a run-time offset: that case gets its own copy)
         *(f"    {line}" for line in loops),
         "    return _count",
-        "",
     ]
-    return "\n".join(lines), arg_names, translate.random_sites
+    imports = ["from sim.codegen.numba_support import *  # noqa: F403",
+               *(f"import {m}" for m in modules)]
+    source = generated_module(imports, function, parallel=parallel)
+    return source, arg_names, translate.random_sites
+
+
+def generated_module(preamble: list[str], function: list[str], parallel: bool = False) -> str:
+    """Source of a generated module: the imports every one needs, ``preamble`` (imports,
+    constants), the marker by which :func:`compile_stats` finds it, and one function
+    compiled by numba (cached on disk)."""
+    options = ", parallel=True" if parallel else ""
+    return "\n".join([
+        "import math",
+        "import numpy as np",
+        "from numba import njit",
+        *(["from numba import prange"] if parallel else []),
+        *preamble,
+        "",
+        "__hearsim_kernel__ = True",
+        "",
+        "",
+        f"@njit(cache=True, nogil=True, error_model='numpy'{options})",
+        *function,
+        "",
+    ])
 
 
 _MODULES: dict[str, object] = {}
