@@ -14,13 +14,13 @@ from .filterbanks._args import frequencies_hz, is_int
 from .filterbanks.structural import Repeat
 from .group import FilterbankGroup
 
-__all__ = ["ZhangSynapse", "zhang_synapse_parameters"]
+__all__ = ["ZhangSynapse", "ZhangSynapseRate", "zhang_synapse_parameters"]
 
 _DEFAULTS = {"spont": 50 * Hz, "A_SS": 130 * Hz, "tau_ST": 60 * ms, "tau_R": 2 * ms,
              "A_RST": 6.0, "PTS": 8.627, "P_Imax": 0.6, "c_0": 0.5, "c_1": 0.5,
              "R_A": 0.75 * ms, "s_0": 1 * ms, "s_1": 12.5 * ms}
 
-_EQS = """
+_RATE_EQS = """
 V_ihc : 1
 p_2 : 1 (constant)
 CF_param : 1 (constant)
@@ -28,6 +28,8 @@ P_I = p_1 * where(p_2 * V_ihc >= 100, p_2 * V_ihc, log1p(exp(clip(p_2 * V_ihc, -
 dC_I/dt = (-P_I * C_I + P_L * (C_L - C_I)) / V_I : Hz
 dC_L/dt = (-P_L * (C_L - C_I) + P_G * (C_G - C_L)) / V_I : Hz
 s = C_I * P_I : Hz
+"""
+_EQS = _RATE_EQS + """
 H = c_0 * e_0 + c_1 * e_1 : 1
 de_0/dt = -e_0 / s_0 : 1 (unless refractory)
 de_1/dt = -e_1 / s_1 : 1 (unless refractory)
@@ -140,23 +142,52 @@ class ZhangSynapse(FilterbankGroup):
         if not is_int(n_per_channel) or n_per_channel < 1:
             raise ValueError(f"n_per_channel must be a positive int, got {n_per_channel!r}")
         n_per_channel = int(n_per_channel)
-        cf = np.atleast_1d(frequencies_hz(CF, "CF"))
-        if cf.size not in (1, source.nchannels):
-            raise ValueError(f"CF must be a scalar or one value per channel "
-                             f"({source.nchannels}), got {cf.size} values")
-        cf = np.broadcast_to(cf, (source.nchannels,)).astype(float)
+        cf = _check_cf(CF, source)
         p = zhang_synapse_parameters(params)
-        consts, p_2, c_irest, c_lrest = _derived(p, cf)
-        fb = Repeat(source, n_per_channel) if n_per_channel > 1 else source
-        namespace = dict(consts)
-        namespace.update(kwds.pop("namespace", None) or {})
-        kwds.setdefault("method", "euler")
-        FilterbankGroup.__init__(self, fb, "V_ihc", _EQS, threshold="rand() < R*dt",
+        _build(self, source, cf, p, n_per_channel, kwds, spikes=True)
+        object.__setattr__(self, "n_per_channel", n_per_channel)
+
+
+class ZhangSynapseRate(FilterbankGroup):
+    """The rate part of :class:`ZhangSynapse` alone (brian2hears' ``ZhangSynapseRate``): a
+    :class:`FilterbankGroup` computing the discharge rate without refractoriness, ``s``
+    (Hz), from the inner-hair-cell potential; no spikes.
+
+    ``ZhangSynapseRate(source, CF, params=None, **kwds)``: as :class:`ZhangSynapse`.
+    """
+
+    def __init__(self, source: Any, CF: Any, params: dict | None = None,  # noqa: N803
+                 **kwds: Any) -> None:
+        cf = _check_cf(CF, source)
+        p = zhang_synapse_parameters(params)
+        _build(self, source, cf, p, 1, kwds, spikes=False)
+
+
+def _check_cf(CF: Any, source: Any) -> np.ndarray:  # noqa: N803
+    cf = np.atleast_1d(frequencies_hz(CF, "CF"))
+    if cf.size not in (1, source.nchannels):
+        raise ValueError(f"CF must be a scalar or one value per channel "
+                         f"({source.nchannels}), got {cf.size} values")
+    return np.broadcast_to(cf, (source.nchannels,)).astype(float)
+
+
+def _build(group: FilterbankGroup, source: Any, cf: np.ndarray, p: dict, n_per_channel: int,
+           kwds: dict, spikes: bool) -> None:
+    """Build a Zhang synapse group: the rate equations, and with ``spikes`` the
+    refractory Poisson spike generation."""
+    consts, p_2, c_irest, c_lrest = _derived(p, cf)
+    fb = Repeat(source, n_per_channel) if n_per_channel > 1 else source
+    namespace = dict(consts)
+    namespace.update(kwds.pop("namespace", None) or {})
+    kwds.setdefault("method", "euler")
+    if spikes:
+        FilterbankGroup.__init__(group, fb, "V_ihc", _EQS, threshold="rand() < R*dt",
                                  reset="e_0 = 1\ne_1 = 1", refractory=p["R_A"],
                                  namespace=namespace, **kwds)
-        self.CF_param = np.repeat(cf, n_per_channel)
-        self.p_2 = np.repeat(p_2, n_per_channel)
-        self.C_I = c_irest * Hz
-        self.C_L = c_lrest * Hz
-        object.__setattr__(self, "parameters", p)
-        object.__setattr__(self, "n_per_channel", n_per_channel)
+    else:
+        FilterbankGroup.__init__(group, fb, "V_ihc", _RATE_EQS, namespace=namespace, **kwds)
+    group.CF_param = np.repeat(cf, n_per_channel)
+    group.p_2 = np.repeat(p_2, n_per_channel)
+    group.C_I = c_irest * Hz
+    group.C_L = c_lrest * Hz
+    object.__setattr__(group, "parameters", p)

@@ -80,3 +80,17 @@ def test_same_spikes_on_every_target():
     assert i0.size > 10
     for i1, t1 in others:
         assert np.array_equal(i0, i1) and np.array_equal(t0, t1)
+
+
+def test_zhang_synapse_rate_is_the_rate_part_without_spikes():
+    from hears import ZhangSynapseRate
+    from sim import Hz, run
+
+    snd = tone(1 * kHz, 30 * ms, samplerate=50 * kHz).atlevel(60 * dB)
+    ihc = TanCarney(MiddleEar(snd), [1000 * Hz])
+    rate = ZhangSynapseRate(ihc, [1000 * Hz])
+    full = ZhangSynapse(ihc, [1000 * Hz])
+    M, N = StateMonitor(rate, "s", record=True), StateMonitor(full, "s", record=True)
+    run(30 * ms)
+    assert np.allclose(M.s[:], N.s[:]) and float(M.s[0].mean()) > 50
+    assert "spike" not in rate.events
