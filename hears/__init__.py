@@ -17,8 +17,13 @@ from .filterbanks import *
 from .filterbanks import __all__ as _filterbank_names
 from .group import FilterbankGroup
 from .hrtf import HRTF, HeadlessDatabase, HRTFDatabase, HRTFSet, make_coordinates
-from .zhang import ZhangSynapse, ZhangSynapseRate, zhang_synapse_parameters
+from .zhang import (
+    ZhangSynapse,
+    ZhangSynapseRate,
+    ZhangSynapseSpikes,
+    zhang_synapse_parameters,
+)
 
-__all__ = [*_sound_names, *_filterbank_names, "FilterbankGroup", "ZhangSynapse", "ZhangSynapseRate",
-           "zhang_synapse_parameters", "HRTF", "HRTFSet", "HRTFDatabase", "HeadlessDatabase",
-           "make_coordinates"]
+__all__ = [*_sound_names, *_filterbank_names, "FilterbankGroup", "ZhangSynapse",
+           "ZhangSynapseRate", "ZhangSynapseSpikes", "zhang_synapse_parameters", "HRTF",
+           "HRTFSet", "HRTFDatabase", "HeadlessDatabase", "make_coordinates"]

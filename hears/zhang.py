@@ -14,7 +14,8 @@ from .filterbanks._args import frequencies_hz, is_int
 from .filterbanks.structural import Repeat
 from .group import FilterbankGroup
 
-__all__ = ["ZhangSynapse", "ZhangSynapseRate", "zhang_synapse_parameters"]
+__all__ = ["ZhangSynapse", "ZhangSynapseRate", "ZhangSynapseSpikes",
+           "zhang_synapse_parameters"]
 
 _DEFAULTS = {"spont": 50 * Hz, "A_SS": 130 * Hz, "tau_ST": 60 * ms, "tau_R": 2 * ms,
              "A_RST": 6.0, "PTS": 8.627, "P_Imax": 0.6, "c_0": 0.5, "c_1": 0.5,
@@ -161,6 +162,30 @@ class ZhangSynapseRate(FilterbankGroup):
         cf = _check_cf(CF, source)
         p = zhang_synapse_parameters(params)
         _build(self, source, cf, p, 1, kwds, spikes=False)
+
+
+class ZhangSynapseSpikes(FilterbankGroup):
+    """Spikes of a :class:`ZhangSynapseRate` (brian2hears' ``ZhangSynapseSpikes``):
+    ``ZhangSynapseSpikes(rate, n_per_channel=1, params=None)``.
+
+    brian2hears copies the rate group's ``s`` into a separate spiking group each step (a
+    Python operation, one step late); here the spiking group is a :class:`ZhangSynapse` on
+    the same input, with the rate group's characteristic frequencies and parameters (or
+    ``params``): it computes the same ``s`` itself, in the same step, and the whole run
+    stays compiled.
+    """
+
+    def __init__(self, source: ZhangSynapseRate, n_per_channel: int = 1,
+                 params: dict | None = None, **kwds: Any) -> None:
+        if not isinstance(source, ZhangSynapseRate):
+            raise TypeError(f"ZhangSynapseSpikes needs a ZhangSynapseRate, got "
+                            f"{type(source).__name__}")
+        if not is_int(n_per_channel) or n_per_channel < 1:
+            raise ValueError(f"n_per_channel must be a positive int, got {n_per_channel!r}")
+        p = zhang_synapse_parameters({**source.parameters, **(params or {})})
+        cf = np.asarray(source.CF_param[:], dtype=float)
+        _build(self, source.filterbank, cf, p, int(n_per_channel), kwds, spikes=True)
+        object.__setattr__(self, "n_per_channel", int(n_per_channel))
 
 
 def _check_cf(CF: Any, source: Any) -> np.ndarray:  # noqa: N803

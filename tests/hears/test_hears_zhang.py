@@ -94,3 +94,23 @@ def test_zhang_synapse_rate_is_the_rate_part_without_spikes():
     run(30 * ms)
     assert np.allclose(M.s[:], N.s[:]) and float(M.s[0].mean()) > 50
     assert "spike" not in rate.events
+
+
+def test_zhang_synapse_spikes_from_a_rate_group():
+    from hears import ZhangSynapseRate, ZhangSynapseSpikes
+    from sim import Hz, run
+
+    seed(4)
+    snd = tone(1 * kHz, 30 * ms, samplerate=50 * kHz).atlevel(60 * dB)
+    ihc = TanCarney(MiddleEar(snd), [1000 * Hz, 2000 * Hz])
+    rate = ZhangSynapseRate(ihc, [1000 * Hz, 2000 * Hz], params={"spont": 60 * Hz})
+    spikes = ZhangSynapseSpikes(rate, n_per_channel=3)
+    assert spikes.N == 6 and spikes.parameters["spont"] == 60 * Hz
+    M = SpikeMonitor(spikes)
+    S = StateMonitor(spikes, "s", record=[0, 3])
+    R = StateMonitor(rate, "s", record=True)
+    run(30 * ms)
+    assert M.num_spikes > 10
+    assert np.allclose(S.s[:], R.s[:])  # the same rate, in the same step
+    with pytest.raises(TypeError, match="ZhangSynapseRate"):
+        ZhangSynapseSpikes(ihc)
