@@ -248,6 +248,12 @@ class SynapticPathway(SimObject):
     def before_run(self, namespace: dict) -> None:
         syn = self.synapses
         syn._check_ready()
+        parent = getattr(self.source, "source", self.source)
+        known = list(getattr(parent, "_events", {}))
+        if self.event not in known:
+            raise ValueError(f"The '{self.pathway}' pathway of '{syn.name}' fires on the event "
+                             f"'{self.event}', which '{parent.name}' does not have (events: "
+                             f"{', '.join(known) or 'none'})")
         self._prepare()
         statements = syn._event_driven_statements() + list(self.statements)
         if syn._event_driven_names:
@@ -524,9 +530,11 @@ class Synapses(Group, SimObject):
         self.variables = variables
         self._pathways: list[SynapticPathway] = []
         for pname, code in pre_codes.items():
-            self._pathways.append(SynapticPathway(self, code, "pre", pname, delays.get(pname)))
+            self._pathways.append(SynapticPathway(self, code, "pre", pname, delays.get(pname),
+                                                  event=self._event_of(on_event, pname)))
         for pname, code in post_codes.items():
-            self._pathways.append(SynapticPathway(self, code, "post", pname, delays.get(pname)))
+            self._pathways.append(SynapticPathway(self, code, "post", pname, delays.get(pname),
+                                                  event=self._event_of(on_event, pname)))
         for pathway in self._pathways:
             object.__setattr__(self, pathway.pathway, pathway)
         self.contained_objects.extend(self._pathways)
@@ -607,6 +615,14 @@ class Synapses(Group, SimObject):
         if name in self.target.variables and name not in ("i", "N", "t", "dt"):
             return self._side_variable(self.target, name, self._post, name)
         return super()._resolve(name, namespace, context)
+
+    @staticmethod
+    def _event_of(on_event, pathway: str) -> str:
+        """The event a pathway fires on: ``on_event`` (one name for all, or a dict by
+        pathway name), ``'spike'`` by default, as Brian 2."""
+        if isinstance(on_event, dict):
+            return on_event.get(pathway, "spike")
+        return on_event or "spike"
 
     def _conditional_write_map(self) -> dict[str, str]:
         """Pre/post variables frozen by refractoriness: synaptic writes to them wait

@@ -399,3 +399,19 @@ def test_delay_given_at_construction_is_a_variable_and_multisynaptic_index():
     assert list(S.k[:]) == [0, 1, 0, 2, 3]
     with pytest.raises(TypeError, match="one value for all elements"):
         S.delay = "(i + 1)*0.35*ms"
+
+
+def test_pathways_fire_on_the_event_given_by_on_event():
+    """on_event='custom' (or per pathway) delivers on that event, not on spikes (Brian
+    2.9: x = 3 here)."""
+    G = NeuronGroup(1, "dv/dt = 1/(5*ms) : 1", events={"custom": "v > 0.5 and v < 0.55"},
+                    method="euler")
+    H = NeuronGroup(1, "x : 1\ny : 1")
+    S = Synapses(G, H, on_pre={"pre": "x += 1"}, on_event={"pre": "custom"})
+    S.connect()
+    run(20 * ms)
+    assert H.x[0] == 3
+    T = Synapses(G, H, on_pre="y += 1", on_event="nope")
+    T.connect()
+    with pytest.raises(ValueError, match="event 'nope'.*events: custom"):
+        run(1 * ms)
