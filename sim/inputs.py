@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from sim import random as _random
 from sim.base import SimObject
 from sim.clocks import as_fraction
 from sim.codegen.ir import CodeBlock
@@ -83,9 +84,12 @@ class PoissonGroup(NeuronGroup):
         super().before_run(namespace)
         if "_countdown" not in self.variables:
             return
-        drawn_for = (self.variables["rates"].array.copy(), self.clock._dt_frac)
-        if self._drawn_for is None or self._drawn_for[1] != drawn_for[1] or not np.array_equal(
-            self._drawn_for[0], drawn_for[0]
+        # redrawn when rates or dt change, and after a restore() that gave new random
+        # streams (the waiting times are memoryless: redrawing keeps the process)
+        drawn_for = (self.variables["rates"].array.copy(), self.clock._dt_frac,
+                     _random.epoch())
+        if self._drawn_for is None or self._drawn_for[1:] != drawn_for[1:] or not (
+            np.array_equal(self._drawn_for[0], drawn_for[0])
         ):
             # steps to each neuron's first spike: the step about to run counts as step 1
             self._assign_expression(self.variables["_countdown"], np.arange(self.N),

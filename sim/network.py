@@ -453,10 +453,16 @@ class Network:
         for obj_name, state in snapshot["objects"].items():
             objects[obj_name]._set_state(state)
         self._t = snapshot["t"]
+        for obj in _with_contained(self.objects):  # clocks read the restored time
+            clock = getattr(obj, "clock", None)
+            if clock is not None and not isinstance(clock, EventClock):
+                clock._i = clock.steps_for(self._t, self._t)[0]
         if restore_random_state:
             if "random" not in snapshot:  # a file written by an older version
                 raise KeyError(f"The state {name!r} holds no random state")
             _random.set_state(snapshot["random"])
+        else:
+            _random.new_epoch()  # the noise carries on: new streams, as Brian 2
 
 
 def _apply_thread_count() -> None:

@@ -14,14 +14,19 @@ import os
 
 import numpy as np
 
-__all__ = ["seed", "get_seed", "stream_keys", "next_assignment_stream", "get_state", "set_state"]
+__all__ = ["seed", "get_seed", "stream_keys", "next_assignment_stream", "get_state", "set_state",
+           "new_epoch", "epoch"]
 
 
 def _fresh_seed() -> int:
     return int.from_bytes(os.urandom(8), "little")
 
 
-_state: dict[str, int] = {"seed": _fresh_seed(), "assignments": 0, "explicit": 0}
+#: ``epoch``: how many times a network was restored without its random state; the
+#: streams of each epoch are new ones, so trials run from one stored state draw new
+#: noise (Brian 2's generator carries on across ``restore()``)
+_state: dict[str, int] = {"seed": _fresh_seed(), "assignments": 0, "explicit": 0,
+                          "epoch": 0}
 
 
 def seed(value: int | None = None) -> None:
@@ -35,6 +40,7 @@ def seed(value: int | None = None) -> None:
     _state["seed"] = _fresh_seed() if value is None else int(value)
     _state["explicit"] = int(value is not None)
     _state["assignments"] = 0
+    _state["epoch"] = 0
     # as Brian 2's seed(): numpy's global generator too (sounds' noise, user code)
     np.random.seed(None if value is None else int(value) % 2**32)
 
@@ -49,9 +55,20 @@ def stream_keys(stream: str, n_sites: int) -> np.ndarray:
     from sim.codegen.philox import stream_key
 
     keys = np.zeros((max(n_sites, 1), 2), dtype=np.int64)
+    epoch = _state.get("epoch", 0)
+    name = stream if epoch == 0 else f"{stream}@{epoch}"
     for site in range(n_sites):
-        keys[site] = stream_key(_state["seed"], stream, site)
+        keys[site] = stream_key(_state["seed"], name, site)
     return keys
+
+
+def new_epoch() -> None:
+    """Streams from now on are new ones (after ``restore()`` without the random state)."""
+    _state["epoch"] = _state.get("epoch", 0) + 1
+
+
+def epoch() -> int:
+    return _state.get("epoch", 0)
 
 
 def next_assignment_stream(kind: str = "assignment") -> str:

@@ -438,3 +438,42 @@ def test_store_always_keeps_the_random_state_as_brian2():
     restore(restore_random_state=True)
     G.x = "rand()"
     assert np.array_equal(first, G.x[:])
+
+
+def test_trials_restored_from_one_state_draw_new_noise():
+    """Brian 2's random numbers carry on across restore(): trials run from one stored
+    state differ (noise and Poisson spikes); restore_random_state=True replays; the
+    clocks read the restored time at once."""
+    from sim import (
+        Hz,
+        NeuronGroup,
+        PoissonGroup,
+        SpikeMonitor,
+        defaultclock,
+        restore,
+        run,
+        seed,
+        store,
+    )
+
+    seed(4)
+    G = NeuronGroup(50, "dv/dt = (1.1 - v)/(10*ms) + 0.3*xi/sqrt(10*ms) : 1",
+                    threshold="v > 1", reset="v = 0", method="euler")
+    P = PoissonGroup(20, 50 * Hz)
+    M, MP = SpikeMonitor(G), SpikeMonitor(P)
+    store()
+    trials = []
+    for _ in range(3):
+        restore()
+        assert float(defaultclock.t) == 0
+        run(50 * ms)
+        trials.append((M.i.copy(), M.t_.copy(), MP.i.copy(), MP.t_.copy()))
+    for a, b in ((0, 1), (1, 2)):
+        assert not np.array_equal(trials[a][1], trials[b][1])
+        assert not np.array_equal(trials[a][3], trials[b][3])
+    store("again")
+    run(20 * ms)
+    first = M.t_.copy()
+    restore("again", restore_random_state=True)
+    run(20 * ms)
+    assert np.array_equal(first, M.t_)
