@@ -332,10 +332,29 @@ class SynapticPathway(SimObject):
 
     @property
     def delay(self):
-        """The pathway's delay (homogeneous), or the synapses' ``delay`` variable."""
+        """The pathway's delay: one value for every synapse (as a 1-element quantity,
+        ``S.pre1.delay[:]``), or the synapses' ``delay`` variable."""
         if self.homogeneous_delay is not None:
-            return Quantity(self._delay_seconds(), dim=second.dim)
+            return Quantity(np.array([self._delay_seconds()]), dim=second.dim)
         return self.synapses.delay
+
+    @delay.setter
+    def delay(self, value) -> None:
+        """Set a pathway's delay (one value; per synapse for the 'pre' pathway without a
+        delay given at construction, through ``S.delay``)."""
+        if self.homogeneous_delay is None:
+            self.synapses.delay = value
+            return
+        fail_for_dimension_mismatch(value, second, f"The delay of pathway '{self.pathway}' "
+                                    f"must be a time")
+        if np.size(value) != 1:
+            raise TypeError(f"The delay of pathway '{self.pathway}' is one value for all "
+                            f"synapses; got {np.size(value)} values")
+        seconds = float(np.asarray(value).reshape(()))
+        self.homogeneous_delay = seconds
+        shared = self.synapses.variables.get("delay") if self.pathway == "pre" else None
+        if shared is not None and shared.shared:
+            shared.array[0] = seconds
 
     def _get_state(self) -> dict:
         return {"ring": self._ring.copy(), "ring_n": self._ring_n.copy(),

@@ -415,3 +415,19 @@ def test_pathways_fire_on_the_event_given_by_on_event():
     T.connect()
     with pytest.raises(ValueError, match="event 'nope'.*events: custom"):
         run(1 * ms)
+
+
+def test_named_pathway_delays_can_be_read_and_set():
+    G = NeuronGroup(1, "v : 1", threshold="True")
+    H = NeuronGroup(1, "v : 1\nu : 1")
+    S = Synapses(G, H, on_pre={"pre1": "v += 1", "pre2": "u += 1"},
+                 delay={"pre1": 1 * ms, "pre2": 2 * ms})
+    S.connect()
+    assert np.allclose(S.pre1.delay[:] / ms, 1) and np.allclose(S.pre2.delay[:] / ms, 2)
+    S.pre2.delay = 0.5 * ms
+    M = StateMonitor(H, ["v", "u"], record=0)
+    run(3 * ms)
+    assert M.u[0][5] == 0 and M.u[0][6] == 1  # step 0's spike after 0.5 ms
+    assert M.v[0][10] == 0 and M.v[0][11] == 1
+    with pytest.raises(Exception, match="must be a time"):
+        S.pre1.delay = 3
