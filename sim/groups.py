@@ -30,6 +30,7 @@ from sim.equations import (
     SUBEXPRESSION,
     EquationError,
     Equations,
+    SingleEquation,
 )
 from sim.parsing import (
     DEFAULT_FUNCTIONS,
@@ -824,6 +825,19 @@ class NeuronGroup(Group, SimObject):
                     f"Flag(s) {', '.join(sorted(bad))} not allowed for a {eq.type} in a "
                     f"NeuronGroup: '{eq.line or eq}'"
                 )
+        # Brian 2's "(constant over dt)" subexpressions (typically with rand()) are computed
+        # once per step, at the step's start, into stored variables: every use in the step
+        # (and every stage of a multistep scheme) sees the same value
+        stored = [eq for eq in eqs if eq.type == SUBEXPRESSION and "constant over dt" in eq.flags]
+        if stored:
+            names = {eq.varname for eq in stored}
+            eqs = Equations([
+                SingleEquation(PARAMETER, eq.varname, eq.dim, eq.var_type, None,
+                               tuple(f for f in eq.flags if f != "constant over dt"), eq.line,
+                               eq.unit_text) if eq.varname in names else eq
+                for eq in eqs
+            ])
+        self._stored_subexpressions = [(eq.varname, eq.expr) for eq in stored]
         self.equations = eqs
         self.method = method
         self.namespace = namespace
@@ -887,6 +901,10 @@ class NeuronGroup(Group, SimObject):
         self.state_updater = CodeRunner(self, self._state_update_block, "groups", order,
                                         name=f"{self.name}_stateupdater")
         self.contained_objects.append(self.state_updater)
+        if self._stored_subexpressions:
+            self.contained_objects.append(CodeRunner(
+                self, self._stored_subexpression_block, "before_start", order,
+                name=f"{self.name}_subexpression_update"))
         for ev_name in self.events:
             if ev_name == "spike":
                 continue
@@ -976,6 +994,13 @@ class NeuronGroup(Group, SimObject):
         return runner
 
     # -- code blocks ---------------------------------------------------------
+    def _stored_subexpression_block(self, namespace):
+        code = "\n".join(f"{name} = {expr}" for name, expr in self._stored_subexpressions)
+        statements = parse_statements(code, functions=_ALL_FUNCTIONS)
+        self._check_statements(statements, namespace,
+                               f"the (constant over dt) subexpressions of '{self.name}'")
+        return CodeBlock(statements, None, "subexpression_update"), {}, {}
+
     def _check_code_syntax(self) -> None:
         # parse now so that syntax errors surface at construction
         if self.threshold is not None:

@@ -227,3 +227,18 @@ def test_exponential_euler_takes_conditionally_linear_equations_as_brian2():
         with pytest.raises(UnsupportedEquationsException, match="conditionally"):
             run(0.1 * ms)
         del H
+
+
+def test_constant_over_dt_subexpressions_are_drawn_once_per_step():
+    """Brian 2 stores '(constant over dt)' subexpressions once per step: r - r is 0, and an
+    rk4 scheme sees one noise value per step (Brian 2.9: var 0.0205 here)."""
+    from sim import NeuronGroup, ms, run, seed
+
+    seed(1)
+    G = NeuronGroup(5, """r = rand() : 1 (constant over dt)
+                          dw/dt = (r - r)/ms : 1""", method="euler")
+    H = NeuronGroup(20000, """noise = rand() : 1 (constant over dt)
+                              dv/dt = (noise - v)/(0.2*ms) : 1""", method="rk4")
+    run(2 * ms)
+    assert np.all(G.w[:] == 0) and np.all((G.r[:] > 0) & (G.r[:] < 1))
+    assert abs(np.var(H.v[:]) - 0.0205) < 0.0015 and abs(np.mean(H.v[:]) - 0.5) < 0.01
