@@ -84,8 +84,9 @@ def _text_reporter(stream) -> Callable:
             stream.write(f"Starting simulation at t={t_start} for a duration of {duration}\n")
         else:
             remaining = elapsed * (1 - completed) / completed
+            done = Quantity(float(duration) * completed, dim=second.dim)  # '100. ms'
             stream.write(
-                f"{float(duration) * completed:.4g} s ({completed:.0%}) simulated in "
+                f"{done} ({completed:.0%}) simulated in "
                 f"{elapsed:.3g} s" + (f", estimated {remaining:.3g} s remaining.\n"
                                         if completed < 1 else "\n")
             )
@@ -500,7 +501,7 @@ class _Progress:
             self.next = now + self.period
 
     def finish(self) -> None:
-        if self.reporter is not None:
+        if self.reporter is not None and self.last < 1.0:  # once, even if update said 100%
             self.reporter(time.perf_counter() - self.start, 1.0, self.t_start, self.duration)
 
 

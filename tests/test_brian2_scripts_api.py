@@ -143,3 +143,11 @@ def test_objects_of_a_network_must_have_different_names():
     H = NeuronGroup(1, "v : 1", name="cells")  # noqa: F841
     with pytest.raises(ValueError, match="several objects named 'cells'"):
         run(1 * ms)
+
+
+def test_report_announces_completion_once():
+    calls = []
+    G = NeuronGroup(10, "dv/dt = -v/ms : 1")  # noqa: F841
+    run(20 * ms, report=lambda elapsed, done, start, duration: calls.append(done),
+        report_period=0 * ms)
+    assert calls[0] == 0 and calls.count(1.0) == 1 and calls[-1] == 1.0
