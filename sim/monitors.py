@@ -292,6 +292,11 @@ class EventMonitor(SimObject):
     def __getattr__(self, name: str):
         if name.startswith("_") or "record_variables" not in self.__dict__:
             raise AttributeError(name)
+        if name in self._NOT_KEPT and not self.__dict__.get("record", True):
+            raise AttributeError(
+                f"{type(self).__name__} '{self.name}' was created with record=False: it keeps "
+                f"only the counts (count, num_events), not '{name}'"
+            )
         raw = name.endswith("_")
         var = name[:-1] if raw else name
         if var in self.record_variables:
@@ -300,16 +305,25 @@ class EventMonitor(SimObject):
             return values if raw or dim.is_dimensionless else Quantity(values, dim=dim)
         raise AttributeError(f"{type(self).__name__} '{self.name}' has no attribute '{name}'")
 
+    _NOT_KEPT = ("i", "t", "t_", "it", "it_")
+
+    def _check_recorded(self) -> None:
+        if not self.record:
+            raise AttributeError("record=False")  # __getattr__ says it clearly
+
     @property
     def i(self) -> np.ndarray:
+        self._check_recorded()
         return self._arrays()[0].copy()
 
     @property
     def t(self) -> Quantity:
+        self._check_recorded()
         return Quantity(self._arrays()[1].copy(), dim=second.dim)
 
     @property
     def t_(self) -> np.ndarray:
+        self._check_recorded()
         return self._arrays()[1].copy()
 
     @property

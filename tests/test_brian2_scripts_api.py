@@ -151,3 +151,12 @@ def test_report_announces_completion_once():
     run(20 * ms, report=lambda elapsed, done, start, duration: calls.append(done),
         report_period=0 * ms)
     assert calls[0] == 0 and calls.count(1.0) == 1 and calls[-1] == 1.0
+
+
+def test_spike_monitor_without_recording_keeps_counts_and_says_so():
+    G = NeuronGroup(2, "dv/dt = 1/ms : 1", threshold="v > 1", reset="v = 0")
+    M = SpikeMonitor(G, record=False)
+    run(5 * ms)
+    assert list(M.count[:]) == [4, 4] and M.num_spikes == 8
+    with pytest.raises(AttributeError, match="record=False.*not 't'"):
+        M.t  # noqa: B018
