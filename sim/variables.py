@@ -143,6 +143,10 @@ class VariableView:
     def _values(self) -> np.ndarray:
         return self.group._get_values(self.variable)
 
+    def _whole_shared(self, key) -> bool:
+        """``G.s[:]`` of a shared variable: one value for the group, a scalar (Brian 2)."""
+        return self.variable.shared and isinstance(key, slice) and key == slice(None)
+
     def _quantity(self, values: np.ndarray):
         if self.variable.dim.is_dimensionless:
             return values
@@ -151,12 +155,14 @@ class VariableView:
     def get_item(self, key):
         if isinstance(key, str):
             key = self.group._indices_from_condition(key, level=2)
-        return self._quantity(self._values()[key])
+        values = self._values()  # (the frame depth matters: names resolve in the caller's)
+        return self._quantity(values.reshape(()) if self._whole_shared(key) else values[key])
 
     def __getitem__(self, key):
         if isinstance(key, str):
             key = self.group._indices_from_condition(key, level=1)
-        return self._quantity(self._values()[key])
+        values = self._values()
+        return self._quantity(values.reshape(()) if self._whole_shared(key) else values[key])
 
     def __setitem__(self, key, value) -> None:
         self.group._set_values(self.variable, key, value, level=1)

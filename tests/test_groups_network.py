@@ -335,3 +335,10 @@ def test_default_names_and_same_slot_order_follow_brian2():
     assert np.allclose(M.v[0], [0, 0, 1.4925e-4], atol=1e-8)
     names = [row[0] for row in scheduling_summary().rows]
     assert names.index("neurongroup_1_stateupdater") < names.index("neurongroup_stateupdater")
+
+
+def test_a_shared_variable_reads_as_one_value():
+    G = NeuronGroup(3, "s : volt (shared)\nv : 1")
+    G.s = 2 * mV
+    assert np.ndim(G.s[:]) == 0 and float(G.s[:] / mV) == 2  # Brian 2: a scalar
+    assert repr(G.s) == "<neurongroup.s: 2. * mvolt>" or "2. * mvolt" in repr(G.s)
