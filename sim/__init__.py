@@ -66,6 +66,16 @@ _PYPLOT_NAMES = (
 )
 
 
+def exprel(x):
+    """``(exp(x) - 1)/x``, 1 at ``x = 0`` (Brian 2's function; ``x`` dimensionless)."""
+    from sim.codegen.numpy_target import _exprel
+    from sim.units import fail_for_dimension_mismatch
+
+    fail_for_dimension_mismatch(x, None, "exprel needs a dimensionless argument")
+    value = _exprel(x)
+    return value.item() if value.ndim == 0 else value
+
+
 def _pyplot():
     import matplotlib.pyplot as plt
 
@@ -160,6 +170,7 @@ _own_names = [
     "seed",
     "Function",
     "implementation",
+    "exprel",
     "BrianLogger",
     "get_logger",
     "scheduling_summary",

@@ -16,7 +16,7 @@ matplotlib are imported when first needed).
 """
 
 from .db import P0, dB, dB_error, dB_type, gain
-from .defaults import get_default_samplerate, set_default_samplerate
+from .defaults import get_default_samplerate, get_samplerate, set_default_samplerate
 from .errors import (
     AudioDeviceError,
     ClippingError,
@@ -45,8 +45,11 @@ from .io import SoundFileStream, loadsound, savesound, supported_extensions
 from .sound import Sound, play
 from .spectral import Spectrogram, Spectrum
 
+BaseSound = Sound  # brian2hears' base class name
+
 __all__ = [
     "Sound",
+    "BaseSound",
     "tone",
     "harmoniccomplex",
     "whitenoise",
@@ -74,6 +77,7 @@ __all__ = [
     "gain",
     "P0",
     "get_default_samplerate",
+    "get_samplerate",
     "set_default_samplerate",
     "SoundMismatchError",
     "SampleRateMismatchError",

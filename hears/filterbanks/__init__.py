@@ -10,7 +10,13 @@ from .base import Bufferable, Filterbank
 from .compressive import DCGC, TanCarney, dcgc_parameters, tan_carney_parameters
 from .drnl import DRNL, drnl_parameters
 from .erb import erb_bandwidth, erbspace
-from .fir import FIRFilterbank, FractionalDelay, fractional_delay_ir
+from .fir import (
+    FFTFIRFilterbank,
+    FIRFilterbank,
+    FractionalDelay,
+    LinearFIRFilterbank,
+    fractional_delay_ir,
+)
 from .library import (
     ApproximateGammatone,
     AsymmetricCompensation,
@@ -48,6 +54,8 @@ __all__ = [
     "LinearFilterbank",
     "sos_to_ba",
     "FIRFilterbank",
+    "LinearFIRFilterbank",
+    "FFTFIRFilterbank",
     "FractionalDelay",
     "fractional_delay_ir",
     "erbspace",

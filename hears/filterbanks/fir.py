@@ -12,7 +12,8 @@ from . import _kernels
 from ._args import dimensionless, float_dtype, is_int, samplerate_hz, times_s
 from .base import Filterbank, as_source, source_rate
 
-__all__ = ["FIRFilterbank", "FractionalDelay", "fractional_delay_ir"]
+__all__ = ["FIRFilterbank", "FractionalDelay", "fractional_delay_ir", "LinearFIRFilterbank",
+           "FFTFIRFilterbank"]
 
 #: impulse responses up to this many taps are convolved directly by default
 DIRECT_MAX_TAPS = 48
@@ -222,3 +223,23 @@ class FractionalDelay(FIRFilterbank):
     def delay(self) -> Quantity:
         """Total delay of each channel: ``delay_offset + delays``."""
         return self.delay_offset + self.delays
+
+
+class LinearFIRFilterbank(FIRFilterbank):
+    """brian2hears' name for an FIR filterbank convolving in the time domain
+    (``FIRFilterbank(..., method='direct')``)."""
+
+    def __init__(self, source: Any, impulse_response: Any, minimum_buffer_size: Any = None,
+                 **args: Any) -> None:
+        FIRFilterbank.__init__(self, source, impulse_response,
+                               minimum_buffer_size=minimum_buffer_size, method="direct", **args)
+
+
+class FFTFIRFilterbank(FIRFilterbank):
+    """brian2hears' name for an FIR filterbank convolving by FFT (overlap-add:
+    ``FIRFilterbank(..., method='fft')``)."""
+
+    def __init__(self, source: Any, impulse_response: Any, minimum_buffer_size: Any = None,
+                 **args: Any) -> None:
+        FIRFilterbank.__init__(self, source, impulse_response,
+                               minimum_buffer_size=minimum_buffer_size, method="fft", **args)

@@ -75,3 +75,31 @@ def test_fractional_itds_use_windowed_sinc_delays_as_brian2hears():
                        atol=1e-6)
     assert np.allclose(hs.data[1, 0, 1030:1034], [0.033029, -0.037534, 0.043463, -0.051614],
                        atol=1e-6)
+
+
+def test_brian2hears_names_for_fir_filterbanks_and_sample_rates():
+    from hears import (
+        BaseSound,
+        FFTFIRFilterbank,
+        FIRFilterbank,
+        LinearFIRFilterbank,
+        get_default_samplerate,
+        get_samplerate,
+    )
+
+    assert BaseSound is Sound and get_samplerate(None) == get_default_samplerate()
+    assert get_samplerate(20 * kHz) == 20 * kHz
+    rng = np.random.RandomState(0)
+    snd = Sound(rng.randn(400), samplerate=20 * kHz)
+    ir = rng.randn(3, 50)
+    ref = FIRFilterbank(Repeat(snd, 3), ir).process()
+    assert np.allclose(LinearFIRFilterbank(Repeat(snd, 3), ir).process(), ref)
+    assert np.allclose(FFTFIRFilterbank(Repeat(snd, 3), ir).process(), ref)
+
+
+def test_exprel_at_python_level():
+    from sim import exprel, mV
+
+    assert exprel(0) == 1.0 and np.isclose(exprel(1.0), np.e - 1)
+    with pytest.raises(Exception, match="dimensionless"):
+        exprel(2 * mV)
