@@ -21,6 +21,7 @@ import signal
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from fractions import Fraction
 from pathlib import Path
@@ -219,8 +220,7 @@ class Network:
         reporter = _make_reporter(report)
         period = float(report_period)
         every = self._all_objects()
-        names = [o.name for o in every]
-        clashes = sorted({n for n in names if names.count(n) > 1})
+        clashes = sorted(n for n, k in Counter(o.name for o in every).items() if k > 1)
         if clashes:
             raise ValueError(f"Network '{self.name}' contains several objects named "
                              f"{', '.join(repr(n) for n in clashes)}: give them different names")

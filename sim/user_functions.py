@@ -179,13 +179,10 @@ class FunctionNotCompilable(TypeError):
     pass
 
 
-_MODULES_BY_FUNCTION: dict[int, str] = {}
-
-
 def _numba_module(fn: Function) -> str:
-    key = id(fn)
-    if key in _MODULES_BY_FUNCTION:
-        return _MODULES_BY_FUNCTION[key]
+    cached = getattr(fn, "_numba_module_name", None)  # on the object: ids are reused
+    if cached is not None:
+        return cached
     from sim.codegen.numba_target import load_module
 
     spec = fn.implementations.get("numba", {})
@@ -203,7 +200,7 @@ def _numba_module(fn: Function) -> str:
             f"numba-compatible version with @implementation('numba', func), or set "
             f"prefs.codegen.target = 'numpy'"
         ) from None
-    _MODULES_BY_FUNCTION[key] = module.__name__
+    fn._numba_module_name = module.__name__
     return module.__name__
 
 
