@@ -46,6 +46,7 @@ import math
 import multiprocessing
 import pickle
 import uuid
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from multiprocessing import shared_memory
@@ -109,11 +110,20 @@ def _si(value: Any, dim: Any, what: str) -> np.ndarray:
     return array
 
 
-def _time(value: Any, what: str) -> float:
-    if isinstance(value, Quantity):
-        array = _si(value, _TIME, what)
-    else:
-        array = np.asarray(value, dtype=np.float64)
+def _time(value: Any, what: str, example: str) -> float:
+    """A scalar time Quantity as float seconds; a plain number is refused.
+
+    A bare ``0.1`` could mean seconds or milliseconds; taking it as seconds
+    silently made a 0.1 ms recording step 1000 times too long, so the unit
+    must be explicit (``example`` shows how).
+    """
+    if not isinstance(value, Quantity):
+        raise DimensionMismatchError(
+            f"{what} must be a time with units (e.g. {example}); got {value!r} without "
+            "units, which could be in any unit (expected unit: second)",
+            get_dimensions(value), _TIME,
+        )
+    array = _si(value, _TIME, what)
     if array.ndim != 0 or not math.isfinite(float(array)):
         raise ValueError(f"{what} must be a finite scalar time, got {value!r}")
     return float(array)
@@ -374,7 +384,8 @@ class Fitter:
         there) to a Quantity of shape ``(n_traces, n_steps)`` (or ``(n_steps,)``
         for one trace) sampled every ``dt``.
     dt : Quantity (time)
-        Sampling step of the inputs and outputs, and the simulation step.
+        Sampling step of the inputs and outputs, and the simulation step
+        (e.g. ``0.1 * ms``); a number without units is refused.
     n_samples : int, optional
         Candidates per round (the optimiser's population); by default the
         optimiser's own default.
@@ -397,7 +408,8 @@ class Fitter:
         Each slice but the first starts this much earlier, and what it does
         then is discarded: the time its state needs to forget its initial
         condition (reliable for fluctuation-driven neurons; a mean-driven
-        oscillator keeps the phase it starts with).
+        oscillator keeps the phase it starts with). A number without units
+        is refused.
     """
 
     _output_kind = "traces"
@@ -426,7 +438,7 @@ class Fitter:
         if not isinstance(self.model_text, str):
             raise TypeError(f"'model' must be an equations string, got {type(model).__name__}")
         self.equations = Equations(self.model_text)
-        self.dt = _time(dt, "'dt'")
+        self.dt = _time(dt, "'dt'", "dt=0.1*ms")
         if not self.dt > 0:
             raise ValueError(f"'dt' must be positive, got {dt!r}")
         if n_samples is not None and (
@@ -485,7 +497,7 @@ class Fitter:
         if slices > self.n_steps:
             raise ValueError(f"'slices' ({slices}) exceeds the number of samples ({self.n_steps})")
         self.slices = int(slices)
-        overlap_s = _time(overlap, "'overlap'")
+        overlap_s = _time(overlap, "'overlap'", "overlap=100*ms")
         if overlap_s < 0:
             raise ValueError(f"'overlap' must not be negative, got {overlap!r}")
         self.overlap_steps = int(round(overlap_s / self.dt))
@@ -649,15 +661,22 @@ class Fitter:
                 "This process pool was made for another fitter or another set-up (model, "
                 "fitted parameters, seed); make it with fitter.process_pool() after prepare()"
             )
-        futures = []
-        for chunk in chunks:
-            if shared:
-                futures.append(executor.submit(_evaluate_shared, executor.hearsim_token,
-                                               metric, chunk))
-            else:
-                futures.append(executor.submit(_evaluate_chunk, spec, self.inputs,
-                                               self._targets(), metric, chunk))
-        return np.concatenate([f.result() for f in futures])
+        futures: list[concurrent.futures.Future] = []
+        try:
+            for chunk in chunks:
+                if shared:
+                    futures.append(executor.submit(_evaluate_shared, executor.hearsim_token,
+                                                   metric, chunk))
+                else:
+                    futures.append(executor.submit(_evaluate_chunk, spec, self.inputs,
+                                                   self._targets(), metric, chunk))
+            return np.concatenate([f.result() for f in futures])
+        except BaseException:
+            # the round is lost: do not leave its other chunks queued on the executor,
+            # where they would hold up the workers when the fit is resumed
+            for future in futures:
+                future.cancel()
+            raise
 
     # -- fitting ---------------------------------------------------------------
 
@@ -712,6 +731,16 @@ class Fitter:
         best_params : dict
             Best parameters found so far (over all fits), with units.
         best_error : float
+
+        A round that fails leaves the fitter ready for the next `fit`: its
+        candidates are discarded (`Optimizer.forget`) and nothing of it is
+        recorded. An exception (in a metric, a worker, the executor) then
+        propagates unchanged, with a note saying which round failed. A
+        KeyboardInterrupt (Ctrl-C) after at least one completed round of
+        this call ends the fit with a UserWarning saying how many rounds
+        completed, and the best result so far is returned; before the first
+        round completes it propagates. Either way a later ``fit()`` continues
+        the search.
         """
         if isinstance(n_rounds, bool) or not isinstance(n_rounds, (int, np.integer)) \
                 or n_rounds < 1:
@@ -727,16 +756,58 @@ class Fitter:
         elif metric is not None:
             self.metric = self._check_metric(metric)
         opt, spec, metric = self.optimizer, self._spec, self.metric
-        for index in range(int(n_rounds)):
-            params = opt.ask_array()
-            errors = self._evaluate(spec, metric, params, executor, n_chunks)
-            opt.tell(params, errors)
+        n_rounds = int(n_rounds)
+        completed = 0
+        for index in range(n_rounds):
+            try:
+                params = opt.ask_array()
+                errors = self._evaluate(spec, metric, params, executor, n_chunks)
+                opt.tell(params, errors)
+            except KeyboardInterrupt:
+                # a generational optimiser would refuse every later ask() while the
+                # candidates of this round are pending
+                opt.forget()
+                if completed == 0:
+                    raise
+                self._warn_interrupted(completed, n_rounds)
+                break
+            except BaseException as exc:
+                opt.forget()
+                exc.add_note(self._failure_note(exc, index, completed))
+                raise
             self._record(params, errors)
+            completed += 1
             if callback is not None:
-                stop = self._call_back(callback, params, errors, index)
+                try:
+                    stop = self._call_back(callback, params, errors, index)
+                except KeyboardInterrupt:
+                    # the round itself is complete and recorded: nothing to undo
+                    self._warn_interrupted(completed, n_rounds)
+                    break
                 if stop is True:
                     break
         return dict(self.best_params), self.best_error
+
+    @staticmethod
+    def _warn_interrupted(completed: int, n_rounds: int) -> None:
+        warnings.warn(
+            f"fit() interrupted (KeyboardInterrupt) after {completed} of {n_rounds} "
+            "round(s); returning the best result so far (call fit() again to continue "
+            "the search)",
+            UserWarning,
+            stacklevel=3,
+        )
+
+    @staticmethod
+    def _failure_note(exc: BaseException, index: int, completed: int) -> str:
+        note = (
+            f"hearsim: raised in round {index + 1} of fit() ({completed} round(s) of this "
+            "fit completed); the round's candidates were discarded (optimizer.forget()), "
+            "so fit() can be called again to continue the search"
+        )
+        if isinstance(exc, concurrent.futures.BrokenExecutor):
+            note += "; this executor is broken (a worker died): make a new one"
+        return note
 
     def _record(self, params: np.ndarray, errors: np.ndarray) -> None:
         self._history_params.append(params.copy())

@@ -29,19 +29,27 @@ from typing import Any
 import numpy as np
 
 from sim.statistics import gamma_factor
-from sim.units import Quantity, get_dimensions, second
+from sim.units import DimensionMismatchError, Quantity, get_dimensions, second
 
 __all__ = ["Metric", "SpikeMetric", "TraceMetric", "GammaFactor", "MSEMetric"]
 
 
 def _seconds(value: Any, name: str, allow_none: bool = False) -> float | None:
-    """A time as a float in seconds (a Quantity of time, or a float in seconds)."""
+    """A time Quantity as a float in seconds; a plain number is refused.
+
+    A bare ``4`` could be seconds or milliseconds (and was silently taken as
+    seconds), so times need their unit, as in brian2modelfitting.
+    """
     if value is None:
         if allow_none:
             return None
         raise ValueError(f"'{name}' must be given")
     dim = get_dimensions(value)
-    if isinstance(value, Quantity) and dim is not second.dim:
+    if not isinstance(value, Quantity):
+        raise DimensionMismatchError(
+            f"'{name}' must be a time with units (e.g. {name}=4*ms); got {value!r} without "
+            "units, which could be in any unit (expected unit: second)", dim, second.dim)
+    if dim is not second.dim:
         raise TypeError(f"'{name}' must be a time, got {value!r}")
     result = float(np.asarray(value))
     if not np.isfinite(result):

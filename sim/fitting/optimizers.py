@@ -12,6 +12,11 @@ one. The fitters drive it round by round::
         opt.tell(candidates, errors)
     best_params, best_error = opt.recommend()
 
+A round whose evaluation fails is given up with ``opt.forget()``: the
+candidates asked for are discarded and the next ``ask`` proposes a fresh
+round from the state the last ``tell`` left (generational optimisers refuse
+a second ``ask`` while candidates are pending).
+
 Every optimiser minimises. It searches the box given by the bounds, in
 coordinates normalised to [0, 1] per parameter, so that parameters of very
 different scales (a time constant in seconds, a resistance in ohms) weigh
@@ -317,7 +322,7 @@ class Optimizer(abc.ABC):
             if self._pending is not None:
                 raise RuntimeError(
                     f"{type(self).__name__}.ask() called twice: tell() the errors of the "
-                    "previous candidates first"
+                    "previous candidates first, or forget() them if their round failed"
                 )
         unit = np.clip(self._ask(int(n_samples)), 0.0, 1.0)
         self._pending = unit
@@ -428,6 +433,30 @@ class Optimizer(abc.ABC):
                 self._best_error = float(safe[best])
         self._tell(unit, safe)
 
+    def forget(self) -> int:
+        """Discard the candidates of the last `ask` that were never told back.
+
+        Call it when a round fails (a worker died, the evaluation was
+        interrupted, a metric raised): a generational optimiser refuses a
+        second `ask` while candidates are pending, so without this one failed
+        round would block every later one. The search state (population,
+        swarm, CMA-ES distribution, best so far) stays as the last `tell` left
+        it, and the next `ask` proposes a fresh round from it; the random
+        generator moves on, so those candidates differ from the forgotten
+        ones (a candidate that made the evaluation fail is not simply
+        proposed again). Harmless when nothing is pending.
+
+        Returns
+        -------
+        int
+            How many candidates were discarded (0 when none were pending).
+        """
+        self._require_initialized()
+        pending = self._pending
+        self._pending = None
+        self._forget()
+        return 0 if pending is None else int(pending.shape[0])
+
     def recommend(self) -> tuple[dict[str, float], float]:
         """The best candidate told so far and its error: ``(params, error)``.
 
@@ -442,6 +471,9 @@ class Optimizer(abc.ABC):
 
     def _setup(self) -> None:  # noqa: B027 (optional hook, empty by default)
         """Prepare the algorithm state after `initialize` (rng, popsize set)."""
+
+    def _forget(self) -> None:  # noqa: B027 (optional hook, empty by default)
+        """Drop algorithm state kept between `_ask` and `_tell` (see `forget`)."""
 
     @abc.abstractmethod
     def _ask(self, n: int) -> np.ndarray:
@@ -746,6 +778,11 @@ class CMAOptimizer(Optimizer):
         )
         self._es = cma.CMAEvolutionStrategy(start, self.sigma0, options)
         self._asked: list[np.ndarray] | None = None
+
+    def _forget(self) -> None:
+        # cma itself accepts a new ask() without a tell(): only our copy of the
+        # asked samples (used to tell cma its own solutions back) must go
+        self._asked = None
 
     def _ask(self, n: int) -> np.ndarray:
         self._asked = self._es.ask(n)
