@@ -7,7 +7,21 @@ channel, keeping the file's sample rate.
 
 Saving never clips silently: a sound with samples outside [-1, 1] raises
 :class:`~sounds.errors.ClippingError` unless ``normalise=True`` (scale the peak to 1) or it is
-first brought to a safe level (``sound.atmaxlevel(...)``, ``sound.normalized()``).
+first brought to a safe level (``sound.atmaxlevel(...)``, ``sound.normalized()``). Float
+subtypes (``subtype='FLOAT'`` or ``'DOUBLE'``) store samples as they are, beyond full scale
+included.
+
+Integer (PCM) samples: an ``n``-bit sample ``k`` is the value ``k / 2**(n-1)``, in both
+directions (libsndfile's convention when it reads). Saving rounds ``x * 2**(n-1)`` to the
+nearest integer and hands libsndfile the integers, so a sound whose samples lie on that grid
+is stored and loaded back exactly, in WAV as in FLAC, whatever libsndfile's own float-to-int
+scaling (older versions wrote with ``2**(n-1) - 1``: WAV round trips were off by one step).
+The largest integer is ``2**(n-1) - 1``, so a sample of exactly +1.0 is stored one step
+lower.
+
+A WAV file whose data chunk is shorter than its header says (a truncated download or copy)
+loads with a ``UserWarning`` giving the samples promised and found, or, with
+``strict=True``, raises :class:`~sounds.errors.SoundFileError`.
 
 :class:`SoundFileStream` reads a long file block by block, holding one block in memory, for
 online filterbanks: it has brian2hears' buffered-source methods (``buffer_fetch``).
@@ -17,6 +31,8 @@ from __future__ import annotations
 
 import errno
 import os
+import struct
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -45,6 +61,11 @@ _PCM_BY_FORMAT = {
     "FLAC": {1: "PCM_S8", 2: "PCM_16", 3: "PCM_24"},
 }
 _LOSSY = {"OGG": "VORBIS", "MP3": "MPEG_LAYER_III"}
+# bits per sample of the plain integer subtypes, which are converted here (see the module
+# docstring); every other subtype is passed to and from libsndfile as float64
+_PCM_BITS = {"PCM_S8": 8, "PCM_U8": 8, "PCM_16": 16, "PCM_24": 24, "PCM_32": 32}
+# subtypes that store floats: nothing clips, so samples beyond full scale may be saved
+_FLOAT_SUBTYPES = {"FLOAT", "DOUBLE"}
 
 
 def _soundfile():
@@ -105,46 +126,155 @@ def _check_finite(data: np.ndarray, where: str, offset: int = 0) -> None:
                          f"{data[i, j]} (sounds must be finite)")
 
 
-def load_sound(filename: str | os.PathLike) -> Sound:
+def _read_samples(f: Any, n: int = -1) -> np.ndarray:
+    """``n`` frames (all with -1) from an open SoundFile as float64 ``(n, channels)``.
+
+    Integer subtypes are read as int32 (libsndfile puts an n-bit sample in the top n bits) and
+    divided by 2**31: the value ``k / 2**(n-1)`` that `save_sound` writes, exactly.
+    """
+    if f.subtype in _PCM_BITS:
+        raw = f.read(n, dtype="int32", always_2d=True)
+        return raw / 2.0**31
+    return f.read(n, dtype="float64", always_2d=True)
+
+
+def _wav_declared_frames(path: str) -> int | None:
+    """Frames a RIFF/WAVE file's header promises (data chunk size / block align).
+
+    None when the file is not a plain RIFF/RIFX WAVE or the header gives no usable length
+    (0 or 0xFFFFFFFF are written by streaming encoders that do not know it).
+    """
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(12)
+            if len(head) < 12 or head[:4] not in (b"RIFF", b"RIFX") or head[8:12] != b"WAVE":
+                return None
+            endian = "<" if head[:4] == b"RIFF" else ">"
+            block_align = None
+            while True:
+                chunk = fh.read(8)
+                if len(chunk) < 8:
+                    return None
+                cid, (size,) = chunk[:4], struct.unpack(endian + "I", chunk[4:])
+                if cid == b"fmt ":
+                    body = fh.read(min(size, 16))
+                    if len(body) < 14:
+                        return None
+                    (block_align,) = struct.unpack(endian + "H", body[12:14])
+                    fh.seek(size - len(body) + (size & 1), os.SEEK_CUR)
+                elif cid == b"data":
+                    if not block_align or size in (0, 0xFFFFFFFF):
+                        return None
+                    return size // block_align
+                else:
+                    fh.seek(size + (size & 1), os.SEEK_CUR)  # chunks are padded to even sizes
+    except OSError:
+        return None
+
+
+def _check_complete(path: str, f: Any, found: int, strict: bool) -> None:
+    """Warn (or raise, ``strict``) when a WAV file holds fewer frames than its header says.
+
+    libsndfile quietly reads what is there, so a truncated file would load short unnoticed.
+    """
+    if f.format not in ("WAV", "WAVEX"):
+        return
+    promised = _wav_declared_frames(path)
+    if promised is None or found >= promised:
+        return
+    message = (f"{path!r}: truncated WAV file: its header promises {promised} samples "
+               f"(per channel) but the file holds only {found}")
+    if strict:
+        raise SoundFileError(f"{message}; refusing it (strict=True)")
+    warnings.warn(f"{message}; loaded the {found} samples present (pass strict=True to "
+                  "refuse such files)", UserWarning, stacklevel=3)
+
+
+def load_sound(filename: str | os.PathLike, strict: bool = False) -> Sound:
     """Read a whole sound file into a Sound with the file's sample rate and channels.
 
-    Raises ``FileNotFoundError`` for a missing file, :class:`UnsupportedFormatError` for a file
-    that is not in a readable format and :class:`SoundFileError` for a damaged one; every
-    message names the file.
+    Samples are float64, full scale 1 (integer samples ``k / 2**(bits-1)``, see the module
+    docstring). Raises ``FileNotFoundError`` for a missing file, :class:`UnsupportedFormatError`
+    for a file that is not in a readable format and :class:`SoundFileError` for a damaged one;
+    every message names the file. A WAV file holding fewer samples than its header promises
+    loads what it holds with a ``UserWarning``; with ``strict=True`` it raises
+    :class:`SoundFileError` instead.
     """
     path = os.fspath(filename)
     with _open_for_reading(path) as f:
         try:
-            data = f.read(dtype="float64", always_2d=True)
+            data = _read_samples(f)
         except _sf_errors() as exc:
             raise SoundFileError(f"cannot read sound file {path!r}: {exc}") from None
         rate = float(f.samplerate)
+        _check_complete(path, f, data.shape[0], strict)
     _check_finite(data, repr(path))
     return Sound._wrap(np.ascontiguousarray(data), rate)
 
 
+def _subtype_for(path: str, fmt: str, samplewidth: int | None, subtype: str | None) -> str:
+    """The libsndfile subtype to write: from ``subtype``, else from ``samplewidth``."""
+    sf = _soundfile()
+    if subtype is not None:
+        if not isinstance(subtype, str):
+            raise TypeError(f"{path!r}: subtype must be a string such as 'PCM_16' or 'FLOAT', "
+                            f"got {subtype!r}")
+        name = subtype.strip().upper()
+        known = sf.available_subtypes(fmt)
+        if name not in known:
+            raise ValueError(f"{path!r}: unknown subtype {subtype!r} for the {fmt} format; "
+                             f"this libsndfile writes {fmt} as {', '.join(sorted(known))}")
+        if samplewidth is not None and _PCM_BITS.get(name) != 8 * samplewidth:
+            raise ValueError(f"{path!r}: samplewidth={samplewidth!r} contradicts "
+                             f"subtype={subtype!r}; give one of them")
+        return name
+    if samplewidth is None:
+        samplewidth = 2
+    if not is_int(samplewidth) or samplewidth not in (1, 2, 3, 4):
+        raise ValueError(f"{path!r}: samplewidth must be 1, 2, 3 or 4 bytes, got {samplewidth!r}")
+    if fmt in _LOSSY:
+        return _LOSSY[fmt]
+    name = _PCM_BY_FORMAT.get(fmt, _PCM).get(int(samplewidth))
+    if name is None:
+        raise ValueError(f"{path!r}: the {fmt} format cannot store {samplewidth}-byte samples")
+    return name
+
+
+def _to_pcm(data: np.ndarray, bits: int) -> np.ndarray:
+    """Float samples as int32 holding the ``bits``-bit integers in their top bits.
+
+    ``x`` becomes ``round(x * 2**(bits-1))`` (half to even), clipped to the integer range
+    (only +1.0 itself, or a value within half a step of it, is affected: the caller has
+    refused anything beyond full scale). libsndfile keeps the top ``bits`` bits of an int32
+    sample, so the integers reach the file untouched.
+    """
+    top = 2 ** (bits - 1)
+    ints = np.clip(np.rint(data * top), -top, top - 1).astype(np.int64)
+    return (ints << (32 - bits)).astype(np.int32)
+
+
 def save_sound(sound: Sound, filename: str | os.PathLike, normalise: bool = False,
-               samplewidth: int = 2) -> None:
+               samplewidth: int | None = None, subtype: str | None = None) -> None:
     """Write ``sound`` to ``filename``; the extension picks the format.
 
     ``samplewidth`` is the number of bytes per sample of PCM formats (1, 2, 3 or 4: 8, 16, 24
-    or 32 bit; FLAC takes 1 to 3); lossy formats (ogg, mp3) ignore it. ``normalise=True``
-    scales the sound so that its peak is 1 (full scale). Otherwise samples beyond [-1, 1]
-    raise :class:`ClippingError` rather than being clipped. The file keeps the sound's sample
-    rate, which must be a whole number of Hz, and its channels.
+    or 32 bit; FLAC takes 1 to 3; default 2); lossy formats (ogg, mp3) ignore it. ``subtype``
+    instead names libsndfile's sample encoding for the format, e.g. ``'PCM_16'``,
+    ``'PCM_24'``, ``'FLOAT'`` (32-bit float) or ``'DOUBLE'`` (64-bit float) for WAV (see
+    ``soundfile.available_subtypes(format)``); an unknown one raises ``ValueError`` listing
+    those available. Give one of the two.
+
+    ``normalise=True`` scales the sound so that its peak is 1 (full scale). Otherwise samples
+    beyond [-1, 1] raise :class:`ClippingError` rather than being clipped, except with a float
+    subtype, which stores them as they are. Integer samples are ``round(x * 2**(bits-1))``, so
+    samples on that grid load back exactly (see the module docstring). The file keeps the
+    sound's sample rate, which must be a whole number of Hz, and its channels.
     """
     if not isinstance(sound, Sound):
         raise TypeError(f"save_sound(sound, ...): expected a Sound, got {type(sound).__name__}")
     path = os.fspath(filename)
     fmt = _format_of(path)
-    if not is_int(samplewidth) or samplewidth not in (1, 2, 3, 4):
-        raise ValueError(f"{path!r}: samplewidth must be 1, 2, 3 or 4 bytes, got {samplewidth!r}")
-    if fmt in _LOSSY:
-        subtype = _LOSSY[fmt]
-    else:
-        subtype = _PCM_BY_FORMAT.get(fmt, _PCM).get(int(samplewidth))
-        if subtype is None:
-            raise ValueError(f"{path!r}: the {fmt} format cannot store {samplewidth}-byte samples")
+    subtype = _subtype_for(path, fmt, samplewidth, subtype)
     sf = _soundfile()
     if not sf.check_format(fmt, subtype):
         raise UnsupportedFormatError(f"{path!r}: this libsndfile cannot write {fmt} ({subtype})")
@@ -158,7 +288,7 @@ def save_sound(sound: Sound, filename: str | os.PathLike, normalise: bool = Fals
     if normalise:
         if peak > 0:
             data = data / peak
-    elif peak > 1.0:
+    elif peak > 1.0 and subtype not in _FLOAT_SUBTYPES:
         raise ClippingError(
             f"cannot save {path!r} without clipping: the peak amplitude is {peak:.6g} (full "
             f"scale is 1); pass normalise=True, or save sound.normalized() or "
@@ -166,6 +296,10 @@ def save_sound(sound: Sound, filename: str | os.PathLike, normalise: bool = Fals
     parent = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(parent):
         raise FileNotFoundError(errno.ENOENT, "directory for the sound file does not exist", path)
+    if subtype in _PCM_BITS:
+        # integers, not floats: libsndfile's float-to-int scaling has differed between
+        # versions and from its int-to-float scaling on reading
+        data = _to_pcm(data, _PCM_BITS[subtype])
     try:
         sf.write(path, data, int(round(rate)), subtype=subtype, format=fmt)
     except _sf_errors() as exc:
@@ -177,9 +311,9 @@ loadsound = load_sound
 
 
 def savesound(sound: Sound, filename: str | os.PathLike, normalise: bool = False,
-              samplewidth: int = 2) -> None:
+              samplewidth: int | None = None, subtype: str | None = None) -> None:
     """brian2hears name of :func:`save_sound` (``sound.save(filename, ...)``)."""
-    save_sound(sound, filename, normalise=normalise, samplewidth=samplewidth)
+    save_sound(sound, filename, normalise=normalise, samplewidth=samplewidth, subtype=subtype)
 
 
 class SoundFileStream:
@@ -193,14 +327,17 @@ class SoundFileStream:
     As a buffered source for online filterbanks it offers brian2hears' ``buffer_init()``,
     ``buffer_fetch(start, end)`` (a plain ``(end-start, nchannels)`` array, zeros past the end
     of the file) and ``buffer_fetch_next(samples)``. Use it as a context manager, or call
-    :meth:`close`.
+    :meth:`close`. A truncated WAV file warns when opened, or with ``strict=True`` raises
+    :class:`SoundFileError` (as :func:`load_sound`).
     """
 
-    def __init__(self, filename: str | os.PathLike, blocksize: Any = 4096) -> None:
+    def __init__(self, filename: str | os.PathLike, blocksize: Any = 4096,
+                 strict: bool = False) -> None:
         self.filename = os.fspath(filename)
         self._file = _open_for_reading(self.filename)
         self._rate = float(self._file.samplerate)
         try:
+            _check_complete(self.filename, self._file, int(self._file.frames), strict)
             self.blocksize = as_nsamples(blocksize, self._rate, "blocksize")
         except Exception:
             self._file.close()
@@ -247,7 +384,7 @@ class SoundFileStream:
         if self._file.closed:
             raise ValueError(f"SoundFileStream({self.filename!r}) is closed")
         try:
-            data = self._file.read(n, dtype="float64", always_2d=True)
+            data = _read_samples(self._file, n)
         except _sf_errors() as exc:
             raise SoundFileError(f"cannot read sound file {self.filename!r} at sample "
                                  f"{self._position}: {exc}") from None

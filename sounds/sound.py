@@ -17,13 +17,16 @@ otherwise: use :meth:`Sound.resample`) and equal lengths (:class:`SoundMismatchE
 :meth:`Sound.resized` or :meth:`Sound.extended`); a mono sound broadcasts against a
 multichannel one. Results that keep the ``(nsamples, channels)`` shape are Sounds with the same
 sample rate; reductions (``sound.mean()``, ``np.max(sound, axis=0)``), comparisons and other
-shapes are plain arrays.
+shapes are plain arrays. Joining sounds (``np.concatenate``, ``np.vstack`` in time;
+``np.hstack``, ``np.column_stack`` in channels; ``np.append``, ``np.block``) needs one sample
+rate (:class:`SampleRateMismatchError` otherwise) and gives a Sound at that rate; ``np.stack``
+and ``np.dstack`` check the rates too and give plain 3D arrays.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +50,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Sound", "play"]
 
+# numpy functions that join arrays; with Sounds they keep (and check) the sample rate.
+# np.row_stack (deprecated in numpy 2) goes through np.vstack.
+_JOINING = frozenset({np.concatenate, np.hstack, np.vstack, np.stack, np.column_stack,
+                      np.dstack, np.append, np.block})
+
 Duration = Any  # a time Quantity, an int number of samples or a float in seconds
 Rate = Any  # a frequency Quantity or a number in Hz
 
@@ -58,6 +66,29 @@ def _rebuild_sound(data: np.ndarray, samplerate: float) -> Sound:
 def _first_bad_sample(x: np.ndarray) -> tuple[int, int, float]:
     i, j = np.argwhere(~np.isfinite(x))[0]
     return int(i), int(j), float(x[i, j])
+
+
+def _sounds_in(obj: Any, depth: int = 0) -> Iterator[Sound]:
+    """The Sounds among numpy function arguments (nested lists/tuples/dicts, as np.block)."""
+    if isinstance(obj, Sound):
+        yield obj
+    elif depth < 32 and isinstance(obj, (list, tuple)):
+        for item in obj:
+            yield from _sounds_in(item, depth + 1)
+    elif depth < 32 and isinstance(obj, dict):
+        for item in obj.values():
+            yield from _sounds_in(item, depth + 1)
+
+
+def _rates_of(sounds: Iterator[Sound], what: str) -> list[float]:
+    """The one sample rate of ``sounds`` (as a list; empty if none has a rate), or raise."""
+    rates = sorted({s._samplerate for s in sounds if s._samplerate is not None})
+    if len(rates) > 1:
+        shown = " and ".join(f"{r:g} Hz" for r in rates)
+        raise SampleRateMismatchError(
+            f"np.{what}: cannot combine sounds with sample rates {shown}; resample them to one "
+            "rate first (sound.resample(...))")
+    return rates
 
 
 class Sound(np.ndarray):
@@ -260,12 +291,34 @@ class Sound(np.ndarray):
                     "mono sound broadcasts against a multichannel one)")
 
     def __array_function__(self, func, types, args, kwargs):
+        if func in _JOINING:
+            return self._join(func, types, args, kwargs)
         result = super().__array_function__(func, types, args, kwargs)
-        if isinstance(result, Sound) and (result.ndim != 2 or result._samplerate is None):
-            if result.ndim == 2:
-                result._samplerate = self._samplerate
-            else:
-                return result.view(np.ndarray)
+        if isinstance(result, Sound) and result.ndim == 2:
+            # a Sound made from several sounds can only have one sample rate
+            rates = _rates_of(_sounds_in((args, kwargs)), func.__name__)
+            result._samplerate = rates[0] if rates else self._samplerate
+        elif isinstance(result, Sound):
+            return result.view(np.ndarray)
+        return result
+
+    def _join(self, func, types, args, kwargs):
+        """``np.concatenate`` and the other joining functions on sounds (one sample rate).
+
+        numpy returns a plain array for them (Sound has no ``__array_priority__``), which
+        dropped the rate, whatever the rates of the pieces. A 2D float64 result is a Sound at
+        the pieces' common rate (plain arrays among them are taken as samples at that rate);
+        other results (``np.stack``'s 3D array, ``axis=None``'s 1D one) are plain arrays.
+        """
+        rates = _rates_of(_sounds_in((args, kwargs)), func.__name__)
+        result = super().__array_function__(func, types, args, kwargs)
+        if kwargs.get("out") is not None:
+            return result
+        if (isinstance(result, np.ndarray) and result.ndim == 2 and result.dtype == np.float64
+                and rates):
+            return Sound._wrap(result.view(np.ndarray), rates[0])
+        if isinstance(result, Sound):
+            return result.view(np.ndarray)
         return result
 
     def ravel(self, order: str = "C") -> np.ndarray:  # noqa: D102 - plain 1D array
@@ -708,18 +761,21 @@ class Sound(np.ndarray):
 
     # -- files and playback -----------------------------------------------------------------
     def save(self, filename: str | os.PathLike, normalise: bool = False,
-             samplewidth: int = 2) -> None:
-        """Write the sound to a file; see :func:`sounds.io.save_sound`."""
+             samplewidth: int | None = None, subtype: str | None = None) -> None:
+        """Write the sound to a file (``samplewidth`` in bytes, default 2, or a libsndfile
+        ``subtype`` such as ``'FLOAT'``); see :func:`sounds.io.save_sound`."""
         from .io import save_sound
 
-        save_sound(self, filename, normalise=normalise, samplewidth=samplewidth)
+        save_sound(self, filename, normalise=normalise, samplewidth=samplewidth,
+                   subtype=subtype)
 
     @staticmethod
-    def load(filename: str | os.PathLike) -> Sound:
-        """Read a sound file (wav, flac, ogg, aiff, ...); see :func:`sounds.io.load_sound`."""
+    def load(filename: str | os.PathLike, strict: bool = False) -> Sound:
+        """Read a sound file (wav, flac, ogg, aiff, ...); ``strict=True`` refuses a truncated
+        WAV file instead of warning; see :func:`sounds.io.load_sound`."""
         from .io import load_sound
 
-        return load_sound(filename)
+        return load_sound(filename, strict=strict)
 
     def play(self, normalise: bool = False, sleep: bool = False) -> None:
         """Play the sound: not available in hearsim (no audio output); raises AudioDeviceError."""

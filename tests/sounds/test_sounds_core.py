@@ -243,3 +243,33 @@ def test_buffer_fetch_pads_with_zeros():
     assert s.buffer_fetch_next(4)[0, 0] == 0 and s.buffer_fetch_next(4)[0, 0] == 4
     with pytest.raises(IndexError):
         s.buffer_fetch(-1, 2)
+
+
+def test_joining_sounds_keeps_their_rate_and_refuses_different_rates():
+    # issue #15 (8d): np.concatenate & co. returned plain arrays, so sounds at different
+    # rates were joined without a word (and even one rate was lost)
+    a = Sound(np.zeros((10, 2)), samplerate=8000)
+    b = Sound(np.ones((10, 2)), samplerate=8000)
+    fast = Sound(np.ones((10, 2)), samplerate=16000)
+    for joined, shape in [(np.concatenate([a, b]), (20, 2)), (np.vstack([a, b]), (20, 2)),
+                          (np.append(a, b, axis=0), (20, 2)),
+                          (np.concatenate([a, b], axis=1), (10, 4)), (np.hstack([a, b]), (10, 4)),
+                          (np.column_stack([a, b]), (10, 4)), (np.block([[a, b]]), (10, 4)),
+                          (np.hstack([a.left, b.right]), (10, 2))]:
+        assert isinstance(joined, Sound) and joined.shape == shape
+        assert value(joined.samplerate) == 8000
+    np.testing.assert_array_equal(np.concatenate([a, b]), np.vstack([np.zeros((10, 2)),
+                                                                    np.ones((10, 2))]))
+    # a plain array among the pieces is taken as samples at the sounds' rate
+    padded = np.concatenate([np.zeros((3, 2)), fast])
+    assert isinstance(padded, Sound) and value(padded.samplerate) == 16000
+    # results that are not (nsamples, nchannels) sounds are plain arrays
+    for plain in (np.stack([a, b]), np.dstack([a, b]), np.concatenate([a, b], axis=None),
+                  np.concatenate([a, b], dtype=np.float32)):
+        assert type(plain) is np.ndarray
+    for join in (np.concatenate, np.vstack, np.hstack, np.stack, np.column_stack, np.dstack,
+                 lambda pieces: np.append(*pieces, axis=0), lambda pieces: np.block([pieces])):
+        with pytest.raises(SampleRateMismatchError, match=r"8000 Hz and 16000 Hz"):
+            join([a, fast])
+    with pytest.raises(SampleRateMismatchError, match=r"np\.concatenate: .*8000 Hz and 16000 Hz"):
+        np.concatenate([np.zeros((3, 2)), a, fast])

@@ -162,3 +162,144 @@ def test_stream_blocksize_as_time(tmp_path):
         assert len(list(stream.blocks())) == 10
         with pytest.raises(IndexError, match="outside the file"):
             stream.seek(2 * second)
+
+
+# -- issue #15 (8): truncated WAV files, exact integer round trips, float subtypes ---------
+
+
+def write_truncated_wav(path, nframes=1000, cut=1001):
+    """A stereo 16-bit WAV whose last ``cut`` bytes are missing; returns (sound, frames left)."""
+    s = integer_grid_sound(16)[0][:nframes]  # on the 16-bit grid: stored exactly
+    s.save(path)
+    data = path.read_bytes()
+    path.write_bytes(data[:-cut])
+    return s, (len(data) - cut - 44) // 4  # 44-byte header, 4 bytes per stereo frame
+
+
+def test_truncated_wav_warns_with_the_counts_and_strict_refuses(tmp_path):
+    path = tmp_path / "cut.wav"
+    s, found = write_truncated_wav(path)
+    assert found == 749
+    with pytest.warns(UserWarning, match=r"cut\.wav.*promises 1000 samples.*only 749"):
+        back = loadsound(path)
+    np.testing.assert_array_equal(back, s[:749])  # what is there is loaded
+    with pytest.warns(UserWarning, match="cut.wav"):
+        Sound(str(path))
+    with pytest.raises(SoundFileError, match=r"cut\.wav.*promises 1000 samples.*only 749"):
+        loadsound(path, strict=True)
+    with pytest.raises(SoundFileError, match="strict"):
+        Sound.load(path, strict=True)
+    with pytest.warns(UserWarning, match="promises 1000"), SoundFileStream(path) as stream:
+        assert stream.nsamples == 749
+    with pytest.raises(SoundFileError, match="cut.wav"):
+        SoundFileStream(path, strict=True)
+
+
+def test_complete_wav_files_do_not_warn(tmp_path, recwarn):
+    s = integer_grid_sound(16)[0][:1000]
+    plain = tmp_path / "plain.wav"
+    s.save(plain)
+    # a chunk after the data (metadata written last): the data chunk itself is complete
+    tagged = tmp_path / "tagged.wav"
+    data = plain.read_bytes() + b"LIST" + (4).to_bytes(4, "little") + b"INFO"
+    tagged.write_bytes(data[:4] + (len(data) - 8).to_bytes(4, "little") + data[8:])
+    # a streaming encoder's header, which does not know the length
+    streamed = tmp_path / "streamed.wav"
+    data = plain.read_bytes()
+    streamed.write_bytes(data[:40] + (0xFFFFFFFF).to_bytes(4, "little") + data[44:])
+    for path in (plain, tagged, streamed):
+        np.testing.assert_array_equal(loadsound(path, strict=True), s)
+    assert not [w for w in recwarn if issubclass(w.category, UserWarning)]
+
+
+def integer_grid_sound(bits, sr=8000):
+    """Stereo samples k / 2**(bits-1) for integers k over the whole range, both ends included."""
+    top = 2 ** (bits - 1)
+    rng = np.random.default_rng(bits)
+    k = np.concatenate([[-top, top - 1, 0, 1, -1], rng.integers(-top, top, 3000)])
+    return Sound(np.column_stack([k, k[::-1]]) / top, samplerate=sr), k
+
+
+GRID_CASES = [("wav", "PCM_16", 16), ("wav", "PCM_24", 24), ("flac", "PCM_16", 16),
+              ("flac", "PCM_24", 24), ("wav", "PCM_32", 32), ("wav", "PCM_U8", 8),
+              ("flac", "PCM_S8", 8)]
+
+
+@pytest.mark.parametrize(("ext", "subtype", "bits"), GRID_CASES)
+def test_integer_grid_samples_round_trip_exactly(tmp_path, ext, subtype, bits):
+    s, k = integer_grid_sound(bits)
+    by_width, by_subtype = tmp_path / f"a.{ext}", tmp_path / f"b.{ext}"
+    s.save(by_width, samplewidth=bits // 8)
+    s.save(by_subtype, subtype=subtype)
+    for path in (by_width, by_subtype):
+        assert soundfile.info(str(path)).subtype == subtype
+        np.testing.assert_array_equal(Sound.load(path), s)
+        # the file holds the intended integers (libsndfile puts them in the top bits)
+        raw, _ = soundfile.read(str(path), dtype="int32", always_2d=True)
+        np.testing.assert_array_equal(raw[:, 0] >> (32 - bits), k)
+        with SoundFileStream(path, blocksize=700) as stream:
+            np.testing.assert_array_equal(np.concatenate([np.asarray(b) for b in stream]), s)
+
+
+@pytest.mark.parametrize(("ext", "subtype", "bits"), GRID_CASES[:4])
+def test_round_trip_does_not_depend_on_libsndfiles_float_scaling(tmp_path, monkeypatch,
+                                                                 ext, subtype, bits):
+    # libsndfile before 1.1 scaled floats by 2**(bits-1) - 1 when writing WAV but divided by
+    # 2**(bits-1) when reading: every WAV round trip was off by one step. Emulate that writer.
+    real_write = soundfile.write
+
+    def old_libsndfile_write(file, data, samplerate, subtype=None, format=None, **kwargs):
+        data = np.asarray(data)
+        if data.dtype.kind == "f" and str(format).upper() == "WAV":
+            n = {"PCM_16": 16, "PCM_24": 24}[subtype]
+            data = (np.rint(data * (2 ** (n - 1) - 1)).astype(np.int64) << (32 - n))
+            data = data.astype(np.int32)
+        return real_write(file, data, samplerate, subtype=subtype, format=format, **kwargs)
+
+    monkeypatch.setattr(soundfile, "write", old_libsndfile_write)
+    s, _ = integer_grid_sound(bits)
+    path = tmp_path / f"x.{ext}"
+    s.save(path, samplewidth=bits // 8)
+    assert soundfile.info(str(path)).subtype == subtype
+    np.testing.assert_array_equal(Sound.load(path), s)
+
+
+def test_full_scale_plus_one_is_stored_one_step_lower(tmp_path):
+    s = Sound(np.array([1.0, -1.0, 0.5]), samplerate=8000)
+    s.save(tmp_path / "x.wav")
+    np.testing.assert_array_equal(np.asarray(Sound.load(tmp_path / "x.wav"))[:, 0],
+                                  [1 - 2.0**-15, -1.0, 0.5])
+
+
+def test_float_subtypes_store_samples_as_they_are(tmp_path):
+    # k/1024 is exact in float32; 1.5 is beyond full scale, which a float file can hold
+    loud = Sound(np.column_stack([np.arange(-1536, 1537), np.arange(1536, -1537, -1)]) / 1024,
+                 samplerate=8000)
+    loud.save(tmp_path / "f.wav", subtype="FLOAT")
+    assert soundfile.info(str(tmp_path / "f.wav")).subtype == "FLOAT"
+    np.testing.assert_array_equal(Sound.load(tmp_path / "f.wav"), loud)
+    noise = 3 * whitenoise(10 * ms, samplerate=8000, rng=1)
+    savesound(noise, tmp_path / "d.wav", subtype="double")
+    assert soundfile.info(str(tmp_path / "d.wav")).subtype == "DOUBLE"
+    np.testing.assert_array_equal(loadsound(tmp_path / "d.wav"), noise)
+    # integer subtypes still refuse to clip, and the default is unchanged (16-bit PCM)
+    with pytest.raises(ClippingError, match="f2.wav"):
+        loud.save(tmp_path / "f2.wav", subtype="PCM_24")
+    with pytest.raises(ClippingError):
+        loud.save(tmp_path / "f3.wav")
+    (loud / 2).save(tmp_path / "default.wav")
+    assert soundfile.info(str(tmp_path / "default.wav")).subtype == "PCM_16"
+
+
+def test_bad_subtypes_name_the_file_and_the_choices(tmp_path):
+    s = tone(1 * kHz, 10 * ms)
+    with pytest.raises(ValueError, match=r"x\.wav.*unknown subtype 'PCM_12'.*FLOAT.*PCM_24"):
+        s.save(tmp_path / "x.wav", subtype="PCM_12")
+    with pytest.raises(ValueError, match=r"x\.flac.*'FLOAT' for the FLAC format.*PCM_16"):
+        s.save(tmp_path / "x.flac", subtype="FLOAT")
+    with pytest.raises(TypeError, match=r"x\.wav.*subtype must be a string"):
+        s.save(tmp_path / "x.wav", subtype=16)
+    with pytest.raises(ValueError, match=r"samplewidth=3 contradicts subtype='PCM_16'"):
+        s.save(tmp_path / "x.wav", samplewidth=3, subtype="PCM_16")
+    assert not list(tmp_path.iterdir())
+    s.save(tmp_path / "ok.wav", samplewidth=2, subtype="PCM_16")  # agreeing is fine
