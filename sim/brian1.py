@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.equations import Equations, unit_expression
-from sim.parsing import parse_statements
+from sim.parsing import generated_code, parse_statements
 from sim.synapses import Synapses
 from sim.units import Quantity, get_dimensions, second
 
@@ -195,15 +195,16 @@ def STP(C: Connection, taud, tauf, U) -> Connection:
     """Brian 1's STP (Tsodyks-Markram): each spike transmits ``w*u*x``; ``x`` recovers
     with ``taud`` and ``u`` relaxes to ``U`` with ``tauf``."""
     C._own_constants.update({"_stp_taud": taud, "_stp_tauf": tauf, "_stp_U": U})
-    C._extend_model("""
-        dx/dt = (1 - x)/_stp_taud : 1 (event-driven)
-        du/dt = (_stp_U - u)/_stp_tauf : 1 (event-driven)
-        """)
+    with generated_code():  # our own '_stp_' constants and temporary
+        C._extend_model("""
+            dx/dt = (1 - x)/_stp_taud : 1 (event-driven)
+            du/dt = (_stp_U - u)/_stp_tauf : 1 (event-driven)
+            """)
+        statements = parse_statements(
+            f"u = u + _stp_U*(1 - u)\n_stp_r = u*x\nx = x - _stp_r\n{C.state} += w*_stp_r"
+        )
     C.x = 1
     C.u = float(U)
-    pathway = C._pathways[0]
-    pathway.statements = parse_statements(
-        f"u = u + _stp_U*(1 - u)\n_stp_r = u*x\nx = x - _stp_r\n{C.state} += w*_stp_r"
-    )
+    C._pathways[0].statements = statements
     return C
 

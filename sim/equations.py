@@ -29,7 +29,10 @@ import numpy as np
 from sim import units as _units
 from sim.parsing import (
     DEFAULT_FUNCTIONS,
+    RESERVED_FOR_GENERATED_CODE,
     ModelSyntaxError,
+    check_user_name,
+    generated_code,
     get_identifiers,
     infer_dimensions,
     parse_expression,
@@ -136,7 +139,10 @@ class SingleEquation:
         """The right-hand side as a checked AST (differential equations and subexpressions)."""
         if self.expr is None:
             raise AttributeError(f"'{self.varname}' is a parameter: it has no expression")
-        return parse_expression(self.expr, functions=_ALL_FUNCTIONS)
+        # user text was checked (names included) when its Equations were made; equations
+        # the simulator writes itself (integrators, Brian 1 STP) may use its own '_' names
+        with generated_code():
+            return parse_expression(self.expr, functions=_ALL_FUNCTIONS)
 
     @property
     def identifiers(self) -> set[str]:
@@ -275,6 +281,11 @@ class Equations:
             )
         if name.startswith("_"):
             raise EquationError(f"Variable names may not start with '_': '{eq.line}'")
+        if name in RESERVED_FOR_GENERATED_CODE or name.startswith("hearsim_"):
+            raise EquationError(
+                f"'{name}' is reserved for the generated code (a module or builtin it uses) "
+                f"and cannot be a variable; choose another name: '{eq.line}'"
+            )
         if eq.type == SUBEXPRESSION and any(is_noise_name(n) for n in eq.identifiers):
             raise EquationError(
                 f"Noise (xi) may only appear in differential equations: '{eq.line}'"
@@ -286,6 +297,10 @@ class Equations:
         for old, new in subs.items():
             if isinstance(new, str):
                 if new.isidentifier():
+                    try:
+                        check_user_name(new, f"{old}={new!r}", "replacement name")
+                    except ModelSyntaxError as exc:
+                        raise EquationError(str(exc)) from None
                     mapping[old] = new
                     continue
                 try:  # an expression replaces the name, as in Brian 2

@@ -12,6 +12,7 @@ threshold, reset), as in Brian 2.
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
 import sys
 from collections.abc import Callable
@@ -37,6 +38,7 @@ from sim.parsing import (
     Function,
     ModelSyntaxError,
     Statement,
+    generated_code,
     get_called_functions,
     get_identifiers,
     infer_dimensions,
@@ -1001,8 +1003,22 @@ class NeuronGroup(Group, SimObject):
                                f"the (constant over dt) subexpressions of '{self.name}'")
         return CodeBlock(statements, None, "subexpression_update"), {}, {}
 
+    # '_' names this group's own threshold and reset strings may use: names the group
+    # declares itself (PoissonGroup's '_countdown'); users' strings may use none
+    _internal_names: frozenset[str] = frozenset()
+
+    def _own_strings(self) -> contextlib.AbstractContextManager:
+        """Context for parsing this group's threshold and reset strings."""
+        if self._internal_names:
+            return generated_code(self._internal_names)
+        return contextlib.nullcontext()
+
     def _check_code_syntax(self) -> None:
         # parse now so that syntax errors surface at construction
+        with self._own_strings():
+            self._check_own_strings()
+
+    def _check_own_strings(self) -> None:
         if self.threshold is not None:
             if not isinstance(self.threshold, str):
                 raise TypeError(f"threshold must be a string, got {type(self.threshold).__name__}")
@@ -1026,7 +1042,9 @@ class NeuronGroup(Group, SimObject):
             dt = self.clock.dt_
             steps = float(np.floor((float(ref) + 1e-3 * dt) / dt))
             code = "not_refractory = t - lastspike >= _refractory_time"
-            return parse_statements(code), {"_refractory_time": (steps - 1e-3) * dt}
+            with generated_code():
+                statements = parse_statements(code)
+            return statements, {"_refractory_time": (steps - 1e-3) * dt}
         context = f"the refractory expression '{ref}' of '{self.name}'"
         node = parse_expression(ref, functions=_ALL_FUNCTIONS)
         dims = infer_dimensions(self._inline_subexpressions(node),
@@ -1079,7 +1097,8 @@ class NeuronGroup(Group, SimObject):
 
     def _threshold_block(self, namespace):
         context = f"the threshold '{self.threshold}' of '{self.name}'"
-        node = parse_expression(self.threshold, functions=_ALL_FUNCTIONS)
+        with self._own_strings():
+            node = parse_expression(self.threshold, functions=_ALL_FUNCTIONS)
         dims = infer_dimensions(self._inline_subexpressions(node),
                                 self._dims_of(namespace, context), self.threshold,
                                 value_of=self._value_of(namespace, context),
@@ -1115,7 +1134,8 @@ class NeuronGroup(Group, SimObject):
 
     def _reset_block(self, namespace):
         context = f"the reset of '{self.name}'"
-        statements = parse_statements(self.reset, functions=_ALL_FUNCTIONS)
+        with self._own_strings():
+            statements = parse_statements(self.reset, functions=_ALL_FUNCTIONS)
         self._check_statements(statements, namespace, context)
         return CodeBlock(statements, None, "reset"), {}, {}
 

@@ -17,7 +17,7 @@ from sim.clocks import as_fraction
 from sim.codegen.ir import CodeBlock
 from sim.equations import _ALL_FUNCTIONS
 from sim.groups import CodeRunner, Group, NeuronGroup, _subgroup
-from sim.parsing import parse_statements
+from sim.parsing import Statement, generated_code, parse_expression, parse_statements
 from sim.units import (
     DIMENSIONLESS,
     Hz,
@@ -28,6 +28,12 @@ from sim.units import (
 from sim.variables import Variable
 
 __all__ = ["PoissonGroup", "PoissonInput", "SpikeGeneratorGroup"]
+
+
+def _own_statements(code: str) -> list[Statement]:
+    """Parse statements written here (they use this module's own '_' names)."""
+    with generated_code():
+        return parse_statements(code, functions=_ALL_FUNCTIONS)
 
 
 class PoissonGroup(NeuronGroup):
@@ -51,6 +57,9 @@ class PoissonGroup(NeuronGroup):
                  order: int = 0, namespace: dict | None = None, name: str | None = None):
         fixed = not isinstance(rates, str)
         if fixed:
+            # the threshold and reset below are the group's own: they may use its hidden
+            # '_countdown' (set before NeuronGroup.__init__ parses them)
+            object.__setattr__(self, "_internal_names", frozenset({"_countdown"}))
             fail_for_dimension_mismatch(rates, Hz, "PoissonGroup: rates must be a rate (Hz)")
             model = "rates : Hz"
             threshold = "_countdown <= 0"
@@ -73,7 +82,7 @@ class PoissonGroup(NeuronGroup):
                 np.zeros(self.N, dtype=np.int64),
             )
             countdown = CodeRunner(
-                self, lambda namespace: (CodeBlock(parse_statements(
+                self, lambda namespace: (CodeBlock(_own_statements(
                     "_countdown = _countdown - 1"), None, "countdown"), {}, {}),
                 "groups", order, name=f"{self.name}_countdown",
             )
@@ -92,8 +101,9 @@ class PoissonGroup(NeuronGroup):
             np.array_equal(self._drawn_for[0], drawn_for[0])
         ):
             # steps to each neuron's first spike: the step about to run counts as step 1
-            self._assign_expression(self.variables["_countdown"], np.arange(self.N),
-                                    "1 + geometric(rates*dt)", level=0)
+            with self._own_strings():
+                self._assign_expression(self.variables["_countdown"], np.arange(self.N),
+                                        "1 + geometric(rates*dt)", level=0)
             object.__setattr__(self, "_drawn_for", drawn_for)
 
     def _get_state(self) -> dict:
@@ -129,9 +139,12 @@ class PoissonInput(CodeRunner):
         self.rate = rate
         self.weight = weight
         self.target_var = target_var
+        if isinstance(weight, str):
+            # the user's part is checked as a user string before it joins our own code
+            parse_expression(weight, functions=_ALL_FUNCTIONS)
         weight_code = f"({weight})" if isinstance(weight, str) else "_poissoninput_weight"
         code = f"{target_var} += binomial(_poissoninput_N, _poissoninput_rate*dt)*{weight_code}"
-        self._statements = parse_statements(code, functions=_ALL_FUNCTIONS)
+        self._statements = _own_statements(code)
         super().__init__(target, self._block, when, order, name=name)
 
     def namespace_hook(self, namespace):

@@ -17,7 +17,9 @@ rest of the simulator needs, without a computer algebra system:
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Mapping
+import contextlib
+import contextvars
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 
 from sim.units import DIMENSIONLESS, Dimension, DimensionMismatchError
@@ -35,11 +37,79 @@ __all__ = [
     "linear_split",
     "is_boolean_expression",
     "to_source",
+    "RESERVED_FOR_GENERATED_CODE",
+    "READ_ONLY_NAMES",
+    "generated_code",
+    "check_user_name",
 ]
 
 
 class ModelSyntaxError(SyntaxError):
     """A model string uses syntax, names or functions outside the whitelist."""
+
+
+# --------------------------------------------------------------------------
+# Names that user strings may not use
+# --------------------------------------------------------------------------
+
+# Every name the code generators make up starts with '_' (loop variables `_j`, `_k`,
+# `_idx`, `_n`, arrays `_arr_v`, helpers `_exprel`...), so refusing '_' in user strings
+# keeps the two namespaces apart: a user temporary can never overwrite a loop index.
+# The few bare names the generated modules use (module names, builtins they call) are
+# refused too; tests/test_hardening_names.py scans generated sources to keep this list
+# complete.  Other builtins (`input`, `sum`...) stay usable as model names, as in Brian 2.
+RESERVED_FOR_GENERATED_CODE = frozenset({
+    "math", "np", "numpy", "numba", "njit", "prange", "sim", "range", "min", "max",
+    "bool", "float", "isinstance", "slice", "len",
+})
+_RESERVED_PREFIXES = ("hearsim_",)
+# Names a user statement may not assign (the simulation's time, indices and sizes)
+READ_ONLY_NAMES = frozenset({"t", "dt", "t_in_timesteps", "i", "j", "N", "N_incoming",
+                             "N_outgoing", "N_pre", "N_post", "xi"})
+
+# None: a user string (checked); an empty frozenset: the simulator's own code (every
+# name allowed); a non-empty set: a user-facing string of an object that declares these
+# '_' names itself (e.g. PoissonGroup's '_countdown').
+_generated: contextvars.ContextVar[frozenset[str] | None] = contextvars.ContextVar(
+    "hearsim_generated_code", default=None)
+_ALL_NAMES: frozenset[str] = frozenset()
+
+
+@contextlib.contextmanager
+def generated_code(allowed: Collection[str] | None = None) -> Iterator[None]:
+    """Parse code written by the simulator itself (its own names start with '_').
+
+    User strings are parsed outside this context, where '_' names are refused.
+    With ``allowed``, only those extra names are accepted (the other checks stay).
+    """
+    token = _generated.set(_ALL_NAMES if allowed is None else frozenset(allowed) or None)
+    try:
+        yield
+    finally:
+        _generated.reset(token)
+
+
+def _user_mode(name: str) -> bool:
+    """Whether ``name`` must pass the user-name checks in the current context."""
+    allowed = _generated.get()
+    return allowed is None or (bool(allowed) and name not in allowed)
+
+
+def check_user_name(name: str, code: str, what: str = "name") -> None:
+    """Refuse a user-chosen name that could collide with generated code.
+
+    Inside `generated_code` (the simulator's own code) the name is accepted.
+    """
+    if not _user_mode(name):
+        return
+    if name.startswith("_"):
+        raise ModelSyntaxError(
+            f"The {what} '{name}' is not allowed in '{code}': names starting with '_' are "
+            f"reserved for generated code")
+    if name in RESERVED_FOR_GENERATED_CODE or name.startswith(_RESERVED_PREFIXES):
+        raise ModelSyntaxError(
+            f"The {what} '{name}' is not allowed in '{code}': it is reserved for the "
+            f"generated code; choose another name")
 
 
 # --------------------------------------------------------------------------
@@ -190,6 +260,7 @@ def _offending(node: ast.AST) -> str:
 
 
 def _check_tree(tree: ast.AST, code: str, functions: Mapping[str, object]) -> None:
+    called: set[int] = set()  # ast.walk meets a Call before the Name it calls
     for node in ast.walk(tree):
         if not isinstance(node, _ALLOWED_NODES):
             what = _NODE_WORDS.get(type(node), f"'{type(node).__name__}' syntax")
@@ -199,6 +270,8 @@ def _check_tree(tree: ast.AST, code: str, functions: Mapping[str, object]) -> No
         if isinstance(node, ast.Name):
             if node.id.startswith("__"):
                 raise ModelSyntaxError(f"The name '{node.id}' is not allowed in '{code}'")
+            if _user_mode(node.id):
+                check_user_name(node.id, code, "function" if id(node) in called else "name")
         elif isinstance(node, ast.Constant):
             if not isinstance(node.value, bool | int | float):
                 raise ModelSyntaxError(
@@ -210,6 +283,7 @@ def _check_tree(tree: ast.AST, code: str, functions: Mapping[str, object]) -> No
                 raise ModelSyntaxError(
                     f"Only named functions may be called: '{_offending(node.func)}' in '{code}'"
                 )
+            called.add(id(node.func))
             if node.keywords:
                 raise ModelSyntaxError(
                     f"Keyword arguments are not allowed: '{_offending(node)}' in '{code}'"
@@ -319,6 +393,12 @@ def parse_statements(
             )
         if var.startswith("__"):
             raise ModelSyntaxError(f"The name '{var}' is not allowed in '{line}'")
+        if _user_mode(var):
+            check_user_name(var, line, "variable")
+            if var in READ_ONLY_NAMES:
+                raise ModelSyntaxError(
+                    f"Cannot assign to '{var}' in '{line}': it is set by the simulator "
+                    f"(read-only)")
         expr_tree = ast.Expression(body=value)
         _check_tree(expr_tree, line, DEFAULT_FUNCTIONS if functions is None else functions)
         statements.append(Statement(var, op, value, line))

@@ -43,6 +43,7 @@ from sim.equations import (
 from sim.groups import CodeRunner, Group, _caller_namespace, conditional_writes
 from sim.parsing import (
     Statement,
+    generated_code,
     get_identifiers,
     infer_dimensions,
     is_boolean_expression,
@@ -1002,11 +1003,12 @@ class Synapses(Group, SimObject):
                     f"with constant coefficients; use (clock-driven) instead"
                 )
             a, b = (to_source(x) for x in split)
-            statements.append(Statement(f"_A_ed_{name}", "=", parse_expression(
-                f"({a})*(t - lastupdate)"), ""))
-            statements.append(Statement(name, "=", parse_expression(
-                f"{name}*exp(_A_ed_{name}) + ({b})*(t - lastupdate)*exprel(_A_ed_{name})"),
-                f"{name} (event-driven)"))
+            with generated_code():  # the exponent is our own temporary, '_A_ed_<name>'
+                statements.append(Statement(f"_A_ed_{name}", "=", parse_expression(
+                    f"({a})*(t - lastupdate)"), ""))
+                statements.append(Statement(name, "=", parse_expression(
+                    f"{name}*exp(_A_ed_{name}) + ({b})*(t - lastupdate)*exprel(_A_ed_{name})"),
+                    f"{name} (event-driven)"))
         return statements
 
     def _state_update_block(self, namespace):
