@@ -19,6 +19,7 @@ from sim.clocks import Clock, EventClock, RegularClock, defaultclock
 from sim.codegen.stateupdate import UnsupportedEquationsException
 from sim.devices import device, get_device, reset_device, set_device
 from sim.equations import EquationError, Equations
+from sim.errors import ModelValueError
 from sim.functions import TimedArray
 from sim.groups import NeuronGroup, Subgroup, linked_var
 from sim.inputs import PoissonGroup, PoissonInput, SpikeGeneratorGroup
@@ -166,6 +167,7 @@ _own_names = [
     "Synapses",
     "network_operation",
     "ModelSyntaxError",
+    "ModelValueError",
     "prefs",
     "seed",
     "Function",

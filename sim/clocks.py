@@ -13,6 +13,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from sim.errors import ModelValueError
 from sim.units import Quantity, fail_for_dimension_mismatch, second
 
 __all__ = ["Clock", "RegularClock", "EventClock", "defaultclock", "as_fraction"]
@@ -51,9 +52,16 @@ class Clock:
     def _set_dt(self, dt) -> None:
         value = _seconds(dt, "dt")
         if not value > 0 or not math.isfinite(value):
-            raise ValueError(f"dt must be positive and finite, got {value} s")
+            raise ModelValueError(f"dt must be positive and finite, got {value} s")
+        frac = as_fraction(value)
+        if frac == 0 or abs(float(frac) / value - 1) > 1e-9:
+            raise ModelValueError(
+                f"dt = {value!r} s cannot be used: time steps are exact fractions of a "
+                f"second with a denominator up to {_MAX_DENOMINATOR} (a resolution of "
+                f"{1 / _MAX_DENOMINATOR:g} s)"
+            )
         self._dt = value
-        self._dt_frac = as_fraction(value)
+        self._dt_frac = frac
 
     @property
     def dt(self) -> Quantity:

@@ -33,6 +33,7 @@ from sim.equations import (
     Equations,
     SingleEquation,
 )
+from sim.errors import ModelValueError
 from sim.parsing import (
     DEFAULT_FUNCTIONS,
     Function,
@@ -93,6 +94,20 @@ def _caller_namespace(level: int) -> dict:
     namespace = dict(frame.f_globals)
     namespace.update(frame.f_locals)
     return namespace
+
+
+def _constant_divisors(tree: ast.expr) -> list[ast.expr]:
+    """The right operands of the divisions in ``tree``, outside ``where()`` calls."""
+    found, stack = [], [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Call) and node.func.id == "where":
+            continue
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div | ast.FloorDiv
+                                                      | ast.Mod):
+            found.append(node.right)
+        stack.extend(ast.iter_child_nodes(node))
+    return found
 
 
 class Group:
@@ -373,6 +388,37 @@ class Group:
 
             values.update(prop.compute(evaluate, dt, self.N))
         return values
+
+    def _check_constant_divisors(self, equations, namespace, context: str) -> None:
+        """Refuse equations that divide by a constant that is zero (``tau = 0*ms``).
+
+        Such a division gives inf or NaN in every neuron from the first step (and a
+        bare ZeroDivisionError where a propagator is computed in Python): a wrong
+        parameter, named here with its value. Divisors that involve a variable are
+        left to IEEE arithmetic, and so is everything inside ``where()``, whose
+        branches may divide by zero where they are not selected.
+        """
+        from sim.codegen import numpy_target
+
+        value_of = self._value_of(namespace, context)
+        for eq in equations:
+            if eq.expr is None:
+                continue
+            for divisor in _constant_divisors(self._inline_subexpressions(eq.parsed)):
+                values = {n: value_of(n) for n in get_identifiers(divisor)}
+                if any(v is None or np.ndim(v) for v in values.values()):
+                    continue
+                with np.errstate(all="ignore"):
+                    value = numpy_target.evaluate_expression(divisor, values)
+                if np.all(value != 0):
+                    continue
+                shown = ", ".join(
+                    f"{n} = {Quantity(values[n], dim=self._resolve(n, namespace, context).dim)}"
+                    for n in sorted(values))
+                raise ModelValueError(
+                    f"'{eq.line}' in {context} divides by '{ast.unparse(divisor)}', which is "
+                    f"zero{f' ({shown})' if shown else ''}: every value would be inf or NaN"
+                )
 
     def _functions(self, namespace: dict | None, context: str) -> _FunctionTable:
         return _FunctionTable(self, namespace, context)
@@ -1071,6 +1117,7 @@ class NeuronGroup(Group, SimObject):
             self._dims_of(namespace, context), value_of=self._value_of(namespace, context),
             functions=functions,
         )
+        self._check_constant_divisors(self.equations, namespace, context)
         statements, constants = self._refractory_statements(namespace)
         unless = {
             eq.varname for eq in self.equations

@@ -29,6 +29,7 @@ from pathlib import Path
 from sim import random as _random
 from sim.base import SimObject, _scope
 from sim.clocks import EventClock, as_fraction
+from sim.errors import ModelValueError
 from sim.units import Quantity, fail_for_dimension_mismatch, second
 
 _logger = logging.getLogger(__name__)
@@ -38,6 +39,9 @@ __all__ = [
     "MagicNetwork", "magic_network", "scheduling_summary", "SchedulingSummary",
     "profiling_summary",
 ]
+
+#: Steps one run may take on a clock (the compiled loops count steps in int64).
+_MAX_STEPS = 2**62
 
 
 def _flatten(objs: Iterable) -> list[SimObject]:
@@ -213,6 +217,8 @@ class Network:
         """
         fail_for_dimension_mismatch(duration, second, "run duration must be a time")
         duration_s = float(duration)
+        if not math.isfinite(duration_s):
+            raise ModelValueError(f"run duration must be finite, got {duration}")
         if duration_s < 0:
             raise ValueError(f"run duration must not be negative, got {duration}")
         if namespace is None:
@@ -231,6 +237,11 @@ class Network:
             obj._stream_name = f"{type(obj).__name__}#{rank}"
         t_start = self._t
         t_end = t_start + as_fraction(duration_s)
+        for clock in {id(o.clock): o.clock for o in objects}.values():
+            if clock.steps_for(t_start, t_end)[1] >= _MAX_STEPS:  # before anything changes
+                raise ModelValueError(
+                    f"run({duration}) would take more than {_MAX_STEPS} steps of "
+                    f"{clock.name} (dt = {clock.dt}): the step counter would overflow")
         for obj in objects:
             obj.before_run(namespace)
         clocks = []

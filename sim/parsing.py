@@ -19,9 +19,11 @@ from __future__ import annotations
 import ast
 import contextlib
 import contextvars
+import math
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 
+from sim.errors import ModelValueError
 from sim.units import DIMENSIONLESS, Dimension, DimensionMismatchError
 
 __all__ = [
@@ -259,7 +261,61 @@ def _offending(node: ast.AST) -> str:
         return type(node).__name__
 
 
+#: How deeply a user expression may nest (each operator, call or parenthesised term is a
+#: level; a chain ``a + b + c`` counts one level per term). The checks and code
+#: generators walk expressions recursively, and this keeps them far from Python's
+#: recursion limit even after integrators substitute one expression into another.
+MAX_NESTING = 200
+
+
+def _depth(tree: ast.AST) -> int:
+    deepest, stack = 0, [(tree, 1)]
+    while stack:  # iterative: the point is not to recurse
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
+def _check_constant(node: ast.Constant, code: str) -> None:
+    if not isinstance(node.value, bool | int | float):
+        raise ModelSyntaxError(
+            f"Only numbers and booleans may appear as literals: {node.value!r} in '{code}'"
+        )
+    if isinstance(node.value, float) and not math.isfinite(node.value):
+        text = ast.get_source_segment(code, node) or _offending(node)
+        raise ModelSyntaxError(
+            f"The number '{text}' in '{code}' is too large for a 64-bit float "
+            f"(it overflows to infinity); write 'inf' for an infinite value"
+        )
+
+
+def _check_constant_power(node: ast.BinOp, code: str) -> None:
+    """Refuse ``(-8)**0.5``: a power of two numbers that is not a real number."""
+    values = []
+    for side in (node.left, node.right):
+        sign = 1
+        while isinstance(side, ast.UnaryOp) and isinstance(side.op, ast.USub | ast.UAdd):
+            sign = -sign if isinstance(side.op, ast.USub) else sign
+            side = side.operand
+        if not (isinstance(side, ast.Constant) and isinstance(side.value, int | float)
+                and not isinstance(side.value, bool)):
+            return
+        values.append(sign * float(side.value))
+    base, exponent = values
+    if base < 0 and not exponent.is_integer():
+        raise ModelValueError(
+            f"'{_offending(node)}' in '{code}' is not a real number (a negative number to a "
+            f"fractional power)"
+        )
+
+
 def _check_tree(tree: ast.AST, code: str, functions: Mapping[str, object]) -> None:
+    if _generated.get() is None and _depth(tree) > MAX_NESTING:
+        raise ModelSyntaxError(
+            f"The expression '{code[:60]}{'...' if len(code) > 60 else ''}' is nested more "
+            f"than {MAX_NESTING} levels deep; split it with subexpressions or temporaries"
+        )
     called: set[int] = set()  # ast.walk meets a Call before the Name it calls
     for node in ast.walk(tree):
         if not isinstance(node, _ALLOWED_NODES):
@@ -273,11 +329,9 @@ def _check_tree(tree: ast.AST, code: str, functions: Mapping[str, object]) -> No
             if _user_mode(node.id):
                 check_user_name(node.id, code, "function" if id(node) in called else "name")
         elif isinstance(node, ast.Constant):
-            if not isinstance(node.value, bool | int | float):
-                raise ModelSyntaxError(
-                    f"Only numbers and booleans may appear as literals: "
-                    f"{node.value!r} in '{code}'"
-                )
+            _check_constant(node, code)
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+            _check_constant_power(node, code)
         elif isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name):
                 raise ModelSyntaxError(

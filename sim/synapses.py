@@ -40,6 +40,7 @@ from sim.equations import (
     EquationError,
     Equations,
 )
+from sim.errors import ModelValueError
 from sim.groups import CodeRunner, Group, _caller_namespace, conditional_writes
 from sim.parsing import (
     Statement,
@@ -141,7 +142,13 @@ class SynapticPathway(SimObject):
         """Delays in whole steps, rounded as Brian 2's compiled spike queue does,
         ``int(delay/dt + 0.5)`` in double precision (half a step rounds up)."""
         n = self.synapses.N
-        if np.any(np.asarray(seconds) < 0):
+        values = np.asarray(seconds)
+        if not np.all(np.isfinite(values)):
+            k = int(np.flatnonzero(~np.isfinite(np.atleast_1d(values)))[0])
+            raise ModelValueError(
+                f"Delays in '{self.synapses.name}' must be finite: synapse {k} has delay "
+                f"{float(np.atleast_1d(values)[k])} s")
+        if np.any(values < 0):
             raise ValueError(f"Negative delays in '{self.synapses.name}'")
         dt = float(self.clock.dt_)
         if np.ndim(seconds) == 0:
@@ -755,9 +762,8 @@ class Synapses(Group, SimObject):
                 raise TypeError("connect: give both i= and j= (or use a generator string j=...)")
             if isinstance(i, str):
                 raise TypeError("connect: i= must be indices; use j='...' for generator syntax")
-            pre, post = np.broadcast_arrays(np.atleast_1d(np.asarray(i)),
-                                            np.atleast_1d(np.asarray(j)))
-            pre, post = pre.astype(np.int64).ravel(), post.astype(np.int64).ravel()
+            pre, post = np.broadcast_arrays(_indices(i, "i"), _indices(j, "j"))
+            pre, post = pre.ravel(), post.ravel()
             bad = (pre < 0) | (pre >= n_pre) | (post < 0) | (post >= n_post)
             if np.any(bad):
                 if not skip_if_invalid:
@@ -881,8 +887,10 @@ class Synapses(Group, SimObject):
                     keep &= values
             if isinstance(p, str):
                 prob, _ = self._pair_values(p, pre, post, namespace, f"the probability '{p}'")
+                _check_probabilities(prob, keep, f"the probability '{p}'")
             elif callable(p):
                 prob = np.asarray(p(pre, post), dtype=float)
+                _check_probabilities(prob, keep, "the probability callable")
             else:
                 fail_for_dimension_mismatch(p, 1, "connect: p must be dimensionless")
                 prob = float(p)
@@ -899,9 +907,9 @@ class Synapses(Group, SimObject):
             return None if n == 1 else np.full(len(pre), int(n))
         if isinstance(n, str):
             values, _ = self._pair_values(n, pre, post, namespace, f"the multiplicity '{n}'")
-            return np.asarray(values).astype(np.int64)
+            return _counts(values, f"the multiplicity '{n}'", len(pre))
         if callable(n):
-            return np.asarray(n(pre, post)).astype(np.int64)
+            return _counts(n(pre, post), "the multiplicity callable", len(pre))
         raise TypeError(f"connect: n must be an integer, an expression or a callable, got {n!r}")
 
     def _connect_generator(self, text: str, namespace, rng, skip_if_invalid: bool):
@@ -1022,6 +1030,7 @@ class Synapses(Group, SimObject):
         clock_eqs.check_dimensions(self._dims_of(namespace, context),
                                    value_of=self._value_of(namespace, context),
                                    functions=functions)
+        self._check_constant_divisors(self.equations, namespace, context)
         problem = IntegrationProblem.from_equations(
             clock_eqs, scalar=self._scalar_name(namespace),
             locally_constant=functions.locally_constant(clock_eqs, self.clock._dt_frac))
@@ -1062,6 +1071,43 @@ class Synapses(Group, SimObject):
 
     def __repr__(self) -> str:
         return f"Synapses({self.source.name} -> {self.target.name}, {self.N} synapses)"
+
+
+def _not_whole(array: np.ndarray) -> np.ndarray:
+    """Where a float array holds no whole number (fractions, inf, NaN)."""
+    return ~(np.isfinite(array) & (array == np.round(array)))
+
+
+def _indices(values, name: str) -> np.ndarray:
+    """Explicit connect indices as int64; 0.5 is refused, not truncated to 0."""
+    array = np.atleast_1d(np.asarray(values))
+    if array.dtype.kind == "f" and np.any(_not_whole(array)):
+        bad = float(array[_not_whole(array)][0])
+        raise ModelValueError(f"connect: {name}= must hold integer indices, got {bad!r}")
+    if array.dtype.kind not in "iubf":
+        raise TypeError(f"connect: {name}= must hold integer indices, got {array.dtype} values")
+    return array.astype(np.int64)
+
+
+def _counts(values, what: str, size: int) -> np.ndarray:
+    """Synapse multiplicities: whole numbers >= 0 (2.5 is refused, not truncated)."""
+    array = np.broadcast_to(np.asarray(values), (size,))
+    if array.dtype.kind == "f" and np.any(_not_whole(array)):
+        bad = float(array[_not_whole(array)][0])
+        raise ModelValueError(f"connect: {what} must give whole numbers of synapses, got "
+                              f"{bad!r}")
+    array = array.astype(np.int64)
+    if np.any(array < 0):
+        raise ValueError(f"connect: {what} must not be negative, got {array[array < 0][0]}")
+    return array
+
+
+def _check_probabilities(prob, keep: np.ndarray, what: str) -> None:
+    """Connection probabilities lie in [0, 1] (NaN refused), as a number p must."""
+    values = np.broadcast_to(np.asarray(prob, dtype=float), keep.shape)[keep]
+    bad = ~((values >= 0) & (values <= 1))
+    if np.any(bad):
+        raise ModelValueError(f"connect: {what} must lie in [0, 1], got {float(values[bad][0])!r}")
 
 
 def _bernoulli_pairs(n_pre: int, n_post: int, p: float, rng) -> tuple[np.ndarray, np.ndarray]:

@@ -16,6 +16,7 @@ called from model strings.  Its units are checked once, when the model is built.
 
 from __future__ import annotations
 
+import ast
 import inspect
 import math
 import textwrap
@@ -212,10 +213,19 @@ def _module_source(name: str, func) -> str:
             f"The function '{name}' has no Python source to compile with numba (defined "
             f"interactively?); use prefs.codegen.target = 'numpy'"
         ) from None
-    lines = source.splitlines()
-    start = next(k for k, line in enumerate(lines) if line.lstrip().startswith("def "))
-    body = "\n".join(lines[start:])
-    body = body.replace(f"def {func.__name__}(", "def _f(", 1)
+    if func.__name__ == "<lambda>":
+        body = _lambda_as_def(name, func, source)
+    else:
+        lines = source.splitlines()
+        start = next((k for k, line in enumerate(lines) if line.lstrip().startswith("def ")),
+                     None)
+        if start is None:
+            raise FunctionNotCompilable(
+                f"The function '{name}' has no 'def' in its source to compile with numba; "
+                f"give a numba version with @implementation('numba', func), or use "
+                f"prefs.codegen.target = 'numpy'")
+        body = "\n".join(lines[start:])
+        body = body.replace(f"def {func.__name__}(", "def _f(", 1)
     constants = []
     code = func.__code__
     names = set(code.co_names) | set(code.co_freevars)
@@ -232,6 +242,29 @@ def _module_source(name: str, func) -> str:
     from sim.codegen.numba_target import generated_module
 
     return generated_module(constants, [body])
+
+
+def _lambda_as_def(name: str, func, source: str) -> str:
+    """``lambda x: 2*x`` as ``def _f(x): return 2*x``, found in the source it came from."""
+    code = func.__code__
+    params = list(code.co_varnames[:code.co_argcount])
+    try:
+        tree = ast.parse(source.strip())
+    except SyntaxError:
+        tree = None  # a lambda inside a statement spread over several lines
+    found = [] if tree is None else [
+        node for node in ast.walk(tree)
+        if isinstance(node, ast.Lambda) and [a.arg for a in node.args.args] == params
+        and not (node.args.vararg or node.args.kwarg or node.args.kwonlyargs
+                 or node.args.defaults)
+    ]
+    if len(found) != 1:
+        why = ("its source could not be read on its own" if not found
+               else "several such lambdas are on the same line")
+        raise FunctionNotCompilable(
+            f"The lambda function '{name}' cannot be compiled with numba ({why}); define it "
+            f"with 'def', or use prefs.codegen.target = 'numpy'")
+    return f"def _f({', '.join(params)}):\n    return {ast.unparse(found[0].body)}\n"
 
 
 def _global_line(fname: str, ref: str, value) -> str:

@@ -11,6 +11,8 @@ import math
 import numpy as np
 from numba import njit
 
+from sim.errors import ModelValueError
+
 __all__ = [
     "_exprel", "_clip", "_int", "_timestep", "_timedarray1", "_timedarray2",
     "_rng_rand", "_rng_randn", "_rng_binomial", "_rng_poisson", "_rng_geometric",
@@ -32,7 +34,13 @@ def _clip(x, low, high):
 
 
 @njit(**_JIT)
-def _int(x):
+def _int(x, what):
+    # a float outside the int64 range (inf and NaN included) has no integer value: the
+    # cast would give an arbitrary number (0 or -2**63, depending on the CPU and on
+    # constant folding), so stop with the expression's text instead
+    y = np.float64(x)
+    if not (-9.223372036854775808e18 <= y < 9.223372036854775808e18):
+        raise ModelValueError(what)
     return np.int64(x)
 
 

@@ -14,6 +14,7 @@ Cache directory: ``$HEARSIM_CACHE_DIR`` or ``~/.cache/hearsim``.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import importlib.util
 import os
@@ -26,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.codegen.ir import ARRAY, CONSTANT, INDEXED, LINKED, SHARED, CodeBlock, NameTable
-from sim.codegen.translate import ExpressionTranslator
+from sim.codegen.translate import ExpressionTranslator, int_message
 from sim.parsing import ModelSyntaxError
 
 __all__ = ["compile_block", "generate_source", "cache_dir", "compile_stats", "NumbaBlock"]
@@ -106,6 +107,16 @@ class _Translator(ExpressionTranslator):
     def random_text(self, name: str, args: list[str], site: int) -> str:
         extra = "".join(f"{a}, " for a in args)
         return f"_rng_{name}({extra}_rng_keys, {site}, _step, _j)"
+
+    def power_text(self, base: str, exponent: str, integer_exponent: bool) -> str:
+        if integer_exponent:  # numba multiplies: exact, and no error is possible
+            return f"({base} ** {exponent})"
+        # float ** float is C's pow (inf for 0**-1, nan for (-8)**0.5); numba's integer
+        # powers would overflow or raise ZeroDivisionError instead
+        return f"(float({base}) ** float({exponent}))"
+
+    def int_text(self, arg: str, node: ast.Call) -> str:
+        return f"_int({arg}, {int_message(node)!r})"
 
 
 def _loops(body: list[str], loop: str) -> list[str]:

@@ -26,7 +26,8 @@ from sim.codegen.random_streams import (
     np_rand,
     np_randn,
 )
-from sim.codegen.translate import ExpressionTranslator
+from sim.codegen.translate import ExpressionTranslator, int_message
+from sim.errors import ModelValueError
 from sim.parsing import ModelSyntaxError, get_identifiers
 
 __all__ = ["compile_block", "generate_source", "CompiledBlock", "evaluate_expression"]
@@ -39,9 +40,14 @@ def _exprel(x):
     return np.where(small, 1.0 + x / 2.0 + x * x / 6.0, np.expm1(safe) / safe)
 
 
-def _int(x):
-    # astype truncates towards zero, as C's (int) cast does
-    return np.asarray(x).astype(np.int64)
+def _int(x, what):
+    # astype truncates towards zero, as C's (int) cast does; a float outside the int64
+    # range (inf and NaN included) has no integer value, as in the numba helper
+    x = np.asarray(x)
+    if x.dtype.kind == "f" and not np.all((x >= -9.223372036854775808e18)
+                                          & (x < 9.223372036854775808e18)):
+        raise ModelValueError(what)
+    return x.astype(np.int64)
 
 
 def _timestep(t, dt):
@@ -111,6 +117,24 @@ class _Translator(ExpressionTranslator):
 
     def where_text(self, cond: str, a: str, b: str) -> str:
         return f"_np.where({cond}, {a}, {b})"
+
+    # numpy's ufuncs, not Python's operators: on the scalars of a shared variable or a
+    # constant, Python raises ZeroDivisionError where numba (and C) give inf or nan
+    _UFUNCS = {ast.Div: "_np.true_divide", ast.FloorDiv: "_np.floor_divide",
+               ast.Mod: "_np.remainder"}
+
+    def binop_text(self, op: type, left: str, right: str) -> str:
+        if op in self._UFUNCS:
+            return f"{self._UFUNCS[op]}({left}, {right})"
+        return super().binop_text(op, left, right)
+
+    def power_text(self, base: str, exponent: str, integer_exponent: bool) -> str:
+        if integer_exponent:
+            return f"({base} ** {exponent})"
+        return f"_np.float_power({base}, {exponent})"
+
+    def int_text(self, arg: str, node: ast.Call) -> str:
+        return f"_int({arg}, {int_message(node)!r})"
 
     def random_text(self, name: str, args: list[str], site: int) -> str:
         extra = "".join(f"{a}, " for a in args)

@@ -12,7 +12,7 @@ import ast
 
 from sim.parsing import ModelSyntaxError
 
-__all__ = ["ExpressionTranslator", "BINOPS", "CMPOPS", "RANDOM_FUNCTIONS"]
+__all__ = ["ExpressionTranslator", "BINOPS", "CMPOPS", "RANDOM_FUNCTIONS", "int_message"]
 
 BINOPS = {
     ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//",
@@ -23,6 +23,13 @@ CMPOPS = {
 }
 #: Functions whose every call site draws from its own random stream.
 RANDOM_FUNCTIONS = ("rand", "randn", "binomial", "poisson", "geometric")
+_INF = float("inf")
+
+
+def int_message(node: ast.Call) -> str:
+    """The error a kernel raises when ``int()`` meets a value with no integer."""
+    return (f"int() of a value that is infinite, NaN or beyond the 64-bit integer range, "
+            f"in '{ast.unparse(node)}'")
 
 
 class ExpressionTranslator:
@@ -55,6 +62,33 @@ class ExpressionTranslator:
     def random_text(self, name: str, args: list[str], site: int) -> str:
         raise NotImplementedError
 
+    def power_text(self, base: str, exponent: str, integer_exponent: bool) -> str:
+        """``base ** exponent``; ``integer_exponent``: a literal integer >= 0.
+
+        A power is a floating-point power, whatever its operands' types: the
+        mathematically right ``0**-1 == inf`` (IEEE), never an integer power that
+        overflows or raises. Targets override this to force floating point.
+        """
+        return f"({base} ** {exponent})"
+
+    def int_text(self, arg: str, node: ast.Call) -> str:
+        """``int(x)`` (truncation towards zero); by default through ``functions``."""
+        return self.call_text(node.func.id, [arg])
+
+    def binop_text(self, op: type, left: str, right: str) -> str:
+        return f"({left} {BINOPS[op]} {right})"
+
+    def _power(self, node: ast.BinOp) -> str:
+        exponent = node.right
+        integer = (isinstance(exponent, ast.Constant) and type(exponent.value) is int
+                   and exponent.value >= 0)
+        base = node.left
+        if isinstance(base, ast.Constant) and type(base.value) is int:
+            base_text = repr(float(base.value))  # 10**19 must not be an int64 power
+        else:
+            base_text = self.visit(base)
+        return self.power_text(base_text, self.visit(exponent), integer)
+
     def call_text(self, name: str, args: list[str]) -> str:
         if name not in self.functions:
             raise ModelSyntaxError(f"The {self.target} target has no implementation of "
@@ -67,7 +101,12 @@ class ExpressionTranslator:
     # -- the walk -------------------------------------------------------------------
     def visit(self, node: ast.expr) -> str:
         if isinstance(node, ast.Constant):
-            return repr(node.value)
+            value = node.value
+            if isinstance(value, float) and value != value or value in (_INF, -_INF):
+                raise ModelSyntaxError(f"Cannot write the literal {value!r} for {self.target}")
+            if type(value) is int and not -2**63 <= value < 2**63:
+                return repr(float(value))  # beyond int64: the float the maths uses anyway
+            return repr(value)
         if isinstance(node, ast.Name):
             return node.id
         if isinstance(node, ast.UnaryOp):
@@ -76,7 +115,9 @@ class ExpressionTranslator:
             sign = "-" if isinstance(node.op, ast.USub) else "+"
             return f"({sign}{self.visit(node.operand)})"
         if isinstance(node, ast.BinOp):
-            return f"({self.visit(node.left)} {BINOPS[type(node.op)]} {self.visit(node.right)})"
+            if isinstance(node.op, ast.Pow):
+                return self._power(node)
+            return self.binop_text(type(node.op), self.visit(node.left), self.visit(node.right))
         if isinstance(node, ast.BoolOp):
             return self.boolop_text(isinstance(node.op, ast.And),
                                     [self.visit(v) for v in node.values])
@@ -92,6 +133,8 @@ class ExpressionTranslator:
             args = [self.visit(a) for a in node.args]  # arguments first, then the call site
             if name == "where":
                 return self.where_text(*args)
+            if name in ("int", "int_") and len(args) == 1:
+                return self.int_text(args[0], node)
             if name in RANDOM_FUNCTIONS:
                 site = self.random_sites
                 self.random_sites += 1

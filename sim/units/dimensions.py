@@ -10,8 +10,11 @@ arithmetic on them is a dictionary look-up after the first time.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from typing import Any
+
+from sim.errors import ModelValueError
 
 __all__ = [
     "Dimension",
@@ -147,6 +150,13 @@ class Dimension:
             exponent = float(exponent)
         except (TypeError, ValueError):
             return NotImplemented
+        if not math.isfinite(exponent):
+            if not any(self._dims):
+                return self  # a dimensionless value to any power stays dimensionless
+            raise ModelValueError(
+                f"The unit '{self}' cannot be raised to the power {exponent!r}: the "
+                f"exponent of a quantity with units must be finite"
+            )
         key = (self, exponent)
         result = _POW_CACHE.get(key)
         if result is None:
