@@ -28,6 +28,7 @@ from sim.monitors import (
     EventMonitor,
     PopulationRateMonitor,
     RecentStateMonitor,
+    RecordingMemoryError,
     SpikeMonitor,
     StateMonitor,
 )
@@ -152,6 +153,7 @@ _own_names = [
     "EventMonitor",
     "PopulationRateMonitor",
     "RecentStateMonitor",
+    "RecordingMemoryError",
     "SpikeMonitor",
     "StateMonitor",
     "MagicNetwork",

@@ -1,10 +1,19 @@
 """Monitors: StateMonitor (traces) and SpikeMonitor (spike times).
 
-Both record into buffers that grow geometrically, so no sample and no spike is
-lost however long the run, and both return their data with units.
+Recordings are kept time-major, one row per time step (or event), in buffers
+whose room is known before a run: a StateMonitor or PopulationRateMonitor
+reserves exactly the rows the run will add (its clock's steps), once per run,
+and refuses the run beforehand with a `RecordingMemoryError` (how much memory
+it needs, and how to record less) when that does not fit in memory.  Event
+monitors, whose number of events is not known in advance, grow by a quarter.
+Buffers grow in place when nothing else holds them (``realloc``: no second
+copy), and the data are returned as read-only views with units: ``mon.v`` is
+``buffer[:n].T``, no copy.
 """
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 
@@ -15,34 +24,91 @@ from sim.units import DIMENSIONLESS, Hz, Quantity, fail_for_dimension_mismatch, 
 
 __all__ = [
     "StateMonitor", "SpikeMonitor", "EventMonitor", "PopulationRateMonitor",
-    "RecentStateMonitor",
+    "RecentStateMonitor", "RecordingMemoryError",
 ]
 
 
+class RecordingMemoryError(MemoryError):
+    """A monitor's recording for a run does not fit in memory (raised before the run)."""
+
+
+#: amortised growth when the number of rows to come is not known (event monitors)
+_GROWTH = 1.25
+
+
+def _read_only(values: np.ndarray) -> np.ndarray:
+    """A read-only view: the caller cannot change the recording through it."""
+    view = values.view()
+    view.flags.writeable = False
+    return view
+
+
 class _Growable:
-    """A 2-D buffer of rows that doubles its capacity when full.
+    """A 2-D buffer of rows (time-major) with a row count and spare room.
 
     The row count lives in a one-element array (``count``) so that compiled run
     loops can append rows themselves; they stop before the buffer is full and the
-    Python side grows it between compiled segments.
+    Python side grows it between compiled segments.  :meth:`reserve` makes room
+    for an exact number of rows (a run whose length is known), :meth:`ensure`
+    grows by a quarter (events, whose number is not known).  Growing resizes the
+    array in place (``realloc``, no copy of the data) when no view of it exists,
+    else copies it once; the new rows are zeroed, so the memory is committed when
+    reserved, and a later reservation sees it gone from the available memory.
     """
 
-    def __init__(self, width: int, dtype):
-        self.data = np.zeros((16, width), dtype=dtype)
+    def __init__(self, width: int, dtype, rows: int = 0):
+        self.data = np.zeros((rows, width), dtype=dtype)
         self.count = np.zeros(1, dtype=np.int64)
 
     @property
     def n(self) -> int:
         return int(self.count[0])
 
+    @property
+    def capacity(self) -> int:
+        return len(self.data)
+
+    @property
+    def row_bytes(self) -> int:
+        return self.data.shape[1] * self.data.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.data.nbytes)
+
+    def _resize(self, rows: int) -> None:
+        shape = (rows, self.data.shape[1])
+        try:
+            # in place (realloc): the data are not copied; refused (ValueError) while
+            # a view of the buffer exists, e.g. a ``mon.v`` the user keeps
+            self.data.resize(shape, refcheck=True)
+            return
+        except ValueError:
+            pass
+        n = min(self.n, rows)
+        bigger = np.empty(shape, dtype=self.data.dtype)
+        bigger[:n] = self.data[:n]
+        bigger[n:] = 0
+        self.data = bigger
+
+    def reserve(self, rows: int) -> None:
+        """Room for ``rows`` rows in all, exactly (one resize at most)."""
+        if rows > self.capacity:
+            self._resize(rows)
+
     def ensure(self, extra: int) -> None:
-        """Make room for ``extra`` more rows."""
+        """Make room for ``extra`` more rows (amortised: a quarter more at least)."""
         needed = self.n + extra
-        if needed > len(self.data):
-            size = max(2 * len(self.data), needed)
-            bigger = np.zeros((size, self.data.shape[1]), dtype=self.data.dtype)
-            bigger[: self.n] = self.data[: self.n]
-            self.data = bigger
+        if needed > self.capacity:
+            self._resize(max(needed, int(self.capacity * _GROWTH) + 16))
+
+    def trim(self) -> None:
+        """Give back the room beyond the rows held, when that needs no copy."""
+        if self.capacity > self.n:
+            try:
+                self.data.resize((self.n, self.data.shape[1]), refcheck=True)
+            except ValueError:
+                pass  # a view exists: keep the room (it is never copied for nothing)
 
     def append(self, row) -> None:
         self.ensure(1)
@@ -63,11 +129,109 @@ class _Growable:
 
     @classmethod
     def from_state(cls, values: np.ndarray) -> _Growable:
-        buf = cls(values.shape[1], values.dtype)
-        buf.ensure(len(values))
-        buf.data[: len(values)] = values
+        values = np.asarray(values)
+        buf = cls(values.shape[1], values.dtype, rows=len(values))
+        buf.data[:] = values
         buf.count[0] = len(values)
         return buf
+
+
+# -- memory ------------------------------------------------------------------
+
+
+def _read_number(path: str) -> int | None:
+    try:
+        with open(path) as fh:
+            text = fh.read().strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None
+
+
+def _read_stat(path: str, key: str) -> int:
+    try:
+        with open(path) as fh:
+            for line in fh:
+                name, _, value = line.partition(" ")
+                if name == key and value.strip().isdigit():
+                    return int(value)
+    except OSError:
+        pass
+    return 0
+
+
+def _cgroup_room() -> int | None:
+    """Bytes left under this process's cgroup memory limit (containers, batch
+    schedulers), page cache counted as free; None without a limit."""
+    limit = _read_number("/sys/fs/cgroup/memory.max")  # cgroup v2 ("max": no limit)
+    if limit is not None:
+        used = _read_number("/sys/fs/cgroup/memory.current") or 0
+        cache = _read_stat("/sys/fs/cgroup/memory.stat", "file")
+        return max(limit - max(used - cache, 0), 0)
+    limit = _read_number("/sys/fs/cgroup/memory/memory.limit_in_bytes")  # cgroup v1
+    if limit is not None and limit < 1 << 60:
+        used = _read_number("/sys/fs/cgroup/memory/memory.usage_in_bytes") or 0
+        cache = _read_stat("/sys/fs/cgroup/memory/memory.stat", "total_cache")
+        return max(limit - max(used - cache, 0), 0)
+    return None
+
+
+def _available_memory() -> int | None:
+    """Bytes that new data can take now: ``MemAvailable`` of /proc/meminfo (Linux),
+    else the physical memory; capped by a cgroup limit; None when unknown."""
+    available = None
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    available = int(line.split()[1]) * 1024
+                    break
+    except (OSError, ValueError, IndexError):
+        pass
+    if available is None:
+        try:
+            available = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        except (AttributeError, ValueError, OSError):
+            available = None
+    room = _cgroup_room()
+    if room is not None:
+        available = room if available is None else min(available, room)
+    return available
+
+
+def _format_bytes(n: int) -> str:
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= size:
+            return f"{n / size:,.1f} {unit}"
+    return f"{n} bytes"
+
+
+def _bytes_text(n: int) -> str:
+    return _format_bytes(n) + (f" ({n:,} bytes)" if n >= 1 << 10 else "")
+
+
+def _reserve_rows(buffers: list[_Growable], rows: int, describe) -> None:
+    """Room for ``rows`` rows in every buffer, or a RecordingMemoryError before anything
+    is recorded (``describe(extra_bytes, available)`` words the error; ``available`` is
+    None when the allocation itself failed)."""
+    extra = sum(max(rows - b.capacity, 0) * b.row_bytes for b in buffers)
+    if not extra:
+        return
+    available = _available_memory()
+    if available is not None and extra > available:
+        raise RecordingMemoryError(describe(extra, available))
+    try:
+        for b in buffers:
+            b.reserve(rows)
+    except MemoryError:
+        for b in buffers:
+            b.trim()
+        raise RecordingMemoryError(describe(extra, None)) from None
+
+
+def _run_steps(clock) -> int:
+    """Steps the clock has left in the current run (set by the network before it runs)."""
+    return max(int(clock._i_end) - int(clock._i), 0)
 
 
 def _compile_recording(monitor, namespace: dict):
@@ -111,7 +275,7 @@ class _Recorded:
         var = name[:-1] if raw else name
         if var not in mon.record_variables:
             raise AttributeError(f"StateMonitor does not record '{var}'")
-        values = mon._buffers[var].values()[:, self._row]
+        values = _read_only(mon._buffers[var].values()[:, self._row])
         return values if raw else mon._with_unit(var, values)
 
 
@@ -121,6 +285,14 @@ class StateMonitor(SimObject):
     ``StateMonitor(G, 'v' | ['v', 'w'], record=True | False | indices, dt=/clock=)``;
     ``mon.v`` has shape (recorded elements, time points), ``mon.t`` the times,
     ``mon[i].v`` the trace of element ``i`` (an index into the group).
+
+    The values are kept time-major (one row of recorded elements per time point);
+    ``mon.v`` is a read-only transposed view of that buffer (no copy; ``mon.v.copy()``
+    for an array to change).  Before each run the monitor makes room for exactly
+    the time points the run adds (``capacity``, ``nbytes``), or raises
+    `RecordingMemoryError` (a ``MemoryError``) before the run when the memory
+    cannot hold them: record every k-th step (``dt=``), fewer elements
+    (``record=``) or fewer variables.
     """
 
     def __init__(self, source, variables, record=True, dt=None, clock=None,
@@ -156,9 +328,50 @@ class StateMonitor(SimObject):
     def before_run(self, namespace: dict) -> None:
         self._kernel, self._args = _compile_recording(self, namespace)
 
+    def _all_buffers(self) -> list[_Growable]:
+        return [*(self._buffers[v] for v in self.record_variables), self._times]
+
+    def _reserve_for_run(self) -> None:
+        """Room for every time point of the run about to start (its clock's steps),
+        or RecordingMemoryError before anything runs."""
+        steps = _run_steps(self.clock)
+        _reserve_rows(self._all_buffers(), self._times.n + steps,
+                      lambda extra, available: self._memory_message(steps, extra, available))
+
+    def _memory_message(self, steps: int, extra: int, available: int | None) -> str:
+        from sim.groups import NeuronGroup
+
+        n = len(self.record)
+        parent = getattr(self.source, "source", self.source)
+        kind = "neurons" if isinstance(parent, NeuronGroup) else "elements"
+        names = ", ".join(f"'{v}'" for v in self.record_variables) or "no variable"
+        value_bytes = sum(np.dtype(self._dtypes[v]).itemsize for v in self.record_variables)
+        have = (f"only {_format_bytes(available)} of memory is available" if available
+                is not None else "that much memory could not be allocated")
+        text = (f"StateMonitor '{self.name}' cannot record this run: {names} of {n} {kind} "
+                f"x {steps} time steps need {_bytes_text(extra)} more, "
+                f"{_format_bytes(self.nbytes + extra)} in all, and {have}. Nothing has run. "
+                f"To record less: ")
+        if available:
+            every = max(-(-extra // available), 2)
+            fit_n = max((available // max(steps, 1) - 8) // max(value_bytes, 1), 0)
+            fit_steps = available // max(extra // max(steps, 1), 1)
+            tips = [f"dt= to record one step in {every} or fewer "
+                    f"(dt={every * self.clock.dt_:g}*second or more)"]
+            if n > 1:
+                tips.append(f"record= a subset of at most {fit_n} of the {n} {kind}")
+            if len(self.record_variables) > 1:
+                tips.append("fewer variables")
+            tips.append(f"or runs of at most {fit_steps} steps, saving the data between them")
+        else:
+            tips = ["dt= to record every k-th step", "record= a subset of the indices",
+                    "or fewer variables"]
+        return text + "; ".join(tips) + "."
+
     def step_function(self):
         if not len(self.record) and not self.record_variables:
             return None
+        self._reserve_for_run()
         kernel, args = self._kernel, self._args
         idx = self.record + self.source._index_offset()
         n = len(idx)
@@ -175,21 +388,35 @@ class StateMonitor(SimObject):
 
         return step
 
+    def after_run(self) -> None:
+        for buf in self._all_buffers():  # a run stopped early: give back the spare room
+            buf.trim()
+
     def _with_unit(self, var: str, values: np.ndarray):
         dim = self._dims[var]
         return values if dim is DIMENSIONLESS or dim.is_dimensionless else Quantity(values, dim=dim)
 
     @property
     def t(self) -> Quantity:
-        return Quantity(self._times.values()[:, 0].copy(), dim=second.dim)
+        return Quantity(self.t_, dim=second.dim)
 
     @property
     def t_(self) -> np.ndarray:
-        return self._times.values()[:, 0].copy()
+        return _read_only(self._times.values()[:, 0])
 
     @property
     def n(self) -> int:
         return self._times.n
+
+    @property
+    def capacity(self) -> int:
+        """Time points the buffers have room for (after a run: exactly ``n``)."""
+        return self._times.capacity
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the recording's buffers (bytes)."""
+        return sum(b.nbytes for b in self._all_buffers())
 
     def __getattr__(self, name: str):
         if name.startswith("_") or "record_variables" not in self.__dict__:
@@ -197,10 +424,11 @@ class StateMonitor(SimObject):
         raw = name.endswith("_")
         var = name[:-1] if raw else name
         if var in self.record_variables:
-            values = self._buffers[var].values().T.copy()
+            values = _read_only(self._buffers[var].values().T)  # a view, not a copy
             return values if raw else self._with_unit(var, values)
         raise AttributeError(f"StateMonitor '{self.name}' does not record '{var}'")
 
+    # store/restore: plain arrays only (copies of the rows held), no objects
     def _get_state(self) -> dict:
         return {"buffers": {k: b.state() for k, b in self._buffers.items()},
                 "times": self._times.state()}
@@ -300,7 +528,7 @@ class EventMonitor(SimObject):
         raw = name.endswith("_")
         var = name[:-1] if raw else name
         if var in self.record_variables:
-            values = self._values[var].values()[:, 0].copy()
+            values = _read_only(self._values[var].values()[:, 0])
             dim = self.source.variables[var].dim
             return values if raw or dim.is_dimensionless else Quantity(values, dim=dim)
         raise AttributeError(f"{type(self).__name__} '{self.name}' has no attribute '{name}'")
@@ -314,17 +542,16 @@ class EventMonitor(SimObject):
     @property
     def i(self) -> np.ndarray:
         self._check_recorded()
-        return self._arrays()[0].copy()
+        return _read_only(self._arrays()[0])
 
     @property
     def t(self) -> Quantity:
-        self._check_recorded()
-        return Quantity(self._arrays()[1].copy(), dim=second.dim)
+        return Quantity(self.t_, dim=second.dim)
 
     @property
     def t_(self) -> np.ndarray:
         self._check_recorded()
-        return self._arrays()[1].copy()
+        return _read_only(self._arrays()[1])
 
     @property
     def it(self) -> tuple[np.ndarray, Quantity]:
@@ -375,6 +602,15 @@ class EventMonitor(SimObject):
 
     def __len__(self) -> int:
         return self.num_events
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the event buffers (bytes)."""
+        return sum(b.nbytes for b in (self._ibuf, self._tbuf, *self._values.values()))
+
+    def after_run(self) -> None:
+        for b in (self._ibuf, self._tbuf, *self._values.values()):
+            b.trim()
 
     def _get_state(self) -> dict:
         return {
@@ -434,6 +670,7 @@ class PopulationRateMonitor(SimObject):
         dt = self.clock.dt_
         scale = 1.0 / (source.N * dt)
         buf = self._rates
+        self._reserve_for_run()
 
         def step(i):
             spikes = parent._events["spike"]
@@ -443,21 +680,41 @@ class PopulationRateMonitor(SimObject):
 
         return step
 
+    def _reserve_for_run(self) -> None:
+        steps = _run_steps(self.clock)
+
+        def describe(extra, available):
+            have = (f"only {_format_bytes(available)} is available" if available is not None
+                    else "that much memory could not be allocated")
+            return (f"PopulationRateMonitor '{self.name}' cannot record this run: {steps} "
+                    f"time steps need {_bytes_text(extra)} and {have}. "
+                    f"Nothing has run: run in shorter pieces.")
+
+        _reserve_rows([self._rates], self._rates.n + steps, describe)
+
+    def after_run(self) -> None:
+        self._rates.trim()
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the buffer (bytes)."""
+        return self._rates.nbytes
+
     @property
     def t(self) -> Quantity:
-        return Quantity(self._rates.values()[:, 0].copy(), dim=second.dim)
+        return Quantity(self.t_, dim=second.dim)
 
     @property
     def t_(self) -> np.ndarray:
-        return self._rates.values()[:, 0].copy()
+        return _read_only(self._rates.values()[:, 0])
 
     @property
     def rate(self) -> Quantity:
-        return Quantity(self._rates.values()[:, 1].copy(), dim=Hz.dim)
+        return Quantity(self.rate_, dim=Hz.dim)
 
     @property
     def rate_(self) -> np.ndarray:
-        return self._rates.values()[:, 1].copy()
+        return _read_only(self._rates.values()[:, 1])
 
     def smooth_rate(self, window: str | np.ndarray = "gaussian", width=None) -> Quantity:
         """The rate convolved with a window (``'gaussian'``: ``width`` is the standard

@@ -8,9 +8,10 @@ fragments are pasted in schedule order into a ``while`` loop over steps.
 Python network operations split the loop only at their own ticks: the loop
 takes a stop position ``(step, part)``, where ``part`` counts the Python
 operations already run within a step, and returns there.  Monitors append into
-preallocated buffers; at the start of each step the loop checks there is room
+preallocated buffers (state and rate monitors reserve the whole run's rows
+before it starts); at the start of each step the loop checks there is room
 for that step, and returns when there is not, so that Python grows the
-buffers before it continues: no sample and no spike is lost.
+buffers (event monitors) before it continues: no sample and no spike is lost.
 
 The loop's source depends only on the structure of the network (which kernels,
 in which order), so numba's disk cache reuses its compiled code across runs
@@ -120,6 +121,7 @@ def _state_monitor_fragment(mon, k: int, events) -> Fragment:
         f"{prefix}row[0] = _r + 1",
     ]
     buffers = [mon._buffers[v] for v in mon.record_variables]
+    mon._reserve_for_run()  # room for the whole run, or a clear error before it starts
 
     def args():
         values = {
@@ -134,7 +136,7 @@ def _state_monitor_fragment(mon, k: int, events) -> Fragment:
             values[name] = value
         return values
 
-    def grow():
+    def grow():  # not needed after the reservation; kept for safety (amortised growth)
         for buf in [*buffers, mon._times]:
             buf.ensure(1)
 
@@ -224,6 +226,7 @@ def _rate_monitor_fragment(mon, k: int, events) -> Fragment:
     lo = source._index_offset()
     hi = lo + source.N
     scale = 1.0 / (source.N * mon.clock.dt_)
+    mon._reserve_for_run()
     lines = [
         "_c = 0",
         f"for _q in range({prefix}evn[0]):",
@@ -380,7 +383,10 @@ def _on_slower_clock(frag: Fragment, own, main, k: int) -> Fragment:
         values[f"{prefix}odt"] = own.dt_
         return values
 
-    return Fragment(frag.owner, lines, args, frag.checks, frag.grow, frag.sync_out,
+    # room is needed only at the fragment's own ticks (a monitor that reserved exactly
+    # its run's rows is full after its last tick, while the main clock goes on)
+    checks = [f"(_step % {r} != 0 or ({check}))" for check in frag.checks]
+    return Fragment(frag.owner, lines, args, checks, frag.grow, frag.sync_out,
                     frag.imports)
 
 
