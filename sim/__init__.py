@@ -50,6 +50,7 @@ from sim.operations import NetworkOperation, network_operation
 from sim.parsing import ModelSyntaxError
 from sim.prefs import prefs
 from sim.random import seed
+from sim.snapshot import SnapshotError
 from sim.synapses import Synapses
 from sim.units import *  # noqa: F403  (units first: everything else builds on them)
 from sim.units import __all__ as _units_all
@@ -165,6 +166,7 @@ _own_names = [
     "run",
     "stop",
     "store",
+    "SnapshotError",
     "NetworkOperation",
     "Synapses",
     "network_operation",

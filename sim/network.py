@@ -16,7 +16,6 @@ from __future__ import annotations
 import copy
 import logging
 import math
-import pickle
 import signal
 import sys
 import threading
@@ -27,6 +26,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from sim import random as _random
+from sim import snapshot as _snapshot_files
 from sim.base import SimObject, _scope
 from sim.clocks import EventClock, as_fraction
 from sim.errors import ModelValueError
@@ -416,7 +416,11 @@ class Network:
               random_state: bool = False) -> None:
         """Store the state of every object (and the network time) under ``name``.
 
-        With ``filename``, the snapshot is written to (and added to) that file.
+        With ``filename``, the snapshot is written to (and added to) that file: an
+        ``.npz`` archive of arrays and JSON metadata (see :mod:`sim.snapshot`; never
+        a pickle), replaced atomically, so that a failed write (disk full) leaves the
+        earlier snapshots of the file intact.  A file that is not a snapshot file is
+        not overwritten (:class:`~sim.snapshot.SnapshotError`).
         The random streams' state is always stored, as in Brian 2 (``restore(...,
         restore_random_state=True)`` puts it back); ``random_state`` is accepted for
         older scripts.
@@ -430,18 +434,17 @@ class Network:
         if filename is None:
             self._snapshots[name] = copy.deepcopy(snapshot)
             return
-        path = Path(filename)
-        stored = {}
-        if path.exists():
-            with path.open("rb") as fh:
-                stored = pickle.load(fh)
-        stored[name] = snapshot
-        with path.open("wb") as fh:
-            pickle.dump(stored, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        _snapshot_files.add_snapshot(filename, name, snapshot)
 
     def restore(self, name: str = "default", filename: str | None = None,
                 restore_random_state: bool = False) -> None:
-        """Restore a state stored with :meth:`store` (from memory or from ``filename``)."""
+        """Restore a state stored with :meth:`store` (from memory or from ``filename``).
+
+        Everything is checked before any value is set, and a failure while setting
+        the objects' states puts back the states they had: the network is never left
+        half restored.  A file is read as data only (no pickle); a foreign, damaged or
+        newer file, or a name it lacks, raises :class:`~sim.snapshot.SnapshotError`.
+        """
         if filename is None:
             if name not in self._snapshots:
                 raise KeyError(
@@ -452,26 +455,43 @@ class Network:
             path = Path(filename)
             if not path.exists():
                 raise FileNotFoundError(f"No stored network state file '{filename}'")
-            with path.open("rb") as fh:
-                stored = pickle.load(fh)
-            if name not in stored:
-                raise KeyError(f"No state named {name!r} in '{filename}' "
-                               f"(stored: {sorted(stored)})")
-            snapshot = stored[name]
+            snapshot = _snapshot_files.read_snapshots(path, [name])[name]
         objects = self._state_objects()
         missing = set(snapshot["objects"]) - set(objects)
         if missing:
             raise KeyError(f"The stored state has objects this network lacks: {sorted(missing)}")
-        for obj_name, state in snapshot["objects"].items():
-            objects[obj_name]._set_state(state)
-        self._t = snapshot["t"]
+        if restore_random_state and "random" not in snapshot:  # an older in-memory state
+            raise KeyError(f"The state {name!r} holds no random state")
+        t = snapshot["t"]
+        clocks = []
         for obj in _with_contained(self.objects):  # clocks read the restored time
             clock = getattr(obj, "clock", None)
             if clock is not None and not isinstance(clock, EventClock):
-                clock._i = clock.steps_for(self._t, self._t)[0]
+                clocks.append((clock, clock.steps_for(t, t)[0]))
+        # all checked: set the states, putting the old ones back if one of them fails
+        previous = {n: objects[n]._get_state() for n in snapshot["objects"]}
+        done = []
+        try:
+            for obj_name, state in snapshot["objects"].items():
+                done.append(obj_name)
+                objects[obj_name]._set_state(state)
+        except Exception as exc:
+            for obj_name in done:
+                try:
+                    objects[obj_name]._set_state(previous[obj_name])
+                except Exception:  # noqa: BLE001 - keep the first error  # pragma: no cover
+                    pass
+            exc.add_note(
+                f"(restoring the state {name!r}"
+                f"{f' from {str(filename)!r}' if filename is not None else ''}: the stored "
+                f"state of '{done[-1]}' does not fit this network's object; the network "
+                f"was left as it was)"
+            )
+            raise
+        self._t = t
+        for clock, step in clocks:
+            clock._i = step
         if restore_random_state:
-            if "random" not in snapshot:  # a file written by an older version
-                raise KeyError(f"The state {name!r} holds no random state")
             _random.set_state(snapshot["random"])
         else:
             _random.new_epoch()  # the noise carries on: new streams, as Brian 2

@@ -9,18 +9,32 @@ imported, so numba's own on-disk cache (``cache=True``) keys compiled code by
 structure: a changed parameter, or a second process running the same script,
 compiles nothing.
 
-Cache directory: ``$HEARSIM_CACHE_DIR`` or ``~/.cache/hearsim``.
+Cache directory: ``$HEARSIM_CACHE_DIR/numba_kernels`` (default
+``~/.cache/hearsim/numba_kernels``).  What is found there is checked before use:
+
+* the folder (and numba's ``__pycache__`` inside it) is created ``0700``; a folder
+  that another user owns or can write to (and a ``$HEARSIM_CACHE_DIR`` others can
+  write to without the sticky bit) is refused with
+  :class:`~sim.safe_io.UnsafeDirectoryError`, since numba's cache files are
+  pickles and would run as code;
+* a module is executed from the source generated in this process, never from the
+  file: the file is only numba's cache key.  A file whose content differs from that
+  source (truncated, garbage, planted) is discarded with a ``UserWarning`` naming
+  it, together with numba's compiled code for it, and rewritten;
+* numba's own index and data files (``__pycache__/*.nbi``, ``*.nbc``) that cannot be
+  read are discarded with a ``UserWarning`` and the kernel is compiled again.
 """
 
 from __future__ import annotations
 
 import ast
+import glob
 import hashlib
-import importlib.util
 import os
 import re
 import sys
-import tempfile
+import types
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +43,7 @@ import numpy as np
 from sim.codegen.ir import ARRAY, CONSTANT, INDEXED, LINKED, SHARED, CodeBlock, NameTable
 from sim.codegen.translate import ExpressionTranslator, int_message
 from sim.parsing import ModelSyntaxError
+from sim.safe_io import atomic_write_bytes, check_private_dir, private_dir
 
 __all__ = ["compile_block", "generate_source", "cache_dir", "compile_stats", "NumbaBlock"]
 
@@ -78,11 +93,19 @@ def compile_stats() -> dict:
 
 
 def cache_dir() -> Path:
-    """Where generated kernels and numba's compiled code are kept."""
+    """Where generated kernels and numba's compiled code are kept (created ``0700``).
+
+    Raises :class:`~sim.safe_io.UnsafeDirectoryError` when the folder, or numba's
+    ``__pycache__`` in it, belongs to another user or others can write to it, or when
+    others can replace it (``$HEARSIM_CACHE_DIR`` writable by others, no sticky bit).
+    """
     root = os.environ.get("HEARSIM_CACHE_DIR")
     base = Path(root) if root else Path.home() / ".cache" / "hearsim"
-    path = base / "numba_kernels"
-    path.mkdir(parents=True, exist_ok=True)
+    if not base.exists():
+        private_dir(base, "kernel cache folder")
+    check_private_dir(base, "kernel cache folder ($HEARSIM_CACHE_DIR)", owned=False)
+    path = private_dir(base / "numba_kernels", "kernel cache folder")
+    private_dir(path / "__pycache__", "numba cache folder")  # numba's in-tree cache
     return path
 
 
@@ -337,31 +360,126 @@ def generated_module(preamble: list[str], function: list[str], parallel: bool = 
 _MODULES: dict[str, object] = {}
 
 
+def module_name(source: str, prefix: str = "hearsim_kernel") -> str:
+    """The name (and file stem in the cache) of the module generated from ``source``."""
+    return f"{prefix}_{hashlib.sha1(source.encode()).hexdigest()[:20]}"
+
+
+def _discard_numba_files(directory: Path, name: str) -> None:
+    """Remove numba's index and data files for module ``name`` (in-tree cache)."""
+    pattern = os.path.join(glob.escape(str(directory / "__pycache__")),
+                           glob.escape(name) + ".*")
+    for file in glob.glob(pattern):
+        if file.endswith((".nbi", ".nbc")):
+            try:
+                os.unlink(file)
+            except OSError:
+                pass
+
+
+def _cache_files(cache) -> list[str]:
+    """numba's index and data files of one function (index first)."""
+    cache_file = cache._cache_file
+    index = cache_file._index_path
+    data = glob.glob(os.path.join(glob.escape(os.path.dirname(index)),
+                                  glob.escape(os.path.basename(index)[:-4]) + ".*.nbc"))
+    return [index, *sorted(data)]
+
+
+def _guard_numba_cache(module, path: Path) -> None:
+    """Make numba's cache of the module's functions discard a damaged entry (a
+    truncated or garbage ``.nbi``/``.nbc`` file: numba itself raises on it at every
+    later compilation) with a warning, so that the function is compiled again."""
+    try:
+        from numba.core.dispatcher import Dispatcher
+    except ImportError:  # pragma: no cover
+        return
+    for obj in list(vars(module).values()):
+        cache = getattr(obj, "_cache", None) if isinstance(obj, Dispatcher) else None
+        if cache is None or getattr(cache, "_cache_file", None) is None:
+            continue
+
+        func_name = getattr(obj, "__name__", "?")
+
+        def discard(exc, when, cache=cache, func=func_name):
+            try:
+                files = _cache_files(cache)
+            except Exception:  # noqa: BLE001 - numba internals changed: nothing to name
+                files = []
+            warnings.warn(
+                f"numba's compiled-code cache for '{func}' of the kernel file '{path}' "
+                f"could not be {when} ({files[0] if files else 'index'}: "
+                f"{type(exc).__name__}: {exc}); it is discarded and the kernel compiled "
+                f"again", UserWarning, stacklevel=4,
+            )
+            for file in files:
+                try:
+                    os.unlink(file)
+                except OSError:
+                    pass
+
+        def load_overload(sig, target_context, _load=cache.load_overload, _discard=discard):
+            try:
+                return _load(sig, target_context)
+            except Exception as exc:  # noqa: BLE001 - anything unreadable: compile again
+                _discard(exc, "read")
+                return None
+
+        def save_overload(sig, data, _save=cache.save_overload, _discard=discard):
+            try:
+                _save(sig, data)
+            except Exception as exc:  # noqa: BLE001 - the compiled code stays in memory
+                _discard(exc, "saved")
+
+        cache.load_overload = load_overload
+        cache.save_overload = save_overload
+
+
 def load_module(source: str, prefix: str = "hearsim_kernel"):
     """Write generated source to the cache directory (named by its hash) and import it.
 
-    Modules are importable by name (the cache directory is put on ``sys.path``),
-    so that generated run loops can import the kernels they call.
+    The module is executed from ``source`` itself; the file (rewritten, with a warning,
+    when its content is not ``source``: truncated, garbage or planted) is what numba's
+    on-disk cache is keyed by.  Modules are importable by name (they are put in
+    ``sys.modules``, and the cache directory on ``sys.path``), so that generated run
+    loops can import the kernels they call.
     """
-    digest = hashlib.sha1(source.encode()).hexdigest()[:20]
-    name = f"{prefix}_{digest}"
+    name = module_name(source, prefix)
     if name in _MODULES:
         return _MODULES[name]
     directory = cache_dir()
     path = directory / f"{name}.py"
-    if not path.exists() or path.read_text() != source:
-        # write atomically: several processes may start at once
-        fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
-        with os.fdopen(fd, "w") as fh:
-            fh.write(source)
-        os.replace(tmp, path)
+    data = source.encode()
+    try:
+        existing = path.read_bytes()
+    except FileNotFoundError:
+        existing = None
+    except OSError:  # e.g. a folder planted under that name: the write below says why
+        existing = b""
+    if existing != data:
+        if existing is not None:
+            warnings.warn(
+                f"The kernel cache file '{path}' is damaged (its content is not the "
+                f"generated source{': it is empty' if not existing else ''}); it is "
+                f"discarded, with numba's compiled code for it, and written again",
+                UserWarning, stacklevel=3,
+            )
+            _discard_numba_files(directory, name)
+        # atomically: several processes may start at once (a cache: no fsync needed)
+        atomic_write_bytes(path, data, durable=False, permissions=0o600)
         _stats["generated"] += 1
     if str(directory) not in sys.path:
         sys.path.append(str(directory))
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
+    code = compile(source, str(path), "exec")
+    module = types.ModuleType(name)
+    module.__file__ = str(path)
     sys.modules[name] = module
-    spec.loader.exec_module(module)
+    try:
+        exec(code, module.__dict__)  # noqa: S102 - our own generated source
+    except BaseException:
+        sys.modules.pop(name, None)
+        raise
+    _guard_numba_cache(module, path)
     _stats["imported"] += 1
     _MODULES[name] = module
     return module
