@@ -579,7 +579,11 @@ class Group:
                 table.add(fname, CONSTANT)
                 values[fname] = impl.numpy_implementation(self.clock._dt_frac)
                 user_functions[fname] = fname
-        kernel = target.compile_block(block, table, user_functions, size=self.N)
+        try:
+            kernel = target.compile_block(block, table, user_functions, size=self.N)
+        except ModelValueError as exc:
+            exc.add_note(f"hearsim: in {context}")
+            raise
         kernel.keys = _random.stream_keys(stream or self.name, kernel.n_sites)
         args = tuple(
             values[n[len("_arr_"):]] if n.startswith("_arr_") else values[n]

@@ -140,6 +140,14 @@ def _check_threshold(value) -> None:
         )
 
 
+def _check_max_statements(value) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(
+            f"prefs.codegen.numba_max_statements must be a positive integer (the most "
+            f"statements one numba kernel may hold), got {value!r}"
+        )
+
+
 def _check_threads(value) -> None:
     if value is None:
         return
@@ -182,10 +190,11 @@ class _Prefs(_Section):
         codegen = _Section(
             "codegen",
             {"target": "auto", "numba_parallel_threshold": 50_000, "numba_threads": None,
+             "numba_max_statements": 5000,
              "loop_invariant_optimisations": True, "max_cache_dir_size": 1000,
              "string_expression_target": "numpy"},
             {"target": _check_target, "numba_parallel_threshold": _check_threshold,
-             "numba_threads": _check_threads},
+             "numba_threads": _check_threads, "numba_max_statements": _check_max_statements},
             sections={
                 "cpp": _inert(
                     "codegen.cpp", "compiler", "define_macros", "extra_compile_args",

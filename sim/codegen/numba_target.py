@@ -42,6 +42,7 @@ import numpy as np
 
 from sim.codegen.ir import ARRAY, CONSTANT, INDEXED, LINKED, SHARED, CodeBlock, NameTable
 from sim.codegen.translate import ExpressionTranslator, int_message
+from sim.errors import ModelValueError
 from sim.parsing import ModelSyntaxError
 from sim.safe_io import atomic_write_bytes, check_private_dir, private_dir
 
@@ -142,22 +143,34 @@ class _Translator(ExpressionTranslator):
         return f"_int({arg}, {int_message(node)!r})"
 
 
+_VERSION = re.compile(r"\b_s(\d+)_")
+
+
+def _copy(lines: list[str], c: int) -> list[str]:
+    """``lines`` for copy ``c`` of a loop body: its single-assignment versions renamed.
+
+    Numba's compile time grows quadratically with the definitions of one name, so the
+    versions (`_s3_v`) of each pasted copy of a body get their own names (`_s3c1_v`).
+    """
+    return [_VERSION.sub(rf"_s\1c{c}_", line) for line in lines]
+
+
 def _loops(body: list[str], loop: str) -> list[str]:
     """The element loop, written once per kind of index (see generate_source)."""
     return [
         "if _idx.shape[0] == 2 and _idx[1] == -1 and _idx[0] == 0:",
         f"    for _k in {loop}(_n):",
         "        _j = _k",
-        *(f"        {line}" for line in body),
+        *(f"        {line}" for line in _copy(body, 0)),
         "elif _idx.shape[0] == 2 and _idx[1] == -1:",
         "    _start = _idx[0]",
         f"    for _k in {loop}(_n):",
         "        _j = _start + _k",
-        *(f"        {line}" for line in body),
+        *(f"        {line}" for line in _copy(body, 1)),
         "else:",
         f"    for _k in {loop}(_n):",
         "        _j = _idx[_k]",
-        *(f"        {line}" for line in body),
+        *(f"        {line}" for line in _copy(body, 2)),
     ]
 
 
@@ -178,19 +191,19 @@ def _blocked_condition(reads: list[str], body: list[str], counted: str | None,
         return [
             f"for _k in range({lo}, {hi}):",
             "    _j = _start + _k",
-            *(f"    {line}" for line in body),
+            *(f"    {line}" for line in _copy(body, 0)),
         ]
     return [
         f"for _b0 in range({lo}, {hi}, {_BLOCK}):",
         f"    _b1 = min({hi}, _b0 + {_BLOCK})",
         "    _hits = 0",
         "    for _j in range(np.uint64(_start + _b0), np.uint64(_start + _b1)):",
-        *(f"        {line}" for line in reads),
-        f"        _hits += bool({counted})",
+        *(f"        {line}" for line in _copy(reads, 1)),
+        f"        _hits += bool({_copy([counted], 1)[0]})",
         "    if _hits > 0:",
         "        for _k in range(_b0, _b1):",
         "            _j = _start + _k",
-        *(f"            {line}" for line in body),
+        *(f"            {line}" for line in _copy(body, 0)),
     ]
 
 
@@ -208,7 +221,7 @@ def _condition_loops(reads: list[str], body: list[str], condition: str, counted:
         "else:",
         "    for _k in range(_n):",
         "        _j = _idx[_k]",
-        *(f"        {line}" for line in body + collect),
+        *(f"        {line}" for line in _copy(body + collect, 2)),
     ]
     if not parallel:
         return serial
@@ -232,7 +245,7 @@ def _condition_loops(reads: list[str], body: list[str], condition: str, counted:
         "        else:",
         "            for _k in range(_c0, _c1):",
         "                _j = _idx[_k]",
-        *(f"                {line}" for line in body + chunk_collect),
+        *(f"                {line}" for line in _copy(body + chunk_collect, 2)),
         "        _counts[_c] = _cnt",
         "    for _c in range(_nchunks):",
         "        for _q in range(_counts[_c]):",
@@ -247,6 +260,27 @@ def _parallel_threshold() -> int:
     return int(prefs.codegen.numba_parallel_threshold)
 
 
+#: Seconds numba takes per statement of a kernel (measured, 2 cores: 2000 statements
+#: compile in about 7 s), to say in the error what a longer block would cost.
+_COMPILE_SECONDS_PER_STATEMENT = 3.5e-3
+
+
+def _check_length(block: CodeBlock) -> None:
+    """Refuse a block too long to compile in reasonable time (prefs-settable)."""
+    from sim.prefs import prefs
+
+    limit = int(prefs.codegen.numba_max_statements)
+    n = len(block.statements)
+    if n > limit:
+        minutes = n * _COMPILE_SECONDS_PER_STATEMENT / 60
+        raise ModelValueError(
+            f"The '{block.name}' code has {n} statements; the numba target compiles at most "
+            f"prefs.codegen.numba_max_statements = {limit} per block (numba would take "
+            f"about {minutes:.1f} min here, once, then it is cached). Use "
+            f"prefs.codegen.target = 'numpy' (any length, about 0.1 ms per statement), "
+            f"raise the limit, or write repeated lines as one vector expression")
+
+
 def generate_source(
     block: CodeBlock,
     table: NameTable,
@@ -255,6 +289,7 @@ def generate_source(
 ) -> tuple[str, list[str], int]:
     """Source of a block's numba kernel, its argument names, and its number of random
     call sites (if any, it takes the step and the sites' stream keys as arguments)."""
+    _check_length(block)
     functions = dict(_FUNCTIONS)
     functions.update(user_functions or {})
     translate = _Translator(functions)
@@ -278,23 +313,34 @@ def generate_source(
             body.append(f"{name} = _arr_{name}[_index_{name}[_j]]")
         else:
             body.append(f"{name} = _arr_{name}[_j]")
-    for st in block.statements:
+    # single assignment: a name assigned again gets a fresh one (`_s3_v`), because
+    # numba's compile time grows quadratically with reassignments of one variable (a
+    # 2000-line reset took minutes) and about linearly with distinct names
+    assigned: set[str] = set(n for n in arrays if n in reads)
+    renamed = translate.renamed
+    for k, st in enumerate(block.statements):
         expr = translate.visit(st.expr)
+        old = renamed.get(st.var, st.var)
+        new = st.var
+        if st.var in assigned:
+            new = f"_s{k}_{st.var}"
+            renamed[st.var] = new
+        assigned.add(st.var)
         if st.op == "=":
-            body.append(f"{st.var} = {expr}")
+            body.append(f"{new} = {expr}")
         else:
-            body.append(f"{st.var} = {st.var} {st.op[0]} ({expr})")
+            body.append(f"{new} = {old} {st.op[0]} ({expr})")
     for name in arrays:
         if name in writes:
             kind = table.kind(name)
             index = {SHARED: "0", INDEXED: f"_index_{name}[_j]"}.get(kind, "_j")
-            body.append(f"_arr_{name}[{index}] = {name}")
+            body.append(f"_arr_{name}[{index}] = {renamed.get(name, name)}")
     outputs = list(block.outputs)
     n_loads = len(body) - len([n for n in arrays if n in writes]) - len(block.statements)
     computed = body[:n_loads + len(block.statements)]  # loads and statements, no stores
     condition_text = translate.visit(block.condition) if block.condition is not None else None
     for k, name in enumerate(outputs):
-        body.append(f"_out_{k}[_k] = {name}")
+        body.append(f"_out_{k}[_k] = {renamed.get(name, name)}")
     uses_random = translate.random_sites > 0
     arg_names = (
         [f"_arr_{n}" for n in arrays] + [f"_index_{n}" for n in linked] + extra + constants

@@ -45,6 +45,8 @@ class ExpressionTranslator:
     def __init__(self, functions: dict[str, str]):
         self.functions = functions
         self.random_sites = 0
+        #: names written under another name (a target's single-assignment form)
+        self.renamed: dict[str, str] = {}
 
     def __call__(self, node: ast.expr) -> str:
         return self.visit(node)
@@ -108,7 +110,7 @@ class ExpressionTranslator:
                 return repr(float(value))  # beyond int64: the float the maths uses anyway
             return repr(value)
         if isinstance(node, ast.Name):
-            return node.id
+            return self.renamed.get(node.id, node.id)
         if isinstance(node, ast.UnaryOp):
             if isinstance(node.op, ast.Not):
                 return self.not_text(self.visit(node.operand))
