@@ -24,6 +24,7 @@ from sim import random as _random
 from sim.base import SimObject, find_name
 from sim.codegen.ir import ARRAY, CONSTANT, INDEXED, LINKED, SHARED, CodeBlock, NameTable
 from sim.codegen.stateupdate import IntegrationProblem, integrate
+from sim.codegen.translate import RANDOM_FUNCTIONS
 from sim.equations import (
     _ALL_FUNCTIONS,
     DIFFERENTIAL_EQUATION,
@@ -405,6 +406,9 @@ class Group:
             if eq.expr is None:
                 continue
             for divisor in _constant_divisors(self._inline_subexpressions(eq.parsed)):
+                if get_called_functions(divisor) - set(DEFAULT_FUNCTIONS) or \
+                        get_called_functions(divisor) & set(RANDOM_FUNCTIONS):
+                    continue  # a random draw or a user function: not a constant
                 values = {n: value_of(n) for n in get_identifiers(divisor)}
                 if any(v is None or np.ndim(v) for v in values.values()):
                     continue

@@ -24,6 +24,7 @@ synapse events), so no spike is lost or delivered twice.
 from __future__ import annotations
 
 import ast
+import bisect
 import math
 
 import numpy as np
@@ -959,7 +960,9 @@ class Synapses(Group, SimObject):
         for row in range(n_pre):
             env = dict(base, i=row)
             bounds = [int(numpy_target.evaluate_expression(a, env, 1)) for a in call.args]
-            ks = np.arange(*bounds)
+            ks = self._generator_candidates(range(*bounds), row, text, clip_to_targets=(
+                skip_if_invalid and kind == "range" and isinstance(tree.elt, ast.Name)
+                and tree.elt.id == var))
             if kind == "sample":
                 if "p" in keywords:
                     prob = float(numpy_target.evaluate_expression(keywords["p"], env, 1))
@@ -984,6 +987,28 @@ class Synapses(Group, SimObject):
         if not pres:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         return self._valid_pairs(np.concatenate(pres), np.concatenate(posts), skip_if_invalid)
+
+    def _generator_candidates(self, r: range, row: int, text: str,
+                              clip_to_targets: bool) -> np.ndarray:
+        """The values a generator's range gives for source ``row``, as an array.
+
+        With ``skip_if_invalid`` and ``j='k for k in range(...)'``, only targets that
+        exist can be kept, so the range is cut to [0, N_post) first (without ever
+        listing ``range(i, i + 10**12)``); any other range longer than
+        ``_MAX_CANDIDATES`` is refused rather than exhausting memory.
+        """
+        if clip_to_targets:
+            ascending = r if r.step > 0 else r[::-1]
+            lo = bisect.bisect_left(ascending, 0)
+            hi = bisect.bisect_left(ascending, self.target.N)
+            r = ascending[lo:hi] if r.step > 0 else ascending[lo:hi][::-1]
+        if len(r) > _MAX_CANDIDATES:
+            raise ModelValueError(
+                f"connect: the generator '{text}' gives {len(r)} candidates for i={row} "
+                f"(more than {_MAX_CANDIDATES}); check its range (with skip_if_invalid=True, "
+                f"'k for k in range(...)' is cut to the existing targets)")
+        return np.arange(r.start, r.stop, r.step, dtype=np.int64) if len(r) else \
+            np.zeros(0, dtype=np.int64)
 
     def _valid_pairs(self, pre, post, skip_if_invalid):
         bad = (post < 0) | (post >= self.target.N)
@@ -1073,6 +1098,10 @@ class Synapses(Group, SimObject):
         return f"Synapses({self.source.name} -> {self.target.name}, {self.N} synapses)"
 
 
+#: Most values one source's generator range may list (j='k for k in range(...)').
+_MAX_CANDIDATES = 10**8
+
+
 def _not_whole(array: np.ndarray) -> np.ndarray:
     """Where a float array holds no whole number (fractions, inf, NaN)."""
     return ~(np.isfinite(array) & (array == np.round(array)))
@@ -1096,6 +1125,9 @@ def _counts(values, what: str, size: int) -> np.ndarray:
         bad = float(array[_not_whole(array)][0])
         raise ModelValueError(f"connect: {what} must give whole numbers of synapses, got "
                               f"{bad!r}")
+    if array.dtype.kind == "f" and np.any(np.abs(array) >= 2.0**62):
+        bad = float(array[np.abs(array) >= 2.0**62][0])
+        raise ModelValueError(f"connect: {what} gives {bad!r} synapses for a pair")
     array = array.astype(np.int64)
     if np.any(array < 0):
         raise ValueError(f"connect: {what} must not be negative, got {array[array < 0][0]}")

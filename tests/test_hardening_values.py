@@ -190,3 +190,47 @@ def test_two_lambdas_on_one_line_give_a_named_error(codegen_target):
     else:
         with pytest.raises(TypeError, match="several such lambdas"):
             Network(G).run(defaultclock.dt)
+
+
+def test_clip_propagates_nan_as_numpy_does():
+    """Found by the fuzz suite: numba's clip was min(max(...)), which drops a NaN bound."""
+    np.testing.assert_array_equal(_assign("v = clip(1.0, 0.0, x/x)", x=0.0), np.nan)
+    np.testing.assert_array_equal(_assign("v = clip(x/x, 0.0, 1.0)", x=0.0), np.nan)
+    np.testing.assert_array_equal(_assign("v = clip(5.0, x, 2.0)", x=3.0), 2.0)  # as numpy
+
+
+def test_kernels_are_keyed_by_the_helpers_they_call():
+    """numba's cache checks only a kernel's own file: a changed helper needs a new key."""
+    from sim.codegen import numba_target
+
+    source = numba_target.generated_module([], ["def _kernel():", "    return 1"])
+    assert f"__hearsim_helpers__ = {numba_target._helpers_fingerprint()!r}" in source
+
+
+def test_a_huge_generator_range_is_cut_to_the_targets_or_refused():
+    """Found by the fuzz suite: range(i, i + 10**12) tried to list 10**12 indices."""
+    G = NeuronGroup(4, "v : 1")
+    H = NeuronGroup(3, "v : 1")
+    S = Synapses(G, H)
+    S.connect(j="k for k in range(i, i + 10**12)", skip_if_invalid=True)
+    pairs = list(zip(S.i[:], S.j[:], strict=True))
+    assert pairs == [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)]
+    S2 = Synapses(G, H)
+    S2.connect(j="k for k in range(i + 1, i - 3, -1)", skip_if_invalid=True)
+    assert list(S2.j[:4]) == [1, 0, 2, 1]  # Brian 2's order: the range's own
+    with pytest.raises(ModelValueError, match="1000000000000 candidates for i=0"):
+        Synapses(G, H).connect(j="2*k for k in range(i, i + 10**12)", skip_if_invalid=True)
+
+
+@pytest.mark.parametrize("code, expected", [("v = x ** True", 3.0), ("v = x ** (x > 1)", 3.0),
+                                            ("v = (x > 1) ** 0.5", 1.0)])
+def test_booleans_in_powers(code, expected):
+    """Found by the fuzz suite: numba has no float() of a boolean."""
+    np.testing.assert_array_equal(_assign(code, x=3.0), expected)
+
+
+def test_a_huge_multiplicity_is_named_not_wrapped():
+    """Found by the fuzz suite: n='-1e308' was reported as -9223372036854775808."""
+    _, S = _synapses()
+    with pytest.raises(ModelValueError, match="gives -1e\\+308 synapses"):
+        S.connect(n="-1e308")

@@ -29,8 +29,28 @@ def _exprel(x):
 
 
 @njit(**_JIT)
+def _nan_max(a, b):
+    # numpy's maximum: NaN wins (Python's max would ignore it, depending on the order)
+    if a != a:
+        return a
+    if b != b:
+        return b
+    return a if a >= b else b
+
+
+@njit(**_JIT)
+def _nan_min(a, b):
+    if a != a:
+        return a
+    if b != b:
+        return b
+    return a if a <= b else b
+
+
+@njit(**_JIT)
 def _clip(x, low, high):
-    return min(max(x, low), high)
+    # as np.clip, minimum(maximum(x, low), high): a NaN anywhere gives NaN
+    return _nan_min(_nan_max(x, low), high)
 
 
 @njit(**_JIT)

@@ -28,6 +28,7 @@ Cache directory: ``$HEARSIM_CACHE_DIR/numba_kernels`` (default
 from __future__ import annotations
 
 import ast
+import functools
 import glob
 import hashlib
 import os
@@ -38,6 +39,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+import numba
 import numpy as np
 
 from sim.codegen.ir import ARRAY, CONSTANT, INDEXED, LINKED, SHARED, CodeBlock, NameTable
@@ -137,7 +139,8 @@ class _Translator(ExpressionTranslator):
             return f"({base} ** {exponent})"
         # float ** float is C's pow (inf for 0**-1, nan for (-8)**0.5); numba's integer
         # powers would overflow or raise ZeroDivisionError instead
-        return f"(float({base}) ** float({exponent}))"
+        # (1.0 * x, not float(x), which numba has no version of for booleans)
+        return f"((1.0 * {base}) ** (1.0 * {exponent}))"
 
     def int_text(self, arg: str, node: ast.Call) -> str:
         return f"_int({arg}, {int_message(node)!r})"
@@ -382,6 +385,22 @@ def generate_source(
     return source, arg_names, translate.random_sites
 
 
+@functools.cache
+def _helpers_fingerprint() -> str:
+    """A hash of the helpers compiled kernels call (numba_support and what it imports).
+
+    numba's cache checks only the kernel's own file, so a kernel cached by an earlier
+    version would keep the old helpers inlined (a fixed `_clip` would not reach it):
+    written into every generated module, the hash gives new helpers new kernels.
+    """
+    here = Path(__file__).parent
+    digest = hashlib.sha1()
+    for name in ("numba_support.py", "random_streams.py", "philox.py"):
+        digest.update((here / name).read_bytes())
+    digest.update(numba.__version__.encode())
+    return digest.hexdigest()[:16]
+
+
 def generated_module(preamble: list[str], function: list[str], parallel: bool = False) -> str:
     """Source of a generated module: the imports every one needs, ``preamble`` (imports,
     constants), the marker by which :func:`compile_stats` finds it, and one function
@@ -395,6 +414,7 @@ def generated_module(preamble: list[str], function: list[str], parallel: bool = 
         *preamble,
         "",
         "__hearsim_kernel__ = True",
+        f"__hearsim_helpers__ = {_helpers_fingerprint()!r}",
         "",
         "",
         f"@njit(cache=True, nogil=True, error_model='numpy'{options})",

@@ -82,7 +82,7 @@ class ExpressionTranslator:
 
     def _power(self, node: ast.BinOp) -> str:
         exponent = node.right
-        integer = (isinstance(exponent, ast.Constant) and type(exponent.value) is int
+        integer = (isinstance(exponent, ast.Constant) and type(exponent.value) in (int, bool)
                    and exponent.value >= 0)
         base = node.left
         if isinstance(base, ast.Constant) and type(base.value) is int:
