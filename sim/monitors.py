@@ -262,21 +262,43 @@ def _record_indices(record, n: int) -> np.ndarray:
     return idx.astype(np.int64)
 
 
+class _OwnAttribute(property):
+    """A monitor attribute of hearsim's own, which a recorded variable of the same
+    name hides: Brian 2 has no such attribute, so in a Brian 2 script ``mon.n``
+    is the recorded gating variable ``n``, not our count of time points."""
+
+    def __set_name__(self, owner, name: str) -> None:
+        self._name = name
+
+    def __get__(self, obj, objtype=None):
+        if obj is not None and self._name in obj.__dict__.get("record_variables", ()):
+            return obj.__getattr__(self._name)
+        return super().__get__(obj, objtype)
+
+
 class _Recorded:
     """``mon[i]``: the traces of one recorded element, as attributes."""
 
-    def __init__(self, monitor: StateMonitor, row: int):
+    def __init__(self, monitor: StateMonitor, row, item=None):
         self._monitor = monitor
-        self._row = row
+        self._row = row  # a row of the buffers, or an array of rows (Brian 2's mon[[0, 2]])
+        self._item = row if item is None else item
 
     def __getattr__(self, name: str):
         mon = self.__dict__["_monitor"]
+        if name in ("t", "t_"):  # Brian 2's mon[i].t: the times
+            return getattr(mon, name)
         raw = name.endswith("_")
         var = name[:-1] if raw else name
         if var not in mon.record_variables:
-            raise AttributeError(f"StateMonitor does not record '{var}'")
-        values = _read_only(mon._buffers[var].values()[:, self._row])
+            raise AttributeError(f"StateMonitor '{mon.name}' does not record '{var}'")
+        values = _read_only(mon._buffers[var].values()[:, self._row].T)
         return values if raw else mon._with_unit(var, values)
+
+    def __repr__(self) -> str:
+        mon = self.__dict__["_monitor"]
+        return (f"<StateMonitorView, giving access to elements {self._item!r} recorded by "
+                f"{mon.name}>")
 
 
 class StateMonitor(SimObject):
@@ -404,19 +426,44 @@ class StateMonitor(SimObject):
     def t_(self) -> np.ndarray:
         return _read_only(self._times.values()[:, 0])
 
-    @property
+    @_OwnAttribute
     def n(self) -> int:
+        """Time points recorded (as Brian 2's ``N``; a recorded ``n`` hides this)."""
         return self._times.n
 
     @property
+    def N(self) -> int:  # noqa: N802 (Brian 2's name)
+        """Time points recorded (Brian 2's ``N``)."""
+        return self._times.n
+
+    @_OwnAttribute
     def capacity(self) -> int:
         """Time points the buffers have room for (after a run: exactly ``n``)."""
         return self._times.capacity
 
-    @property
+    @_OwnAttribute
     def nbytes(self) -> int:
         """Memory held by the recording's buffers (bytes)."""
         return sum(b.nbytes for b in self._all_buffers())
+
+    def get_states(self, vars=None, units: bool = True, format: str = "dict",  # noqa: A002
+                   subexpressions: bool = False, read_only_variables: bool = True,
+                   level: int = 0) -> dict:
+        """Brian 2's ``get_states``: ``{'t': times, 'N': count, var: values, ...}``."""
+        if format != "dict":
+            raise NotImplementedError(
+                f"get_states(format={format!r}): only format='dict' is available")
+        names = ["t", "N", *self.record_variables] if vars is None else list(vars)
+        out = {}
+        for name in names:
+            if name == "N":
+                out[name] = self.N
+            elif name == "t" or name in self.record_variables:
+                out[name] = getattr(self, name if units else f"{name}_")
+            else:
+                raise KeyError(f"StateMonitor '{self.name}' has no variable '{name}' "
+                               f"(t, N, {', '.join(self.record_variables)})")
+        return out
 
     def __getattr__(self, name: str):
         if name.startswith("_") or "record_variables" not in self.__dict__:
@@ -439,11 +486,34 @@ class StateMonitor(SimObject):
         self._times = _Growable.from_state(state["times"])
 
     def __getitem__(self, item) -> _Recorded:
-        item = int(item)
-        rows = np.flatnonzero(self.record == item)
+        """``mon[i]``, ``mon[[i, k]]``, ``mon[G[2:5]]`` (a subgroup of the source):
+        views of those elements' traces, as Brian 2's StateMonitorView."""
+        if isinstance(item, int | np.integer) and not isinstance(item, bool):
+            return _Recorded(self, self._row_of(int(item)), int(item))
+        if hasattr(item, "_index_offset") and hasattr(item, "N"):  # a subgroup
+            offset = item._index_offset() - self.source._index_offset()
+            wanted = np.arange(offset, offset + item.N)
+        elif isinstance(item, slice):
+            wanted = np.arange(self.source.N)[item]
+        else:
+            wanted = np.asarray(item)
+            if wanted.ndim != 1 or (wanted.size and wanted.dtype.kind not in "iu"):
+                raise TypeError(f"StateMonitor '{self.name}': index with an integer, a "
+                                f"sequence of integers, a slice or a subgroup, not {item!r}")
+        rows = np.array([self._row_of(int(k)) for k in wanted], dtype=np.int64)
+        return _Recorded(self, rows, item)
+
+    def _row_of(self, element: int) -> int:
+        rows = np.flatnonzero(self.record == element)
         if not len(rows):
-            raise IndexError(f"Element {item} is not recorded by '{self.name}'")
-        return _Recorded(self, int(rows[0]))
+            raise IndexError(f"Element {element} is not recorded by '{self.name}'")
+        return int(rows[0])
+
+
+#: Names an EventMonitor (as Brian 2's) uses itself: recording a variable of one of
+#: these names would be hidden by the monitor's own attribute.
+_EVENT_MONITOR_NAMES = frozenset({"i", "t", "N", "count", "it", "num_events", "num_spikes",
+                                  "source", "event", "record", "name"})
 
 
 class EventMonitor(SimObject):
@@ -470,6 +540,11 @@ class EventMonitor(SimObject):
         for var in self.record_variables:
             if var not in source.variables:
                 raise KeyError(f"{type(self).__name__}: '{source.name}' has no variable '{var}'")
+            if var in _EVENT_MONITOR_NAMES:
+                # Brian 2 refuses these too (its monitor has variables of those names)
+                raise ValueError(
+                    f"{type(self).__name__}: cannot record '{var}': the monitor's own "
+                    f"'{var}' has that name ({', '.join(sorted(_EVENT_MONITOR_NAMES))})")
         self.count_ = np.zeros(source.N, dtype=np.int64)
         self._ibuf = _Growable(1, np.int64)
         self._tbuf = _Growable(1, np.float64)
@@ -603,7 +678,7 @@ class EventMonitor(SimObject):
     def __len__(self) -> int:
         return self.num_events
 
-    @property
+    @_OwnAttribute
     def nbytes(self) -> int:
         """Memory held by the event buffers (bytes)."""
         return sum(b.nbytes for b in (self._ibuf, self._tbuf, *self._values.values()))

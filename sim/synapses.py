@@ -407,7 +407,10 @@ class _SummedUpdater(SimObject):
 
     def __init__(self, synapses: Synapses, varname: str, expr: str, target, target_var: str,
                  side: str = "post"):
-        super().__init__(clock=target.clock, when="groups", order=target.order - 1,
+        # scheduled just before the state update of the group that holds the variable
+        # (a subgroup's is its parent's)
+        owner = getattr(target, "source", target)
+        super().__init__(clock=target.clock, when="groups", order=owner.order - 1,
                          name=f"{synapses.name}_summed_{target_var}")
         self.synapses = synapses
         self.target = target
