@@ -10,13 +10,24 @@ written for brian2hears run with ``from sim import *; from hears import *``.
 inner-hair-cell output of ``TanCarney``.
 """
 
-from sounds import *
-from sounds import __all__ as _sound_names
+import sounds as _sounds
+
+if not getattr(_sounds, "__hearsim__", False):  # a user's sounds.py (or sounds/) hides ours
+    raise ImportError(
+        f"hears needs hearsim's 'sounds' package, but 'import sounds' found "
+        f"{getattr(_sounds, '__file__', None) or _sounds!r}, which hides it (Python looks in "
+        f"the script's folder and the working directory first): rename that file (and "
+        f"remove its __pycache__), e.g. to my_sounds.py"
+    )
+
+from sounds import *  # noqa: E402
+from sounds import __all__ as _sound_names  # noqa: E402
 
 from .filterbanks import *
 from .filterbanks import __all__ as _filterbank_names
 from .group import FilterbankGroup
 from .hrtf import HRTF, HeadlessDatabase, HRTFDatabase, HRTFSet, make_coordinates
+from .plotting import log_frequency_xaxis_labels, log_frequency_yaxis_labels
 from .zhang import (
     ZhangSynapse,
     ZhangSynapseRate,
@@ -26,4 +37,5 @@ from .zhang import (
 
 __all__ = [*_sound_names, *_filterbank_names, "FilterbankGroup", "ZhangSynapse",
            "ZhangSynapseRate", "ZhangSynapseSpikes", "zhang_synapse_parameters", "HRTF",
-           "HRTFSet", "HRTFDatabase", "HeadlessDatabase", "make_coordinates"]
+           "HRTFSet", "HRTFDatabase", "HeadlessDatabase", "make_coordinates",
+           "log_frequency_xaxis_labels", "log_frequency_yaxis_labels"]

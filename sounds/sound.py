@@ -489,17 +489,21 @@ class Sound(np.ndarray):
         return self.buffer_fetch(start, start + samples)
 
     # -- levels -----------------------------------------------------------------------------
-    def get_level(self) -> dB_type | np.ndarray:
+    def get_level(self, remove_dc: bool = True) -> dB_type | np.ndarray:
         """RMS level in dB SPL re 20 uPa, assuming the samples are in pascal.
 
-        ``20*log10(rms/20e-6)`` with ``rms = sqrt(mean(x**2))`` over the whole sound (any DC
-        offset included; brian2hears removes the mean first). A mono sound gives a ``dB_type``
-        value; a multichannel sound gives a float array of one level (in dB) per channel.
-        A silent channel has level ``-inf``.
+        ``20*log10(rms/20e-6)`` with ``rms = sqrt(mean((x - mean(x))**2))`` per channel, as
+        brian2hears computes it: a DC offset (not heard as sound pressure) does not count.
+        ``remove_dc=False`` gives the RMS of the samples as they are, offset included. A
+        mono sound gives a ``dB_type`` value; a multichannel sound gives a float array of
+        one level (in dB) per channel. A silent (or constant) channel has level ``-inf``.
+        The ``level`` property and ``set_level``/``atlevel`` use the DC-removed level.
         """
         raw = np.asarray(self)
         if raw.shape[0] == 0:
             raise ValueError("level: an empty sound (0 samples) has no level")
+        if remove_dc:
+            raw = raw - np.mean(raw, axis=0)
         rms = np.sqrt(np.mean(raw * raw, axis=0))
         with np.errstate(divide="ignore"):
             levels = 20.0 * np.log10(rms / P0)

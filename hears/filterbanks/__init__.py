@@ -7,7 +7,7 @@ another filterbank; ``process()`` runs a whole sound or an online reduction chun
 """
 
 from .base import Bufferable, Filterbank
-from .compressive import DCGC, TanCarney, dcgc_parameters, tan_carney_parameters
+from .compressive import DCGC, TanCarney, TanCarneySignal, dcgc_parameters, tan_carney_parameters
 from .drnl import DRNL, drnl_parameters
 from .erb import erb_bandwidth, erbspace
 from .fir import (
@@ -80,6 +80,7 @@ __all__ = [
     "DCGC",
     "dcgc_parameters",
     "TanCarney",
+    "TanCarneySignal",
     "tan_carney_parameters",
     "FunctionFilterbank",
     "SumFilterbank",

@@ -199,6 +199,7 @@ def _tc_channel(x, out, bpc, zbc, gc, bps, zbs, lpc, zlc, lps, zls, st, cf, fshi
     mono = x.shape[1] == 1
     fs2, x0, shift = prm[0], prm[1], prm[2]
     s_a0, s_b, s_c, s_d = prm[3], prm[4], prm[5], prm[6]
+    ihc = prm[7] != 0.0  # 0: the signal path's band-pass output (TanCarneySignal)
     ex0 = math.exp(x0 / 8.0)
     ex1 = math.exp(5.0 / 3.0)
     for t in range(nt):
@@ -222,13 +223,14 @@ def _tc_channel(x, out, bpc, zbc, gc, bps, zbs, lpc, zlc, lps, zls, st, cf, fshi
         for k in range(10):
             w = _sos(w, bps, zbs, c, k)
         w *= sp[c, 5]
-        if w >= 0.0:
-            w = s_a0 * math.log(w * s_b + 1.0)
-        else:
-            d = (-w) ** s_c
-            w = -s_a0 * (d + s_d) / (3.0 * d + s_d) * math.log(-w * s_b + 1.0)
-        for k in range(7):
-            w = _sos(w, lps, zls, c, k)
+        if ihc:
+            if w >= 0.0:
+                w = s_a0 * math.log(w * s_b + 1.0)
+            else:
+                d = (-w) ** s_c
+                w = -s_a0 * (d + s_d) / (3.0 * d + s_d) * math.log(-w * s_b + 1.0)
+            for k in range(7):
+                w = _sos(w, lps, zls, c, k)
         out[t, c] = w
         if (n0 + t + 1) % interval == 0:
             st[c, 0] = v
@@ -250,7 +252,8 @@ def tc_run(x, out, bpc, zbc, gc, bps, zbs, lpc, zlc, lps, zls, st, cf, fshift, s
     sections, the gain in the last) and feedback low-pass (1 section); ``lps``/``zls``:
     inner-hair-cell low-pass (7 sections); ``st`` (``(nch, 2)``): the current control values
     (signal, feedback) in rad/s; ``sp`` (``(nch, 7)``): rgain, ta, tb, fp1, zero, gain/3,
-    nlgain; ``prm``: fs2, x0, shift, and the saturation's A0, B, C, D.
+    nlgain; ``prm``: fs2, x0, shift, the saturation's A0, B, C, D, and 1 to apply the
+    inner hair cell (0: ``out`` is the signal path's band-pass output).
     """
     for c in range(out.shape[1]):
         _tc_channel(x, out, bpc, zbc, gc, bps, zbs, lpc, zlc, lps, zls, st, cf, fshift, sp,

@@ -33,7 +33,7 @@ from .library import (
     make_erb_filters,
 )
 
-__all__ = ["DCGC", "TanCarney", "dcgc_parameters", "tan_carney_parameters"]
+__all__ = ["DCGC", "TanCarney", "TanCarneySignal", "dcgc_parameters", "tan_carney_parameters"]
 
 #: channel-samples per chunk from which the per-channel loops run on several threads
 _PARALLEL_MIN = 1 << 14
@@ -279,6 +279,8 @@ def _first_order_lowpass(fs2: float, fc: float) -> tuple[float, float, float]:
 
 
 class TanCarney(Filterbank):
+    _with_ihc = True  # TanCarneySignal stops before the inner hair cell
+
     """The nonlinear auditory-nerve model of Tan and Carney (JASA 2003), as brian2hears'
     ``TanCarney``: its output is the inner-hair-cell potential ``V_ihc`` that drives
     :class:`~hears.ZhangSynapse`.
@@ -376,7 +378,8 @@ class TanCarney(Filterbank):
         self._lps = lps
         shift = 1.0 / (1.0 + 7.0)
         x0 = 8.0 * math.log((1.0 / shift - 1) / (1 + math.exp(5.0 / 3.0)))
-        self._prm = np.array([fs2, x0, shift, 0.1, 2000.0, 1.74, 6.87e-9])
+        self._prm = np.array([fs2, x0, shift, 0.1, 2000.0, 1.74, 6.87e-9,
+                              1.0 if self._with_ihc else 0.0])
         self._bpc = np.zeros((n, 3, 5))
         self._bps = np.zeros((n, 10, 5))
         self._gc = np.zeros(n)
@@ -421,3 +424,16 @@ class TanCarney(Filterbank):
                 self._zlc, self._lps, self._zls, self._st, self._cf, self._fshift, self._sp,
                 self._prm, start, self.update_interval)
         return out
+
+
+class TanCarneySignal(TanCarney):
+    """The signal path of Tan and Carney's model without the inner hair cell (brian2hears'
+    ``TanCarneySignal``): the output of the controlled ten-section band-pass and its gain,
+    in the units of the stapes input; ``TanCarney`` feeds it to the hair cell.
+
+    ``TanCarneySignal(source, cf, update_interval=1, param=None)``, as :class:`TanCarney`
+    (same control path, same updates: ``TanCarney``'s output is this signal passed through
+    the saturation and the 3.8 kHz low-passes).
+    """
+
+    _with_ihc = False
