@@ -15,7 +15,10 @@ Importing this package is light: it loads numpy and ``sim.units`` only (scipy, s
 matplotlib are imported when first needed).
 """
 
-from .db import P0, dB, dB_error, dB_type, gain
+#: marks hearsim's package: ``hears`` checks it to detect a user's ``sounds.py`` hiding it
+__hearsim__ = True
+
+from .db import P0, dB, dB_error, dB_type, gain  # noqa: E402
 from .defaults import get_default_samplerate, get_samplerate, set_default_samplerate
 from .errors import (
     AudioDeviceError,
