@@ -27,6 +27,7 @@ from .filterbanks import *
 from .filterbanks import __all__ as _filterbank_names
 from .group import FilterbankGroup
 from .hrtf import HRTF, HeadlessDatabase, HRTFDatabase, HRTFSet, make_coordinates
+from .ircam import IRCAM_LISTEN
 from .plotting import log_frequency_xaxis_labels, log_frequency_yaxis_labels
 from .zhang import (
     ZhangSynapse,
@@ -38,4 +39,4 @@ from .zhang import (
 __all__ = [*_sound_names, *_filterbank_names, "FilterbankGroup", "ZhangSynapse",
            "ZhangSynapseRate", "ZhangSynapseSpikes", "zhang_synapse_parameters", "HRTF",
            "HRTFSet", "HRTFDatabase", "HeadlessDatabase", "make_coordinates",
-           "log_frequency_xaxis_labels", "log_frequency_yaxis_labels"]
+           "log_frequency_xaxis_labels", "log_frequency_yaxis_labels", "IRCAM_LISTEN"]

@@ -77,3 +77,63 @@ def test_log_frequency_axis_labels():
     log_frequency_yaxis_labels(ax, freqs=[1, 2])
     assert list(ax.yaxis.get_major_locator().locs) == [1, 2]
     plt.close(fig)
+
+
+def _ircam_file(folder, subject, n_dirs=3, length=8, compensated=False, new_layout=False):
+    from scipy.io import savemat
+
+    kind, tag, affix = (("COMPENSATED", "C", "_eq_hrir_S") if compensated
+                        else ("RAW", "R", "_hrir_S"))
+    path = folder / f"IRC_{subject}" / kind / "MAT" / "HRIR"
+    path.mkdir(parents=True)
+    rng = np.random.default_rng(int(subject))
+    azim = np.array([0.0, 15.0, 30.2])[:n_dirs]
+    elev = np.array([-45.0, 0.0, 7.47])[:n_dirs]
+    shape = (1, n_dirs) if new_layout else (n_dirs, 1)
+    left = rng.normal(size=(n_dirs, length))
+    right = rng.normal(size=(n_dirs, length))
+    savemat(path / f"IRC_{subject}_{tag}_HRIR.mat", {
+        f"l{affix}": {"azim_v": azim.reshape(shape), "elev_v": elev.reshape(shape),
+                      "content_m": left},
+        f"r{affix}": {"azim_v": azim.reshape(shape), "elev_v": elev.reshape(shape),
+                      "content_m": right}})
+    return azim, elev, left, right
+
+
+def test_ircam_listen_reads_the_databases_files(tmp_path, monkeypatch):
+    from hears import IRCAM_LISTEN
+
+    azim, elev, left, right = _ircam_file(tmp_path, "1002")
+    _ircam_file(tmp_path, "1003", compensated=True)
+    other = tmp_path / "new"
+    other.mkdir()
+    _ircam_file(other, "3001", new_layout=True)
+    db = IRCAM_LISTEN([tmp_path, other])
+    assert db.subjects == [1002, 1003, 3001]
+    hrtfs = db.load_subject(1002)
+    assert hrtfs.name == "IRCAM_1002" and float(hrtfs.samplerate) == 44100
+    np.testing.assert_array_equal(hrtfs.coordinates["azim"], azim)
+    np.testing.assert_array_equal(hrtfs.data[0], left)
+    np.testing.assert_array_equal(hrtfs.data[1], right)
+    new = db.load_subject("3001", rounddot5=True)
+    assert float(new.samplerate) == 192000  # the IRC_30xx recordings
+    np.testing.assert_array_equal(new.coordinates["azim"], [0.0, 15.0, 30.0])
+    np.testing.assert_array_equal(new.coordinates["elev"], [-45.0, 0.0, 7.47])
+    compensated = IRCAM_LISTEN(tmp_path, compensated=True).load_subject(1003)
+    assert compensated.data.shape == (2, 3, 8)
+    monkeypatch.setenv("IRCAM_LISTEN", str(tmp_path))
+    assert IRCAM_LISTEN().subjects == [1002, 1003]
+
+
+def test_ircam_listen_errors_name_what_is_missing(tmp_path, monkeypatch):
+    from hears import IRCAM_LISTEN
+
+    monkeypatch.delenv("IRCAM_LISTEN", raising=False)
+    with pytest.raises(ValueError, match="environment variable IRCAM_LISTEN"):
+        IRCAM_LISTEN()
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        IRCAM_LISTEN(tmp_path / "nowhere")
+    with pytest.raises(ValueError, match="sample rate"):
+        IRCAM_LISTEN(tmp_path, samplerate=48 * kHz)
+    with pytest.raises(FileNotFoundError, match="no HRTF file for subject 1010.*IRC_1010_R"):
+        IRCAM_LISTEN(tmp_path).load_subject(1010)
