@@ -2,25 +2,43 @@
 
 ``from sim import *`` gives NeuronGroup, StateMonitor, SpikeMonitor, Network,
 run, the units (mV, ms, ...) and the usual helpers, and, like
-``from brian2 import *``, numpy's namespace (``mean``, ``linspace``, ``np``...;
-numpy functions work on quantities with their units) and pyplot's plotting
-functions (``plot``, ``xlabel``, ``show``...).  Plain ``import sim`` (or
-``import sim.units``) loads neither matplotlib nor numba: pyplot's names are
-imported when first used.
+``from brian2 import *`` (which starts with ``from pylab import *``), numpy's namespace
+(``mean``, ``linspace``, ``np``, ``numpy``...; numpy functions work on quantities with their
+units) and all of pylab's names: pyplot's functions (``plot``, ``xscale``, ``polar``,
+``specgram``...), matplotlib's classes (``ScalarFormatter``...), modules (``mpl``, ``plt``)
+and objects (``rcParams``).  Also Brian 2's ``codegen`` and ``units`` packages,
+``timestep``, ``reinit_devices`` and ``restore_initial_state``; physical constants are in
+:mod:`sim.units.constants`, imported by name as in Brian 2.
+
+Plain ``import sim`` (or ``import sim.units``), and ``from sim import *`` itself, load
+neither matplotlib nor numba: pylab's names are stand-ins (:mod:`sim._pylab`) that import
+matplotlib when first used, and then behave as the real objects.
 """
 
 import builtins as _builtins
 
 import numpy as _numpy
 
+# Brian 2's star import also gives its codegen and units packages (units.constants...)
+import sim.codegen as codegen
+import sim.units as units
+import sim.units.constants
+from sim import _pylab
 from sim.base import BrianObject, SimObject, start_scope
 from sim.brian1 import STDP, STP, Connection, DelayConnection
 from sim.clocks import Clock, EventClock, RegularClock, defaultclock
 from sim.codegen.stateupdate import UnsupportedEquationsException
-from sim.devices import device, get_device, reset_device, set_device
+from sim.devices import (
+    device,
+    get_device,
+    reinit_devices,
+    reset_device,
+    restore_initial_state,
+    set_device,
+)
 from sim.equations import EquationError, Equations
 from sim.errors import ModelValueError
-from sim.functions import TimedArray
+from sim.functions import TimedArray, timestep
 from sim.groups import NeuronGroup, Subgroup, linked_var
 from sim.inputs import PoissonGroup, PoissonInput, SpikeGeneratorGroup
 from sim.logger import BrianLogger, get_logger
@@ -33,6 +51,7 @@ from sim.monitors import (
     StateMonitor,
 )
 from sim.network import (
+    MagicError,
     MagicNetwork,
     Network,
     collect,
@@ -56,17 +75,7 @@ from sim.units import *  # noqa: F403  (units first: everything else builds on t
 from sim.units import __all__ as _units_all
 from sim.user_functions import Function, implementation
 
-np = _numpy  # numpy functions keep units: Quantity implements numpy's protocols
-
-#: pyplot's functions that Brian 2 scripts use after ``from brian2 import *`` (pylab)
-_PYPLOT_NAMES = (
-    "plot", "figure", "show", "xlabel", "ylabel", "title", "subplot", "subplots", "legend",
-    "hist", "imshow", "savefig", "axhline", "axvline", "xlim", "ylim", "tight_layout",
-    "scatter", "errorbar", "semilogx", "semilogy", "loglog", "colorbar", "grid", "text",
-    "fill_between", "bar", "close", "gca", "gcf", "twinx", "suptitle", "xticks", "yticks",
-    "axis", "clf", "ion", "ioff", "pause", "draw", "pcolormesh", "contour", "contourf",
-    "annotate", "step", "stem", "boxplot", "violinplot", "matshow", "plt",
-)
+np = numpy = _numpy  # numpy functions keep units: Quantity implements numpy's protocols
 
 
 def exprel(x):
@@ -79,52 +88,18 @@ def exprel(x):
     return value.item() if value.ndim == 0 else value
 
 
-def _pyplot():
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-class _PyplotFunction:
-    """``matplotlib.pyplot.<name>``, imported when first called: ``from sim import *``
-    gives the plotting functions without loading matplotlib (a third of a second)."""
-
-    def __init__(self, name: str):
-        self.__name__ = self.__qualname__ = name
-
-    def __call__(self, *args, **kwargs):
-        return getattr(_pyplot(), self.__name__)(*args, **kwargs)
-
-    @property
-    def __doc__(self):  # help(plot) shows pyplot's documentation
-        return getattr(_pyplot(), self.__name__).__doc__
-
-    def __repr__(self) -> str:
-        return f"<matplotlib.pyplot.{self.__name__} (imported on first use)>"
-
-
-class _PyplotModule:
-    """``plt``: ``matplotlib.pyplot``, imported on first attribute access."""
-
-    def __getattr__(self, name: str):
-        return getattr(_pyplot(), name)
-
-    def __dir__(self):
-        return dir(_pyplot())
-
-    def __repr__(self) -> str:
-        return "<module 'matplotlib.pyplot' (imported on first use)>"
-
-
 def __getattr__(name: str):
-    # numpy's and pyplot's names are looked up on use (``from sim import *`` uses every
-    # name of __all__): plain ``import sim`` stays light
+    # numpy's and pylab's names are looked up on use (``from sim import *`` uses every
+    # name of __all__): plain ``import sim`` stays light, and pylab's names are stand-ins
+    # that import matplotlib when first used (sim._pylab)
     if name in _PYLAB_NAMES:
         return getattr(_PYLAB_NAMES[name], name)
     if name in _NUMPY_NAMES:
         return getattr(_numpy, name)
-    if name in _PYPLOT_NAMES:
-        return _PyplotModule() if name == "plt" else _PyplotFunction(name)
+    if name in _MATPLOTLIB_NAMES:
+        value = _pylab.make(name)
+        globals()[name] = value  # the same stand-in every time
+        return value
     raise AttributeError(f"module 'sim' has no attribute {name!r}")
 
 
@@ -182,17 +157,25 @@ _own_names = [
     "scheduling_summary",
     "profiling_summary",
     "magic_network",
+    "MagicError",
     "set_device",
     "get_device",
     "reset_device",
     "device",
+    "reinit_devices",
+    "restore_initial_state",
+    "timestep",
+    "numpy",
+    "codegen",
+    "units",
 ]
+_own_set = frozenset(_own_names)
 #: Python builtins that ``from brian2 import *`` replaces by numpy's (pylab's); the
 #: others (``max``, ``min``, ``abs``, ``round``, ``bool``, ``pow``) stay Python's
 _SHADOWED_BUILTINS = frozenset({"all", "any", "divmod", "sum"})
 #: numpy's star-import names, less those sim defines (and its submodule ``random``)
 _NUMPY_NAMES = frozenset(
-    n for n in _numpy.__all__ if n not in set(_own_names) and n not in ("random",)
+    n for n in _numpy.__all__ if n not in _own_set and n not in ("random",)
     and (not hasattr(_builtins, n) or n in _SHADOWED_BUILTINS)
 )
 #: what pylab adds to numpy's names in Brian 2's star import: numpy.fft's, numpy.random's
@@ -200,13 +183,19 @@ _NUMPY_NAMES = frozenset(
 _PYLAB_MODULES = (_numpy.linalg, _numpy.random, _numpy.fft)  # later ones win
 _PYLAB_NAMES = {
     name: module for module in _PYLAB_MODULES for name in module.__all__
-    if name not in set(_own_names) and not name.startswith("_")
+    if name not in _own_set and not name.startswith("_")
     and name not in ("seed", "random", "f") and not hasattr(_builtins, name)
 }
+#: pylab's own names (pyplot's, matplotlib's modules, ``rcParams``...): stand-ins that import
+#: matplotlib on first use; sim's and numpy's names win, as Brian 2's come after pylab's
+_MATPLOTLIB_NAMES = frozenset(
+    n for n in _pylab.all_names()
+    if n not in _own_set and n not in _NUMPY_NAMES and n not in _PYLAB_NAMES
+)
 __all__ = [
     *sorted(_NUMPY_NAMES - set(_PYLAB_NAMES)),
     *sorted(_PYLAB_NAMES),
     "np",
-    *_PYPLOT_NAMES,
+    *sorted(_MATPLOTLIB_NAMES),
     *_own_names,
 ]

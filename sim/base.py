@@ -64,6 +64,11 @@ class SimObject:
     """
 
     add_to_magic_network = True
+    #: Brian 2's: whether a new object of this kind, joining objects that the magic
+    #: network has run, makes the set ambiguous (a ``MagicError``); monitors do not
+    invalidates_magic_network = True
+    #: the id of the network that first ran this object (None: never run), Brian 2's
+    _network: int | None = None
     #: the base of default names (Brian 2's: class name in lower case, or its own)
     default_name: str | None = None
 
@@ -104,6 +109,19 @@ class SimObject:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
+
+    def add_attribute(self, name: str) -> None:
+        """Brian 2's: allow a new attribute ``name`` (set to ``None``), which can then be
+        assigned (``G.add_attribute('label'); G.label = 'input'``).  Groups refuse to set
+        unknown attributes otherwise, to catch misspelt variable names."""
+        variables = self.__dict__.get("variables")
+        if variables is not None and name in variables:
+            raise AttributeError(f'Cannot add an attribute "{name}", it is already a state '
+                                 f"variable of this group.")
+        if hasattr(self, name):
+            raise AttributeError(f'Cannot add an attribute "{name}", it is already an '
+                                 f"attribute of this group.")
+        object.__setattr__(self, name, None)
 
 
 #: Brian 2's name for the base class.

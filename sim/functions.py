@@ -23,7 +23,27 @@ from sim.units import (
     second,
 )
 
-__all__ = ["UserFunction", "TimedArray"]
+__all__ = ["UserFunction", "TimedArray", "timestep"]
+
+
+def timestep(t, dt):
+    """Brian 2's ``timestep(t, dt)``: the integer time step that the time ``t`` falls in.
+
+    As Brian 2, ``t`` is shifted by a thousandth of ``dt`` before the division, so that a
+    multiple of ``dt`` does not land in the previous step through rounding (``timestep(0.3*ms,
+    0.1*ms)`` is 3).  ``t`` and ``dt`` are times (quantities) or numbers in seconds, of the same
+    kind; ``t`` may be an array.  Returns a Python ``int`` for a scalar ``t``, an ``int64``
+    array otherwise.  Infinite times cannot be converted (use a large value instead).
+    """
+    if isinstance(t, Quantity) or isinstance(dt, Quantity):
+        fail_for_dimension_mismatch(t, dt, "timestep(t, dt) needs t and dt of the same "
+                                           "dimension")
+    elapsed = np.asarray((np.asarray(t, dtype=float) + 1e-3 * float(dt)) / float(dt))
+    if not np.all(np.isfinite(elapsed)):
+        raise ValueError("timestep(t, dt) cannot convert an infinite or NaN time; use a large "
+                         "value instead (as Brian 2)")
+    steps = elapsed.astype(np.int64)
+    return steps.item() if steps.shape == () else steps
 
 
 class UserFunction:

@@ -317,6 +317,8 @@ class StateMonitor(SimObject):
     (``record=``) or fewer variables.
     """
 
+    invalidates_magic_network = False  # Brian 2: new monitors may join a run network
+
     def __init__(self, source, variables, record=True, dt=None, clock=None,
                  when: str = "start", order: int = 0, name: str | None = None):
         if clock is None and dt is None:
@@ -523,6 +525,8 @@ class EventMonitor(SimObject):
     per event).  ``count`` (events per element), ``num_events``, ``event_trains()``.
     ``record=False`` keeps only the counts.
     """
+
+    invalidates_magic_network = False  # Brian 2: new monitors may join a run network
 
     def __init__(self, source, event: str = "spike", variables=None, record: bool = True,
                  when: str = "thresholds", order: int = 1, name: str | None = None):
@@ -731,6 +735,8 @@ class PopulationRateMonitor(SimObject):
 
     default_name = "ratemonitor"  # Brian 2's
 
+    invalidates_magic_network = False  # Brian 2: new monitors may join a run network
+
     def __init__(self, source, when: str = "end", order: int = 0, name: str | None = None):
         super().__init__(clock=source.clock, when=when, order=order, name=name)
         self.source = source
@@ -833,6 +839,8 @@ class RecentStateMonitor(SimObject):
     ``mon.v`` has shape (recorded elements, samples) in time order, ``mon.t``
     the matching times; at most ``ceil(duration/dt)`` samples are kept.
     """
+
+    invalidates_magic_network = False  # Brian 2: new monitors may join a run network
 
     def __init__(self, source, variables, record=True, duration=5e-3 * second, dt=None,
                  clock=None, when: str = "start", order: int = 0, name: str | None = None):

@@ -8,12 +8,16 @@ clocks due at the earliest tick run together, and ticks are compared as
 integers (every ``dt`` is an exact fraction of a second).
 
 The module-level :func:`run` uses the *magic network*: all objects visible in
-the calling scope (created since the last :func:`~sim.base.start_scope`).
+the calling scope (created since the last :func:`~sim.base.start_scope`), with
+Brian 2's rules for time (see :class:`MagicNetwork`): a set of objects none of
+which has run starts a new simulation at t = 0, the objects of the previous run
+continue it, and a mix of the two is a :class:`MagicError`.
 """
 
 from __future__ import annotations
 
 import copy
+import itertools
 import logging
 import math
 import signal
@@ -36,9 +40,12 @@ _logger = logging.getLogger(__name__)
 
 __all__ = [
     "Network", "run", "stop", "store", "restore", "forget", "recall", "collect",
-    "MagicNetwork", "magic_network", "scheduling_summary", "SchedulingSummary",
+    "MagicNetwork", "MagicError", "magic_network", "scheduling_summary", "SchedulingSummary",
     "profiling_summary",
 ]
+
+#: ids of networks (Brian 2 remembers in each object the network that first ran it)
+_network_ids = itertools.count(1)
 
 #: Steps one run may take on a clock (the compiled loops count steps in int64).
 _MAX_STEPS = 2**62
@@ -140,6 +147,7 @@ class Network:
     def __init__(self, *objs, name: str = "network"):
         self.name = name
         self.objects: list[SimObject] = []
+        self._id = next(_network_ids)
         self._t = Fraction(0)
         self._snapshots: dict[str, dict] = {}
         self._stop_requested = False
@@ -244,6 +252,9 @@ class Network:
                     f"{clock.name} (dt = {clock.dt}): the step counter would overflow")
         for obj in objects:
             obj.before_run(namespace)
+        for obj in every:  # Brian 2: the network that first ran it (the magic run's rules)
+            if obj._network is None:
+                obj._network = self._id
         clocks = []
         for obj in objects:
             if obj.clock not in clocks:
@@ -555,11 +566,128 @@ def _restore_sigint(previous) -> None:
         signal.signal(signal.SIGINT, previous)
 
 
+class MagicError(Exception):
+    """Brian 2's: the magic ``run()`` cannot tell whether the script continues the
+    previous simulation or starts a new one (see :class:`MagicNetwork`)."""
+
+
 class MagicNetwork(Network):
-    """The network behind the module-level :func:`run`: what the caller can see."""
+    """The network behind the module-level :func:`run`: what the caller can see.
+
+    As Brian 2's (``brian2/core/magic.py``), each ``run()``, ``store()`` and
+    ``restore()`` collects the objects visible in the calling frame (and those
+    they contain), then:
+
+    * if none of them has been run (a new script, a loop that makes new objects,
+      objects made after :func:`~sim.base.start_scope`), a new simulation starts:
+      time goes back to 0 (every clock with it);
+    * if they are the objects of the previous magic run, time continues;
+    * a mix of the two raises :class:`MagicError`: run objects with an explicit
+      :class:`Network`, or start over with ``start_scope()``.
+
+    New monitors (``invalidates_magic_network = False``) never count as new:
+    they may join a simulation at any time.  An object first run by an explicit
+    :class:`Network` cannot be run by the magic network (``RuntimeError``).
+    """
 
     def __init__(self):
         super().__init__(name="magic_network")
+
+    def add(self, *objs) -> None:
+        """Objects cannot be added to the magic network (Brian 2): it collects them."""
+        if objs:
+            raise MagicError("Cannot directly modify MagicNetwork: run() collects the "
+                             "objects visible in the calling scope; use Network(...)")
+
+    def remove(self, *objs) -> None:
+        """Objects cannot be removed from the magic network (Brian 2)."""
+        raise MagicError("Cannot directly modify MagicNetwork: objects that are no longer "
+                         "visible in the calling scope are not run; use Network(...)")
+
+    def _update_magic_objects(self, level: int) -> None:
+        """Brian 2's ``MagicNetwork._update_magic_objects``: collect the objects of the
+        caller (``level`` frames above), and restart or continue time."""
+        found = collect(level + 1)
+        objects = _with_contained(found)
+        known = [o for o in objects if o._network == self._id]
+        # Brian 1's recall(): objects put back may join a simulation, as monitors do
+        joining = {id(o) for o in _with_contained(o for o in found if o.__dict__.get(
+            "_recalled"))} if known else set()
+        new = [o for o in objects if o._network is None and o.invalidates_magic_network
+               and id(o) not in joining]
+        if known and new:
+            def names(objs):
+                return ", ".join(repr(o.name) for o in objs if o in found) or ", ".join(
+                    repr(o.name) for o in objs)
+
+            raise MagicError(
+                "The magic network contains a mix of objects that has been run before "
+                f"and new objects (run before: {names(known)}; new: {names(new)}): "
+                "hearsim, like Brian 2, does not know whether you want to start a new "
+                "simulation or continue an old one. Call start_scope() before creating "
+                "the objects of a new simulation (or make the old objects invisible: del "
+                "them), or put the objects in an explicit Network(...) to add objects to a "
+                "running one. collect() lists the objects a magic run includes."
+            )
+        if new:  # all new: a new simulation, from t = 0, as a new network
+            self._t = Fraction(0)
+            self._id = next(_network_ids)
+        foreign = [o for o in objects if o._network is not None and o._network != self._id]
+        if foreign:
+            raise RuntimeError(
+                f"'{foreign[0].name}' has already been run in the context of another "
+                "network. Use add/remove to change the objects in a simulated network "
+                "instead of creating a new one."
+            )
+        for obj in objects:
+            if obj._network is None:
+                obj._network = self._id
+        self.objects = found
+        _logger.debug("Updated MagicNetwork to include %d objects with names %s",
+                      len(objects), ", ".join(o.name for o in objects))
+
+    def run(
+        self,
+        duration: Quantity,
+        report=None,
+        report_period: Quantity = 10 * second,
+        namespace: dict | None = None,
+        profile: bool = False,
+        level: int = 0,
+    ) -> None:
+        """Run the objects visible ``level`` frames above the caller (Brian 2)."""
+        self._update_magic_objects(level + 1)
+        if not self.objects:
+            raise RuntimeError(
+                "run() found no simulation objects in the calling scope: create them in "
+                "the function that calls run(), or use Network(...).run()"
+            )
+        try:
+            super().run(duration, report=report, report_period=report_period,
+                        namespace=namespace, profile=profile, level=level + 1)
+        finally:
+            self.objects = []  # as Brian 2: the objects are collected again at each run
+
+    def store(self, name: str = "default", filename: str | None = None,
+              random_state: bool = False, level: int = 0) -> None:
+        """Store the state of the objects visible in the caller's scope (Brian 2)."""
+        self._update_magic_objects(level + 1)
+        try:
+            super().store(name, filename, random_state)
+        finally:
+            self.objects = []
+
+    def restore(self, name: str = "default", filename: str | None = None,
+                restore_random_state: bool = False, level: int = 0) -> None:
+        """Restore a stored state for the objects visible in the caller's scope."""
+        self._update_magic_objects(level + 1)
+        try:
+            super().restore(name, filename, restore_random_state)
+        finally:
+            self.objects = []
+
+    def __repr__(self) -> str:
+        return "MagicNetwork()"
 
 
 magic_network = MagicNetwork()
@@ -649,19 +777,14 @@ def run(
     profile: bool = False,
     level: int = 0,
 ) -> None:
-    """Run every object visible in the calling scope for ``duration``."""
-    objs = collect(level + 1)
-    if not objs:
-        raise RuntimeError(
-            "run() found no simulation objects in the calling scope: create them in the "
-            "function that calls run(), or use Network(...).run()"
-        )
-    net = magic_network
-    net.objects = objs
-    if namespace is None:
-        namespace = _caller_namespace(level + 1)
-    net.run(duration, report=report, report_period=report_period, namespace=namespace,
-            profile=profile)
+    """Run every object visible in the calling scope for ``duration``.
+
+    As Brian 2's: objects none of which has run start a new simulation at t = 0;
+    the objects of the previous run continue from its end; a mix raises
+    :class:`MagicError` (see :class:`MagicNetwork`).
+    """
+    magic_network.run(duration, report=report, report_period=report_period,
+                      namespace=namespace, profile=profile, level=level + 1)
 
 
 def stop() -> None:
@@ -672,15 +795,13 @@ def stop() -> None:
 def store(name: str = "default", filename: str | None = None,
           random_state: bool = False) -> None:
     """Store the state of the objects visible in the calling scope (magic network)."""
-    magic_network.objects = collect(1)
-    magic_network.store(name, filename, random_state)
+    magic_network.store(name, filename, random_state, level=1)
 
 
 def restore(name: str = "default", filename: str | None = None,
             restore_random_state: bool = False) -> None:
     """Restore a state stored with :func:`store` for the objects of the calling scope."""
-    magic_network.objects = collect(1)
-    magic_network.restore(name, filename, restore_random_state)
+    magic_network.restore(name, filename, restore_random_state, level=1)
 
 
 def forget(*objs) -> None:
@@ -690,7 +811,13 @@ def forget(*objs) -> None:
 
 
 def recall(*objs) -> None:
-    """Brian 1: put objects taken out by :func:`forget` back into the magic network."""
+    """Brian 1: put objects taken out by :func:`forget` back into the magic network.
+
+    As in Brian 1, they join the simulation at its current time, even if they have
+    never run (they do not make a :class:`MagicError` mix of old and new objects).
+    """
     for obj in _flatten(objs):
+        if obj.__dict__.get("_forgotten"):
+            obj._recalled = True
         obj._forgotten = False
 

@@ -225,5 +225,13 @@ for _name in (
 ):
     setattr(VariableView, _name, _make_op(_name))
 
-VariableView.__hash__ = None  # type: ignore[assignment]
+
+
+def _view_hash(self) -> int:
+    # Brian 2's views hash by (group, variable name), so that they can be dictionary keys
+    # (``device.run(run_args={G.v: ...})``); ``==`` stays element-wise, as numpy's
+    return hash((id(self.group), self.variable.name))
+
+
+VariableView.__hash__ = _view_hash  # type: ignore[assignment]
 del _name

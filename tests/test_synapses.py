@@ -411,6 +411,12 @@ def test_pathways_fire_on_the_event_given_by_on_event():
     S.connect()
     run(20 * ms)
     assert H.x[0] == 3
+    # a new Synapses onto groups that have run would be Brian 2's MagicError: new objects
+    from sim import start_scope
+
+    start_scope()
+    G = NeuronGroup(1, "v : 1", events={"custom": "v > 0.5"})
+    H = NeuronGroup(1, "y : 1")
     T = Synapses(G, H, on_pre="y += 1", on_event="nope")
     T.connect()
     with pytest.raises(ValueError, match="event 'nope'.*events: custom"):
