@@ -119,6 +119,9 @@ class Group:
     namespace: dict | None
     N: int
 
+    # Brian 2's Group.add_attribute, for every group (subgroups included)
+    add_attribute = SimObject.add_attribute
+
     # -- state access ------------------------------------------------------
     def __getattr__(self, name: str):
         if name.startswith("__") or "variables" not in self.__dict__:

@@ -99,3 +99,15 @@ def test_summed_variables_onto_subgroups():
     S2.connect(i=1, j=0)
     run(0.2 * ms)
     np.testing.assert_array_equal(G.s[:], [20, 7, 3, 4, 7])
+
+
+def test_add_attribute_on_groups_and_subgroups():
+    G = NeuronGroup(3, "v : 1")
+    sub = G[0:2]
+    sub.add_attribute("label")
+    sub.label = "first two"
+    assert sub.label == "first two"
+    with pytest.raises(AttributeError, match="already a state variable"):
+        sub.add_attribute("v")
+    with pytest.raises(AttributeError, match="has no such variable"):
+        sub.other = 1
