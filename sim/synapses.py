@@ -42,7 +42,7 @@ from sim.equations import (
     Equations,
 )
 from sim.errors import ModelValueError
-from sim.groups import CodeRunner, Group, _caller_namespace, conditional_writes
+from sim.groups import CodeRunner, Group, Subgroup, _caller_namespace, conditional_writes
 from sim.parsing import (
     Statement,
     generated_code,
@@ -408,8 +408,8 @@ class _SummedUpdater(SimObject):
     def __init__(self, synapses: Synapses, varname: str, expr: str, target, target_var: str,
                  side: str = "post"):
         # scheduled just before the state update of the group that holds the variable
-        # (a subgroup's is its parent's)
-        owner = getattr(target, "source", target)
+        # (a subgroup's is its parent's; a Synapses target's is its own, not its source's)
+        owner = target.source if isinstance(target, Subgroup) else target
         super().__init__(clock=target.clock, when="groups", order=owner.order - 1,
                          name=f"{synapses.name}_summed_{target_var}")
         self.synapses = synapses
@@ -857,23 +857,32 @@ class Synapses(Group, SimObject):
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         if isinstance(p, int | float | np.number) and not isinstance(p, bool):
             # independent Bernoulli draws per pair, then the (deterministic) condition on
-            # the drawn pairs only: the same distribution, without visiting all N x M pairs
-            pre, post = _bernoulli_pairs(n_pre, n_post, float(p), rng)
-            if condition is None or len(pre) == 0:
-                return pre, post
-            if callable(condition):
-                keep = np.asarray(condition(pre, post), dtype=bool)
-            else:
-                keep, node = self._pair_values(str(condition), pre, post, namespace,
-                                               f"the condition '{condition}'")
-                if not is_boolean_expression(node):
-                    raise TypeError(f"connect: the condition '{condition}' must be a "
-                                    f"boolean expression")
-            keep = np.broadcast_to(keep, pre.shape)
-            return pre[keep], post[keep]
+            # the drawn pairs only: the same distribution, without visiting all N x M pairs.
+            # Candidates come in bounded chunks, each filtered by the condition at once,
+            # so memory follows the synapses made, not the N_pre x N_post pairs
+            # (a condition with p=1 over 3200 x 640,000 pairs would be 2e9 candidates)
+            pres, posts = [], []
+            for pre, post in _bernoulli_chunks(n_pre, n_post, float(p), rng):
+                if condition is not None and len(pre):
+                    if callable(condition):
+                        keep = np.asarray(condition(pre, post), dtype=bool)
+                    else:
+                        keep, node = self._pair_values(str(condition), pre, post, namespace,
+                                                       f"the condition '{condition}'")
+                        if not is_boolean_expression(node):
+                            raise TypeError(f"connect: the condition '{condition}' must be a "
+                                            f"boolean expression")
+                    keep = np.broadcast_to(keep, pre.shape)
+                    pre, post = pre[keep], post[keep]
+                pres.append(pre)
+                posts.append(post)
+            if not pres:
+                return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+            return (pres[0], posts[0]) if len(pres) == 1 else (np.concatenate(pres),
+                                                                np.concatenate(posts))
         # general case: evaluate row blocks of the full matrix
         pres, posts = [], []
-        block = max(1, 2_000_000 // max(n_post, 1))
+        block = max(1, _PAIR_BLOCK // max(n_post, 1))
         for start in range(0, n_pre, block):
             rows = np.arange(start, min(n_pre, start + block))
             pre = np.repeat(rows, n_post)
@@ -1145,28 +1154,43 @@ def _check_probabilities(prob, keep: np.ndarray, what: str) -> None:
         raise ModelValueError(f"connect: {what} must lie in [0, 1], got {float(values[bad][0])!r}")
 
 
-def _bernoulli_pairs(n_pre: int, n_post: int, p: float, rng) -> tuple[np.ndarray, np.ndarray]:
-    """Every pair independently with probability p, without forming the matrix:
-    the gaps between chosen pairs in row-major order are geometric."""
+_PAIR_BLOCK = 1 << 21  # candidate pairs (or random draws) handled at a time by connect
+
+
+def _bernoulli_chunks(n_pre: int, n_post: int, p: float, rng):
+    """Every pair independently with probability p, without forming the matrix, as
+    (pre, post) chunks in row-major order of at most about _PAIR_BLOCK pairs (or one
+    row, when a row is longer): the gaps between chosen pairs are geometric. The
+    draws are made in bounded batches; numpy's draws are sequential, so the pairs do
+    not depend on the batch size."""
     if not 0 <= p <= 1:
         raise ValueError(f"connect: p must lie in [0, 1], got {p}")
     total = n_pre * n_post
     if p == 0 or total == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return
     if p == 1:
-        flat = np.arange(total, dtype=np.int64)
-    else:
-        chunks = []
-        position = -1
-        expected = int(total * p + 10 * math.sqrt(total * p) + 16)
-        while True:
-            gaps = rng.geometric(p, size=expected)
-            positions = position + np.cumsum(gaps)
-            chunks.append(positions[positions < total])
-            if positions[-1] >= total:
-                break
-            position = int(positions[-1])
-            expected = max(16, int((total - position) * p * 1.2) + 16)
-        flat = np.concatenate(chunks)
-    return flat // n_post, flat % n_post
+        block = max(1, _PAIR_BLOCK // n_post)
+        for start in range(0, n_pre, block):
+            rows = np.arange(start, min(n_pre, start + block), dtype=np.int64)
+            yield np.repeat(rows, n_post), np.tile(np.arange(n_post, dtype=np.int64), len(rows))
+        return
+    position = -1
+    expected = int(total * p + 10 * math.sqrt(total * p) + 16)
+    while True:
+        gaps = rng.geometric(p, size=min(expected, _PAIR_BLOCK))
+        positions = position + np.cumsum(gaps)
+        flat = positions[positions < total]
+        if len(flat):
+            yield flat // n_post, flat % n_post
+        if positions[-1] >= total:
+            break
+        position = int(positions[-1])
+        expected = max(16, int((total - position) * p * 1.2) + 16)
 
+
+def _bernoulli_pairs(n_pre: int, n_post: int, p: float, rng) -> tuple[np.ndarray, np.ndarray]:
+    """All the pairs of _bernoulli_chunks at once."""
+    chunks = list(_bernoulli_chunks(n_pre, n_post, p, rng))
+    if not chunks:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return (np.concatenate([c[0] for c in chunks]), np.concatenate([c[1] for c in chunks]))
