@@ -475,7 +475,8 @@ def _guard_numba_cache(module, path: Path) -> None:
             warnings.warn(
                 f"numba's compiled-code cache for '{func}' of the kernel file '{path}' "
                 f"could not be {when} ({files[0] if files else 'index'}: "
-                f"{type(exc).__name__}: {exc}); it is discarded and the kernel compiled "
+                f"{type(exc).__name__}: {' '.join(str(exc).split())}); it is discarded and "
+                f"the kernel compiled "
                 f"again", UserWarning, stacklevel=4,
             )
             for file in files:
