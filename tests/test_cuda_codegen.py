@@ -65,7 +65,8 @@ def _cuba():
     Ce.connect(p=0.1)
     Ce.w = "we"
     M = StateMonitor(P, "v", record=[0])
-    noise = NeuronGroup(10, "dx/dt = -x/(10*ms) + rand()/ms : 1", method="euler")
+    noise = NeuronGroup(10, """dx/dt = -x/(10*ms) + rand()/ms : 1
+                               dy/dt = -y/(10*ms) + xi/sqrt(ms) : 1""", method="euler")
     return Network(P, Ce, M, SpikeMonitor(P), noise)
 
 
@@ -83,11 +84,13 @@ def test_every_block_of_a_network_compiles_to_ptx(monkeypatch):
         if "atomicAdd(&_arr_" in source:
             kinds.add("scatter")
             assert "atom.global.add.f64" in ptx
-        if "hs_rand" in source:
+        if "hs_rand(_rng_keys" in source:
             kinds.add("random")
+        if "hs_randn(_rng_keys" in source:
+            kinds.add("normal")
         if block.outputs:
             kinds.add("outputs")
-    assert kinds == {"condition", "scatter", "random", "outputs"}
+    assert kinds == {"condition", "scatter", "random", "normal", "outputs"}
 
 
 def test_unsupported_random_functions_are_refused_clearly(monkeypatch):
@@ -101,13 +104,17 @@ def test_unsupported_random_functions_are_refused_clearly(monkeypatch):
             cuda_target.generate_source(block, table)
 
 
-def test_cuda_philox_matches_the_cpu_stream():
-    # the device code's integer arithmetic, compiled for the host with a C compiler,
-    # gives the CPU targets' uniform numbers bit for bit
+@pytest.mark.parametrize("opt", ["-O0", "-O2"])
+def test_cuda_random_streams_match_the_cpu_streams_bit_for_bit(opt):
+    # the device code of rand() and randn() (Philox, the 53-bit uniforms, the project's
+    # own log and sincos, Box-Muller), compiled for the host with a C compiler without
+    # FMA contraction (as nvcc -fmad=false), gives the CPU targets' numbers bit for bit
     import shutil
     import subprocess
     import tempfile
     from pathlib import Path
+
+    from sim.codegen.philox import normal
 
     cc = shutil.which("gcc") or shutil.which("cc")
     if cc is None:
@@ -117,18 +124,30 @@ def test_cuda_philox_matches_the_cpu_stream():
     program = support.replace("#include <stdint.h>", "#include <stdint.h>\n#include <math.h>\n"
                               "#include <stdio.h>\n#include <stdbool.h>") + r"""
 int main(void) {
-    int64_t keys[2] = {KEY0, KEY1};
-    for (int64_t i = 0; i < 5; ++i) printf("%.17g\n", hs_rand(keys, 0, 123456789012ULL, i));
+    int64_t keys[4] = {KEY0, KEY1, KEY2, KEY3};
+    uint64_t steps[3] = {0ULL, 123456789012ULL, 4294967297ULL};
+    for (int s = 0; s < 3; ++s) {
+        for (int64_t i = 0; i < 20000; ++i) {
+            double x[2] = {hs_rand(keys, 0, steps[s], i), hs_randn(keys, 1, steps[s], i)};
+            fwrite(x, sizeof(double), 2, stdout);
+        }
+    }
     return 0;
 }
 """
-    keys = stream_keys("cuda-check", 1)
-    program = program.replace("KEY0", str(int(keys[0, 0]))).replace("KEY1", str(int(keys[0, 1])))
+    keys = stream_keys("cuda-check", 2)
+    for k, v in enumerate(keys.ravel()):
+        program = program.replace(f"KEY{k}", str(int(v)))
     with tempfile.TemporaryDirectory() as tmp:
         src, exe = Path(tmp) / "p.c", Path(tmp) / "p"
         src.write_text(program)
-        subprocess.run([cc, "-O0", "-o", str(exe), str(src), "-lm"], check=True)
-        out = subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout
-    got = np.array([float(x) for x in out.split()])
-    expected = uniform((int(keys[0, 0]), int(keys[0, 1])), 123456789012, np.arange(5))
-    assert np.array_equal(got, expected)
+        subprocess.run([cc, opt, "-ffp-contract=off", "-o", str(exe), str(src), "-lm"],
+                       check=True)
+        out = subprocess.run([str(exe)], capture_output=True, check=True).stdout
+    got = np.frombuffer(out, dtype=np.float64).reshape(3, 20000, 2)
+    idx = np.arange(20000)
+    for s, step in enumerate((0, 123456789012, 4294967297)):
+        u = uniform((int(keys[0, 0]), int(keys[0, 1])), step, idx)
+        z = normal((int(keys[1, 0]), int(keys[1, 1])), step, idx)
+        assert np.array_equal(got[s, :, 0].view(np.int64), u.view(np.int64))
+        assert np.array_equal(got[s, :, 1].view(np.int64), z.view(np.int64))

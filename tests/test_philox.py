@@ -166,13 +166,38 @@ def test_not_numpys_philox():
     assert int(bitgen.random_raw()) != 0x6627E8D5 | (0xE169C58D << 32)
 
 
+def _u53_of(hi, lo):
+    m = ((hi >> np.uint64(5)) << np.uint64(26)) | (lo >> np.uint64(6))
+    return m.astype(float) * 2.0**-53
+
+
 def test_counter_layout():
+    # elements pair up on blocks: element i reads block i >> 1, words 0-1 (even i)
+    # or 2-3 (odd i)
     step, draw = 2**32 * 3 + 11, 5
-    idx = np.array([0, 1, 7, 2**32 - 1])
-    words = P.philox4x32((step & 0xFFFFFFFF, step >> 32, idx, draw), KEY).astype(np.uint64)
-    m = ((words[0] >> np.uint64(5)) << np.uint64(26)) | (words[1] >> np.uint64(6))
-    expected = m.astype(float) * 2.0**-53
+    idx = np.array([0, 1, 7, 2**32 - 2, 2**32 - 1])
+    words = P.philox4x32((step & 0xFFFFFFFF, step >> 32, idx >> 1, draw), KEY).astype(np.uint64)
+    odd = (idx & 1).astype(bool)
+    expected = np.where(odd, _u53_of(words[2], words[3]), _u53_of(words[0], words[1]))
     assert _bits_equal(P.uniform(KEY, step, idx, draw), expected)
+    # both elements of a block use all four words, so they differ
+    assert P.uniform(KEY, step, [6])[0] != P.uniform(KEY, step, [7])[0]
+
+
+def test_normal_layout_box_muller_both_outputs():
+    # block b gives u1 = (m + 1) 2**-53 from words 0-1 and u2 from words 2-3; element 2b
+    # is r cos(2 pi u2) and element 2b + 1 is r sin(2 pi u2), r = sqrt(-2 log u1)
+    step, draw = 77, 2
+    blocks = np.array([0, 3, 2**31 - 1])
+    words = P.philox4x32((step, 0, blocks, draw), KEY).astype(np.uint64)
+    u1 = _u53_of(words[0], words[1]) + 2.0**-53
+    u2 = _u53_of(words[2], words[3])
+    r = np.sqrt(-2.0 * np.log(u1))
+    z = P.normal(KEY, step, np.stack([2 * blocks, 2 * blocks + 1]), draw)
+    assert np.allclose(z[0], r * np.cos(2 * np.pi * u2), rtol=1e-13, atol=1e-14)
+    assert np.allclose(z[1], r * np.sin(2 * np.pi * u2), rtol=1e-13, atol=1e-14)
+    z0, z1 = P.normal_pair(KEY, step, blocks, draw)
+    assert _bits_equal(z0, z[0]) and _bits_equal(z1, z[1])
 
 
 # ----------------------------------------------------------------------------- stream keys
@@ -232,10 +257,12 @@ def test_numpy_numba_identical_uniform_normal(step):
     for draw in (0, 3):
         assert _bits_equal(P.uniform(KEY, step, idx, draw), _numba(0, step, idx, draw))
         assert _bits_equal(P.normal(KEY, step, idx, draw), _numba(1, step, idx, draw))
-        z0, z1 = P.normal_pair(KEY, step, idx, draw)
-        assert _bits_equal(z0, _numba(2, step, idx, draw))
-        assert _bits_equal(z1, _numba(3, step, idx, draw))
-        assert _bits_equal(z0, P.normal(KEY, step, idx, draw))
+        blocks = idx[: N // 2]
+        z0, z1 = P.normal_pair(KEY, step, blocks, draw)
+        assert _bits_equal(z0, _numba(2, step, blocks, draw))
+        assert _bits_equal(z1, _numba(3, step, blocks, draw))
+        z = P.normal(KEY, step, idx, draw)
+        assert _bits_equal(z0, z[0::2]) and _bits_equal(z1, z[1::2])
 
 
 @pytest.mark.parametrize("step", STEPS)

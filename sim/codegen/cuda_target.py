@@ -12,10 +12,12 @@ constants.  Differences from the CPU targets, where order matters:
   (``v_post += w``) is updated with ``atomicAdd`` (double atomics: sm_60+);
   any other write through an index runs the block element by element on the
   host side (not generated here);
-* ``rand()`` draws the same Philox-4x32-10 stream as the CPU targets (the
-  integer arithmetic and the 53-bit conversion are exact); the other random
-  functions need the project's own log/exp/sincos ported and are refused with
-  a clear error for now.
+* ``rand()`` and ``randn()`` draw the same Philox-4x32-10 streams as the CPU
+  targets, bit for bit: the integer arithmetic and the 53-bit conversion are
+  exact, and the normals use the project's own log and sincos (ported from
+  :mod:`sim.codegen.philox`, compiled with ``-fmad=false``); ``binomial``,
+  ``poisson`` and the geometric waiting times are refused with a clear error
+  for now.
 
 This module generates source and compiles it to PTX with ``nvcc`` where nvcc
 exists (:func:`compile_ptx`); launching kernels needs CuPy and a GPU, which a
@@ -47,9 +49,21 @@ _FUNCTIONS = {
     "int": "(int64_t)", "int_": "(int64_t)", "timestep": "hs_timestep",
 }
 
+def _random_constants() -> str:
+    """``#define``s of the random streams' constants, written from sim.codegen.philox's
+    own values (``repr`` of a double reads back as the same double in C)."""
+    from sim.codegen import philox
+
+    names = ["TWO_M53", "SQRT_HALF", "LN2_HI", "LN2_LO", "PI_4",
+             *(f"LG{k}" for k in range(1, 8)), *(f"S{k}" for k in range(1, 7)),
+             *(f"C{k}" for k in range(1, 7))]
+    return "\n".join(f"#define HS_{n} ({float(getattr(philox, '_' + n))!r})" for n in names)
+
+
 #: Device helpers every kernel includes (mirroring sim.codegen.numba_support).
 SUPPORT = r"""
 #include <stdint.h>
+""" + _random_constants() + r"""
 __device__ __forceinline__ double hs_exprel(double x) {
     if (fabs(x) < 1e-5) return 1.0 + x / 2.0 + x * x / 6.0;
     return expm1(x) / x;
@@ -76,11 +90,76 @@ __device__ void hs_philox4x32_10(uint32_t c[4], uint32_t k0, uint32_t k1) {
         k0 += 0x9E3779B9u;    k1 += 0xBB67AE85u;
     }
 }
-__device__ double hs_rand(const int64_t* keys, int site, uint64_t step, int64_t index) {
-    uint32_t c[4] = {(uint32_t)step, (uint32_t)(step >> 32), (uint32_t)index, 0u};
+__device__ __forceinline__ uint64_t hs_u53_bits(uint32_t hi, uint32_t lo) {
+    return ((uint64_t)(hi >> 5) << 26) | (uint64_t)(lo >> 6);
+}
+// elements pair up on Philox blocks: element i reads block i >> 1 (sim.codegen.philox)
+__device__ __forceinline__ void hs_block(const int64_t* keys, int site, uint64_t step,
+                                         int64_t index, uint32_t c[4]) {
+    c[0] = (uint32_t)step; c[1] = (uint32_t)(step >> 32);
+    c[2] = (uint32_t)((uint64_t)index >> 1); c[3] = 0u;
     hs_philox4x32_10(c, (uint32_t)keys[2 * site], (uint32_t)keys[2 * site + 1]);
-    uint64_t m = ((uint64_t)(c[0] >> 5) << 26) | (uint64_t)(c[1] >> 6);
-    return (double)m * 1.1102230246251565e-16;  // 2**-53
+}
+__device__ double hs_rand(const int64_t* keys, int site, uint64_t step, int64_t index) {
+    uint32_t c[4];
+    hs_block(keys, site, step, index, c);
+    int odd = (int)(index & 1);
+    return (double)hs_u53_bits(odd ? c[2] : c[0], odd ? c[3] : c[1]) * HS_TWO_M53;
+}
+// the project's own log of a positive normal double (fdlibm e_log.c; the bits of
+// sim.codegen.philox._log_positive_scalar: same operations in the same order)
+__device__ double hs_log_positive(double x) {
+    union { double d; int64_t i; } u;
+    u.d = x;
+    int64_t b = u.i;
+    int64_t e = (b >> 52) - 1022;
+    u.i = (b & 0x000FFFFFFFFFFFFFLL) | 0x3FE0000000000000LL;
+    double f = u.d;
+    double dk;
+    if (f < HS_SQRT_HALF) { f = f * 2.0; dk = (double)(e - 1); } else { dk = (double)e; }
+    f = f - 1.0;
+    double s = f / (2.0 + f);
+    double z = s * s;
+    double w = z * z;
+    double t1 = w * (HS_LG2 + w * (HS_LG4 + w * HS_LG6));
+    double t2 = z * (HS_LG1 + w * (HS_LG3 + w * (HS_LG5 + w * HS_LG7)));
+    double r = t2 + t1;
+    double hfsq = 0.5 * f * f;
+    return dk * HS_LN2_HI - ((hfsq - (s * (hfsq + r) + dk * HS_LN2_LO)) - f);
+}
+// (sin 2 pi u, cos 2 pi u) for 0 <= u < 1 (sim.codegen.philox.det_sincos2pi_scalar)
+__device__ void hs_sincos2pi(double u, double* s_out, double* c_out) {
+    double v = 8.0 * u;
+    int64_t o = (int64_t)v;
+    double r = v - (double)o;
+    if (o & 1) r = 1.0 - r;
+    double x = r * HS_PI_4;
+    double z = x * x;
+    double vs = z * x;
+    double rs = HS_S2 + z * (HS_S3 + z * (HS_S4 + z * (HS_S5 + z * HS_S6)));
+    double sk = x + vs * (HS_S1 + z * rs);
+    double rc = z * (HS_C1 + z * (HS_C2 + z * (HS_C3 + z * (HS_C4 + z * (HS_C5 + z * HS_C6)))));
+    double hz = 0.5 * z;
+    double w = 1.0 - hz;
+    double ck = w + (((1.0 - w) - hz) + z * rc);
+    int swap = ((o + 1) & 2) != 0;
+    double s = swap ? ck : sk;
+    double c = swap ? sk : ck;
+    if (o >= 4) s = -s;
+    if ((o + 2) & 4) c = -c;
+    *s_out = s;
+    *c_out = c;
+}
+// Box-Muller on the element's block: the cos output for even elements, sin for odd
+__device__ double hs_randn(const int64_t* keys, int site, uint64_t step, int64_t index) {
+    uint32_t c[4];
+    hs_block(keys, site, step, index, c);
+    double u1 = ((double)hs_u53_bits(c[0], c[1]) + 1.0) * HS_TWO_M53;
+    double u2 = (double)hs_u53_bits(c[2], c[3]) * HS_TWO_M53;
+    double radius = sqrt(-2.0 * hs_log_positive(u1));
+    double sn, cs;
+    hs_sincos2pi(u2, &sn, &cs);
+    return (index & 1) ? radius * sn : radius * cs;
 }
 """
 
@@ -119,10 +198,10 @@ class _Translator(ExpressionTranslator):
         return f"(({cond}) ? ({a}) : ({b}))"
 
     def random_text(self, name: str, args: list[str], site: int) -> str:
-        if name != "rand":
+        if name not in ("rand", "randn"):
             raise ModelSyntaxError(f"{name}() is not available on the cuda target yet "
-                                   f"(rand() is)")
-        return f"hs_rand(_rng_keys, {site}, _step, _j)"
+                                   f"(rand() and randn() are)")
+        return f"hs_{name}(_rng_keys, {site}, _step, _j)"
 
     def call_text(self, name: str, args: list[str]) -> str:
         if name not in self.functions:

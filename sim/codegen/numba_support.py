@@ -16,6 +16,7 @@ from sim.errors import ModelValueError
 __all__ = [
     "_exprel", "_clip", "_int", "_timestep", "_timedarray1", "_timedarray2",
     "_rng_rand", "_rng_randn", "_rng_binomial", "_rng_poisson", "_rng_geometric",
+    "_rng_fill_rand", "_rng_fill_randn",
 ]
 
 _JIT = dict(cache=True, nogil=True, error_model="numpy")
@@ -96,6 +97,8 @@ def _timedarray2(t, i, values, per_second, per_sample):
 # --- random numbers: see sim.codegen.random_streams -----------------------------
 from sim.codegen.random_streams import (  # noqa: E402,F401
     _rng_binomial,
+    _rng_fill_rand,
+    _rng_fill_randn,
     _rng_geometric,
     _rng_poisson,
     _rng_rand,

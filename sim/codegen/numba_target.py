@@ -117,6 +117,11 @@ class _Translator(ExpressionTranslator):
 
     target = "numba"
 
+    def __init__(self, functions: dict[str, str]):
+        super().__init__(functions)
+        #: random call sites drawn a block at a time (site -> rand/randn), see _place
+        self.block_sites: dict[int, str] = {}
+
     def not_text(self, operand: str) -> str:
         return f"(not {operand})"
 
@@ -131,6 +136,11 @@ class _Translator(ExpressionTranslator):
         return f"({a} if {cond} else {b})"
 
     def random_text(self, name: str, args: list[str], site: int) -> str:
+        if name in _BLOCK_DRAWS and not args:
+            # a placeholder: loops over a contiguous range read the site's tile buffer,
+            # filled a block at a time; other loops call the scalar function (_place)
+            self.block_sites[site] = name
+            return _placeholder(site)
         extra = "".join(f"{a}, " for a in args)
         return f"_rng_{name}({extra}_rng_keys, {site}, _step, _j)"
 
@@ -158,22 +168,72 @@ def _copy(lines: list[str], c: int) -> list[str]:
     return [_VERSION.sub(rf"_s\1c{c}_", line) for line in lines]
 
 
-def _loops(body: list[str], loop: str) -> list[str]:
+# Random functions drawn a block at a time over contiguous ranges: elements pair up on
+# Philox blocks (see sim.codegen.philox), so a tile's numbers come from a vectorised
+# fill that computes each block once; the element loop reads them from the tile buffer.
+_BLOCK_DRAWS = ("rand", "randn")
+_TILE = 1024
+
+
+def _placeholder(site: int) -> str:
+    return f"_RNGSITE{site}_"
+
+
+_PLACEHOLDER = re.compile(r"_RNGSITE(\d+)_")
+
+
+def _place(lines: list[str], sites: dict[int, str], tiled: bool) -> list[str]:
+    """``lines`` with each block-drawn random site's placeholder replaced: by the tile
+    buffer (``tiled``) or by the scalar function of element ``_j``."""
+    if not sites:
+        return lines
+
+    def text(m: re.Match) -> str:
+        site = int(m.group(1))
+        if tiled:
+            return f"_rb{site}[_k - _t0]"
+        return f"_rng_{sites[site]}(_rng_keys, {site}, _step, _j)"
+
+    return [_PLACEHOLDER.sub(text, line) for line in lines]
+
+
+def _element_loop(body: list[str], sites: dict[int, str], loop: str, lo: str, hi: str,
+                  first: str) -> list[str]:
+    """``for _k in loop(lo, hi): _j = first + _k; body`` over a contiguous range; with
+    block-drawn random sites, in tiles whose numbers are filled first."""
+    if not sites:
+        return [f"for _k in {loop}({lo}, {hi}):", f"    _j = {first} + _k",
+                *(f"    {line}" for line in body)]
+    fills = []
+    for site, name in sorted(sites.items()):
+        fills += [f"    _rb{site} = np.empty(_t1 - _t0)",
+                  f"    _rng_fill_{name}(_rb{site}, _rng_keys[{site}, 0], _rng_keys[{site}, 1], "
+                  f"_step, {first} + _t0, 0)"]
+    return [
+        f"for _t in {loop}(({hi} - ({lo}) + {_TILE - 1}) // {_TILE}):",
+        f"    _t0 = {lo} + _t * {_TILE}",
+        f"    _t1 = min({hi}, _t0 + {_TILE})",
+        *fills,
+        "    for _k in range(_t0, _t1):",
+        f"        _j = {first} + _k",
+        *(f"        {line}" for line in _place(body, sites, True)),
+    ]
+
+
+def _loops(body: list[str], loop: str, sites: dict[int, str] | None = None) -> list[str]:
     """The element loop, written once per kind of index (see generate_source)."""
+    sites = sites or {}
     return [
         "if _idx.shape[0] == 2 and _idx[1] == -1 and _idx[0] == 0:",
-        f"    for _k in {loop}(_n):",
-        "        _j = _k",
-        *(f"        {line}" for line in _copy(body, 0)),
+        *(f"    {line}" for line in _element_loop(_copy(body, 0), sites, loop, "0", "_n", "0")),
         "elif _idx.shape[0] == 2 and _idx[1] == -1:",
         "    _start = _idx[0]",
-        f"    for _k in {loop}(_n):",
-        "        _j = _start + _k",
-        *(f"        {line}" for line in _copy(body, 1)),
+        *(f"    {line}" for line in _element_loop(_copy(body, 1), sites, loop, "0", "_n",
+                                                  "_start")),
         "else:",
         f"    for _k in {loop}(_n):",
         "        _j = _idx[_k]",
-        *(f"        {line}" for line in _copy(body, 2)),
+        *(f"        {line}" for line in _place(_copy(body, 2), sites, False)),
     ]
 
 
@@ -186,16 +246,12 @@ _BLOCK = 256
 
 
 def _blocked_condition(reads: list[str], body: list[str], counted: str | None,
-                       lo: str, hi: str) -> list[str]:
+                       lo: str, hi: str, sites: dict[int, str] | None = None) -> list[str]:
     """Run ``body`` (which collects the positions where the condition holds) on the
     elements [lo, hi) of a contiguous range, skipping blocks where the branch-free form
     of the condition, ``counted``, holds nowhere (None: no counting pass)."""
     if counted is None:
-        return [
-            f"for _k in range({lo}, {hi}):",
-            "    _j = _start + _k",
-            *(f"    {line}" for line in _copy(body, 0)),
-        ]
+        return _element_loop(_copy(body, 0), sites or {}, "range", lo, hi, "_start")
     return [
         f"for _b0 in range({lo}, {hi}, {_BLOCK}):",
         f"    _b1 = min({hi}, _b0 + {_BLOCK})",
@@ -211,7 +267,7 @@ def _blocked_condition(reads: list[str], body: list[str], counted: str | None,
 
 
 def _condition_loops(reads: list[str], body: list[str], condition: str, counted: str | None,
-                     parallel: bool) -> list[str]:
+                     parallel: bool, sites: dict[int, str] | None = None) -> list[str]:
     """The loops of a condition block: serial, or (parallel) chunks on all cores, each
     collecting at its own offset of ``_found``, packed in order afterwards (the result
     is the same, in the same order, as the serial loop's)."""
@@ -220,11 +276,11 @@ def _condition_loops(reads: list[str], body: list[str], condition: str, counted:
         "if _idx.shape[0] == 2 and _idx[1] == -1:",
         "    _start = _idx[0]",
         *(f"    {line}" for line in _blocked_condition(reads, body + collect, counted,
-                                                       "0", "_n")),
+                                                       "0", "_n", sites)),
         "else:",
         "    for _k in range(_n):",
         "        _j = _idx[_k]",
-        *(f"        {line}" for line in _copy(body + collect, 2)),
+        *(f"        {line}" for line in _place(_copy(body + collect, 2), sites or {}, False)),
     ]
     if not parallel:
         return serial
@@ -244,11 +300,12 @@ def _condition_loops(reads: list[str], body: list[str], condition: str, counted:
         "        _c1 = min(_n, _c0 + _chunk)",
         "        if _contiguous:",
         *(f"            {line}" for line in _blocked_condition(
-            reads, body + chunk_collect, counted, "_c0", "_c1")),
+            reads, body + chunk_collect, counted, "_c0", "_c1", sites)),
         "        else:",
         "            for _k in range(_c0, _c1):",
         "                _j = _idx[_k]",
-        *(f"                {line}" for line in _copy(body + chunk_collect, 2)),
+        *(f"                {line}" for line in _place(_copy(body + chunk_collect, 2),
+                                                      sites or {}, False)),
         "        _counts[_c] = _cnt",
         "    for _c in range(_nchunks):",
         "        for _q in range(_counts[_c]):",
@@ -355,16 +412,18 @@ def generate_source(
         head.append("_found")
     head += [f"_out_{k}" for k in range(len(outputs))]
     if condition_text is None:
-        loops = _loops(body, "range")
+        sites = translate.block_sites
+        loops = _loops(body, "range", sites)
         if parallel:  # on all cores, unless this call's elements are few (spikes, events)
             loops = [f"if _n < {_parallel_threshold()}:", *(f"    {x}" for x in loops),
-                     "else:", *(f"    {x}" for x in _loops(body, "prange"))]
+                     "else:", *(f"    {x}" for x in _loops(body, "prange", sites))]
     else:
         counted = None
         if not uses_random and not outputs and not (writes & set(arrays)):
             translate.branch_free = True
             counted = translate.visit(block.condition)
-        loops = _condition_loops(computed, body, condition_text, counted, parallel)
+        loops = _condition_loops(computed, body, condition_text, counted, parallel,
+                                 translate.block_sites)
     # user functions compiled in their own cached modules (sim.user_functions)
     modules = sorted({m for template in (user_functions or {}).values()
                       for m in re.findall(r"\b(hearsim_userfunc_\w+)\.", template)})

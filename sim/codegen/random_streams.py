@@ -14,6 +14,7 @@ import numpy as np
 
 __all__ = [
     "_rng_rand", "_rng_randn", "_rng_binomial", "_rng_poisson", "_rng_geometric",
+    "_rng_fill_rand", "_rng_fill_randn",
     "np_rand", "np_randn", "np_binomial", "np_poisson", "np_geometric",
 ]
 
@@ -73,13 +74,18 @@ if njit is not None:
     from sim.codegen.philox import (
         binomial_scalar,
         det_log_scalar,
+        fill_normal,
+        fill_uniform,
         normal_scalar,
         poisson_scalar,
         uniform_scalar,
     )
 
-    _JIT = dict(cache=True, nogil=True, error_model="numpy")
+    #: a tile of numbers of a contiguous range (the block path of the kernels)
+    _rng_fill_rand = fill_uniform
+    _rng_fill_randn = fill_normal
 
+    _JIT = dict(cache=True, nogil=True, error_model="numpy")
     @njit(**_JIT)
     def _rng_rand(keys, site, step, index):
         return uniform_scalar(keys[site, 0], keys[site, 1], step, index, 0)
