@@ -153,7 +153,13 @@ class FunctionFilterbank(Filterbank):
     (each output sample may only depend on the input samples at that time), e.g. half-wave
     rectification and compression::
 
-        FunctionFilterbank(gfb, lambda x: np.clip(x, 0, np.inf) ** (1 / 3))
+        FunctionFilterbank(gfb, lambda x: np.cbrt(np.maximum(x, 0.0)))
+
+    The function runs in Python on each chunk, so its cost is numpy's: prefer the
+    dedicated ufunc to the general one where there is one. ``np.cbrt(y)`` is the same
+    function as ``y ** (1/3)`` for ``y >= 0`` but about 4x cheaper (3000 channels at
+    44.1 kHz: 0.58 s per second of sound against 2.3 s, measured in issue 19), and
+    ``np.maximum(x, 0.0)`` is cheaper than ``np.clip(x, 0, np.inf)``.
 
     ``nchannels`` is needed when the function changes the number of channels. Several
     sources must have equal channel counts and sample rates.
