@@ -34,7 +34,7 @@ def _bits(a):
 
 @settings(max_examples=60, deadline=None)
 @given(start=st.one_of(st.integers(0, 5000), st.integers(2**32 - 5000, 2**32 - 1)),
-       n=st.integers(0, 2500), step=st.integers(0, 2**64 - 1), draw=st.integers(0, 7))
+       n=st.integers(0, 2500), step=st.integers(0, 2**63 - 1), draw=st.integers(0, 7))
 def test_fills_give_the_numbers_of_each_element(start, n, step, draw):
     n = min(n, 2**32 - start)
     idx = np.arange(start, start + n, dtype=np.int64)
@@ -158,3 +158,33 @@ def test_neighbours_partners_and_steps_are_independent(draws, which):
         assert stats.kstest(r2, "expon", args=(0, 2)).pvalue > 1e-4
         assert stats.kstest(np.arctan2(odd, even), "uniform", args=(-np.pi, 2 * np.pi)
                             ).pvalue > 1e-4
+
+
+def _chi2_against(samples, dist):
+    """Chi-square of integer samples against a scipy distribution, bins with >= 20 expected."""
+    lo, hi = int(dist.ppf(1e-9)), int(dist.ppf(1 - 1e-9)) + 1
+    counts = np.bincount(np.clip(samples - lo, 0, hi - lo), minlength=hi - lo + 1)
+    probs = np.diff(np.concatenate([[0.0], dist.cdf(np.arange(lo, hi)), [1.0]]))
+    exp = probs * samples.size
+    obs_b, exp_b, acc_o, acc_e = [], [], 0.0, 0.0
+    for o, e in zip(counts, exp, strict=True):
+        acc_o, acc_e = acc_o + o, acc_e + e
+        if acc_e >= 20:
+            obs_b.append(acc_o)
+            exp_b.append(acc_e)
+            acc_o = acc_e = 0.0
+    obs_b[-1] += acc_o
+    exp_b[-1] += acc_e
+    return stats.chisquare(obs_b, exp_b).pvalue
+
+
+@pytest.mark.parametrize("kind, params", [
+    ("poisson", (4.5,)), ("poisson", (150.0,)),  # inversion; PTRS
+    ("binomial", (1000, 0.02)), ("binomial", (5000, 0.3)),  # inversion; BTRD
+])
+def test_discrete_distributions_on_a_million_draws(kind, params):
+    x = getattr(P, kind)(*params, KEY, 23, np.arange(M))
+    dist = stats.poisson(*params) if kind == "poisson" else stats.binom(*params)
+    assert abs(x.mean() - dist.mean()) < 5 * dist.std() / math.sqrt(M)
+    assert abs(x.var() / dist.var() - 1.0) < 5 * math.sqrt(2 / M) + 5 / math.sqrt(M * dist.var())
+    assert _chi2_against(x, dist) > 1e-4
