@@ -21,6 +21,7 @@ from .dimensions import (
     DimensionMismatchError,
     get_or_create_dimension,
 )
+from .plotting import install as _install_plotting
 from .quantity import (
     Quantity,
     Unit,
@@ -36,7 +37,8 @@ from .quantity import (
     register_new_unit,
 )
 
-del _numpyfuncs
+_install_plotting()  # quantities plot with matplotlib (registered when it is imported)
+del _numpyfuncs, _install_plotting
 
 __all__ = [
     "DIMENSIONLESS",
