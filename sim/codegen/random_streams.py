@@ -29,31 +29,72 @@ def _philox():
     return philox
 
 
+def _key(key) -> tuple[int, int]:
+    return int(key[0]), int(key[1])
+
+
+def _flat_elements(elements) -> np.ndarray:
+    return np.ascontiguousarray(np.asarray(elements, dtype=np.int64).ravel())
+
+
 def np_rand(key, step, elements):
-    return _philox().uniform((int(key[0]), int(key[1])), int(step), elements)
+    if _BATCH:  # compiled once: small groups cost a call, not numpy's per-array overhead
+        idx = _flat_elements(elements)
+        out = np.empty(idx.size)
+        _batch_rand(*_key(key), np.int64(step), idx, out)
+        return out.reshape(np.shape(elements))
+    return _philox().uniform(_key(key), int(step), elements)
 
 
 def np_randn(key, step, elements):
-    return _philox().normal((int(key[0]), int(key[1])), int(step), elements)
+    if _BATCH:
+        idx = _flat_elements(elements)
+        out = np.empty(idx.size)
+        _batch_randn(*_key(key), np.int64(step), idx, out)
+        return out.reshape(np.shape(elements))
+    return _philox().normal(_key(key), int(step), elements)
 
 
 def np_binomial(n, p, key, step, elements):
     n = np.broadcast_to(np.asarray(n).astype(np.int64), np.shape(elements))
     p = np.broadcast_to(np.asarray(p, dtype=float), np.shape(elements))
-    return _philox().binomial(n, p, (int(key[0]), int(key[1])), int(step), elements)
+    if _BATCH and n.size:
+        if n.min() < 0 or n.max() >= 2**53:
+            raise ValueError("binomial: n must satisfy 0 <= n < 2**53")
+        if not (np.all(p >= 0.0) and np.all(p <= 1.0)):
+            raise ValueError("binomial: p must be in [0, 1]")
+        idx = _flat_elements(elements)
+        out = np.empty(idx.size, dtype=np.int64)
+        _batch_binomial(np.ascontiguousarray(n.ravel()), np.ascontiguousarray(p.ravel()),
+                        *_key(key), np.int64(step), idx, out)
+        return out.reshape(np.shape(elements))
+    return _philox().binomial(n, p, _key(key), int(step), elements)
 
 
 def np_poisson(lam, key, step, elements):
     lam = np.broadcast_to(np.asarray(lam, dtype=float), np.shape(elements))
-    return _philox().poisson(lam, (int(key[0]), int(key[1])), int(step), elements)
+    if _BATCH and lam.size:
+        if not (lam.min() >= 0.0 and lam.max() < 2.0**52):
+            raise ValueError("poisson: lam must satisfy 0 <= lam < 2**52 (and not be NaN)")
+        idx = _flat_elements(elements)
+        out = np.empty(idx.size, dtype=np.int64)
+        _batch_poisson(np.ascontiguousarray(lam.ravel()), *_key(key), np.int64(step), idx, out)
+        return out.reshape(np.shape(elements))
+    return _philox().poisson(lam, _key(key), int(step), elements)
 
 
 def np_geometric(p, key, step, elements):
     """Failures before the first success of Bernoulli(p) trials: floor(log(u)/log(1-p))
     with u in (0, 1], using the streams' own log (bit-identical to the numba version)."""
-    ph = _philox()
-    u = 1.0 - ph.uniform((int(key[0]), int(key[1])), int(step), elements)
     p = np.broadcast_to(np.asarray(p, dtype=float), np.shape(elements))
+    if _BATCH:
+        idx = _flat_elements(elements)
+        out = np.empty(idx.size, dtype=np.int64)
+        _batch_geometric(np.ascontiguousarray(p.ravel()), *_key(key), np.int64(step), idx,
+                         out)
+        return out.reshape(np.shape(elements))
+    ph = _philox()
+    u = 1.0 - ph.uniform(_key(key), int(step), elements)
     safe = np.clip(p, 1e-300, 0.5)
     small = p <= 0.5
     # log(1 - p) for p <= 0.5 directly; above, through log(q) with q = 1 - p exact enough
@@ -115,3 +156,49 @@ if njit is not None:
             log_q = det_log_scalar(max(1.0 - p, 1e-300))
         count = math.floor(det_log_scalar(u) / log_q)
         return np.int64(min(count, float(NEVER)))
+
+    # --- batches for the numpy target: the same numbers, one compiled call per array
+    @njit(**_JIT)
+    def _consecutive(idx):
+        for m in range(1, idx.shape[0]):
+            if idx[m] != idx[0] + m:
+                return False
+        return True
+
+    @njit(**_JIT)
+    def _batch_rand(k0, k1, step, idx, out):
+        if idx.shape[0] > 0 and _consecutive(idx):
+            fill_uniform(out, k0, k1, step, idx[0], 0)
+        else:
+            for m in range(idx.shape[0]):
+                out[m] = uniform_scalar(k0, k1, step, idx[m], 0)
+
+    @njit(**_JIT)
+    def _batch_randn(k0, k1, step, idx, out):
+        if idx.shape[0] > 0 and _consecutive(idx):
+            fill_normal(out, k0, k1, step, idx[0], 0)
+        else:
+            for m in range(idx.shape[0]):
+                out[m] = normal_scalar(k0, k1, step, idx[m], 0)
+
+    @njit(**_JIT)
+    def _batch_binomial(n, p, k0, k1, step, idx, out):
+        for m in range(idx.shape[0]):
+            out[m] = binomial_scalar(n[m], p[m], k0, k1, step, idx[m], 0)
+
+    @njit(**_JIT)
+    def _batch_poisson(lam, k0, k1, step, idx, out):
+        for m in range(idx.shape[0]):
+            out[m] = poisson_scalar(lam[m], k0, k1, step, idx[m], 0)
+
+    @njit(**_JIT)
+    def _batch_geometric(p, k0, k1, step, idx, out):
+        keys = np.empty((1, 2), dtype=np.int64)
+        keys[0, 0] = k0
+        keys[0, 1] = k1
+        for m in range(idx.shape[0]):
+            out[m] = _rng_geometric(p[m], keys, 0, step, idx[m])
+
+    _BATCH = True
+else:  # pragma: no cover - numpy-only installations
+    _BATCH = False
