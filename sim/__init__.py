@@ -69,6 +69,7 @@ from sim.operations import NetworkOperation, network_operation
 from sim.parsing import ModelSyntaxError
 from sim.prefs import prefs
 from sim.random import seed
+from sim.selftest import sample_run, test
 from sim.snapshot import SnapshotError
 from sim.synapses import Synapses
 from sim.units import *  # noqa: F403  (units first: everything else builds on them)
@@ -142,6 +143,8 @@ _own_names = [
     "stop",
     "store",
     "SnapshotError",
+    "sample_run",
+    "test",
     "NetworkOperation",
     "Synapses",
     "network_operation",
