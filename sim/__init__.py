@@ -67,6 +67,7 @@ from sim.network import (
 )
 from sim.operations import NetworkOperation, network_operation
 from sim.parsing import ModelSyntaxError
+from sim.plotting import raster_plot
 from sim.prefs import prefs
 from sim.random import seed
 from sim.selftest import sample_run, test
@@ -145,6 +146,7 @@ _own_names = [
     "SnapshotError",
     "sample_run",
     "test",
+    "raster_plot",
     "NetworkOperation",
     "Synapses",
     "network_operation",

@@ -116,10 +116,26 @@ class EventClock(Clock):
 
     ``EventClock(times)``: increasing times (a time quantity array).  Its ``dt``
     is the smallest interval between ticks (used only where a step size is
-    needed); objects integrating equations cannot run on it.
+    needed); objects integrating equations cannot run on it.  Brian 1's
+    ``EventClock(dt=10*ms)`` (regular ticks for network operations) gives a
+    regular :class:`Clock` of that period.
     """
 
-    def __init__(self, times, name: str | None = None):
+    def __new__(cls, times=None, name: str | None = None, dt=None, t=None, **kwds):
+        if times is None and dt is not None:
+            # Brian 1's EventClock(dt=...): regular ticks for network operations (plots,
+            # reports), a clock of its own that the integration steps do not follow
+            if t is not None and _seconds(t, "t") != 0:
+                raise ModelValueError("EventClock(dt=..., t=...): only t = 0 is supported")
+            if kwds:
+                raise TypeError(f"EventClock got unexpected arguments: {', '.join(kwds)}")
+            return Clock(dt, name=name)
+        if times is None:
+            raise TypeError("EventClock needs tick times (EventClock([1, 5]*ms)) or, as "
+                            "Brian 1, a period (EventClock(dt=10*ms))")
+        return super().__new__(cls)
+
+    def __init__(self, times=None, name: str | None = None, dt=None, t=None, **kwds):
         values = np.asarray(times, dtype=float).ravel()
         if isinstance(times, Quantity):
             fail_for_dimension_mismatch(times, second, "EventClock times must be times")
