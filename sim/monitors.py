@@ -234,12 +234,58 @@ def _run_steps(clock) -> int:
     return max(int(clock._i_end) - int(clock._i), 0)
 
 
+#: Clock values a StateMonitor can record as Brian 2's (one value for every recorded
+#: element): name -> (the code that gives it, its dimensions, its dtype)
+_CLOCK_VALUES = {
+    "dt": ("dt", second.dim, np.dtype(np.float64)),
+    "t_in_timesteps": ("timestep(t, dt)", DIMENSIONLESS, np.dtype(np.int64)),
+}
+
+#: Names a StateMonitor (as Brian 2's) uses itself: Brian 2 refuses to record them
+_STATE_MONITOR_NAMES = {"t": "the recording times (mon.t)",
+                        "N": "the number of time points recorded (mon.N)"}
+
+
+def _recordable(source, name: str, who: str) -> tuple[object, np.dtype]:
+    """(dimensions, dtype) of what a monitor records as ``name`` from ``source``.
+
+    A variable of the group; for Synapses also those Brian 2 reaches through them: the
+    pre- and postsynaptic neurons' variables (``v_pre``, ``v_post``, and ``v`` for
+    ``v_post`` when the synapses have no ``v``); the clock's ``dt`` and
+    ``t_in_timesteps``.  Anything else is a KeyError naming what can be recorded.
+    """
+    if name in source.variables:
+        var = source.variables[name]
+        return var.dim, (var.dtype if var.kind == "array" else np.dtype(np.float64))
+    if name in _CLOCK_VALUES:
+        _, dim, dtype = _CLOCK_VALUES[name]
+        return dim, dtype
+    from sim.synapses import Synapses
+
+    synapses = isinstance(source, Synapses)
+    if synapses and name.isidentifier():
+        try:
+            resolved = source._resolve(name, {}, who)
+        except TypeError as exc:
+            raise KeyError(f"{who}: cannot record '{name}' of '{source.name}': {exc}") from None
+        except KeyError:
+            resolved = None
+        if resolved is not None and resolved.kind == "variable":
+            var = resolved.variable
+            return var.dim, (var.dtype if var.kind == "array" else np.dtype(np.float64))
+    known = ", ".join(k for k in source.variables if not k.startswith("_"))
+    also = ", x_pre, x_post (the neurons' variables)" if synapses else ""
+    raise KeyError(f"{who}: '{source.name}' has no variable '{name}' (variables: {known}"
+                   f"{also}; dt, t_in_timesteps)")
+
+
 def _compile_recording(monitor, namespace: dict):
     """A kernel returning the values of the monitor's variables (one output each)."""
-    statements = [
-        Statement(f"_rec_{k}", "=", parse_expression(var), f"_rec_{k} = {var}")
-        for k, var in enumerate(monitor.record_variables)
-    ]
+    statements = []
+    for k, var in enumerate(monitor.record_variables):
+        code = var if var in monitor.source.variables else _CLOCK_VALUES.get(var, (var,))[0]
+        statements.append(Statement(f"_rec_{k}", "=", parse_expression(code),
+                                    f"_rec_{k} = {var}"))
     block = CodeBlock(statements, None, type(monitor).__name__.lower(),
                       outputs=[f"_rec_{k}" for k in range(len(statements))])
     return monitor.source.compile(block, namespace, monitor.name)
@@ -331,20 +377,16 @@ class StateMonitor(SimObject):
                          if v.kind in ("array", "subexpression") and not n.startswith("_")
                          and n != "i"]
         variables = list(variables)
+        self._dims, self._dtypes = {}, {}
         for var in variables:
-            if var not in source.variables:
-                known = ", ".join(k for k in source.variables if not k.startswith("_"))
-                raise KeyError(
-                    f"StateMonitor: '{source.name}' has no variable '{var}' (variables: {known})"
-                )
+            if var in _STATE_MONITOR_NAMES:
+                # as Brian 2 (KeyError: the name is already in the monitor's variables)
+                raise KeyError(f"StateMonitor: cannot record '{var}': the monitor's own "
+                               f"'{var}' is {_STATE_MONITOR_NAMES[var]}")
+            self._dims[var], self._dtypes[var] = _recordable(source, var, "StateMonitor")
         self.source = source
         self.record_variables = variables
         self.record = _record_indices(record, source.N)
-        self._dims = {v: source.variables[v].dim for v in variables}
-        self._dtypes = {}
-        for v in variables:
-            var = source.variables[v]
-            self._dtypes[v] = var.dtype if var.kind == "array" else np.dtype(np.float64)
         self._buffers = {v: _Growable(len(self.record), self._dtypes[v]) for v in variables}
         self._times = _Growable(1, np.float64)
         self._kernel = None

@@ -24,8 +24,8 @@ synapse events), so no spike is lost or delivered twice.
 from __future__ import annotations
 
 import ast
-import bisect
 import math
+import re
 
 import numpy as np
 
@@ -754,11 +754,23 @@ class Synapses(Group, SimObject):
             namespace = _caller_namespace(level + 1)
         # a numpy generator seeded from this connect call's stream: the same script
         # (same seed, same sequence of random operations) makes the same synapses
-        rng = np.random.default_rng(_random.stream_keys(_random.next_assignment_stream(
-            "connect"), 1)[0])
+        stream = _random.next_assignment_stream("connect")
+        rng = np.random.default_rng(_random.stream_keys(stream, 1)[0])
         n_pre, n_post = self.source.N, self.target.N
-        if isinstance(j, str) and i is None:
-            pre, post = self._connect_generator(j, namespace, rng, skip_if_invalid)
+        if isinstance(i, str) or isinstance(j, str):
+            name, other = ("i", j) if isinstance(i, str) else ("j", i)
+            if other is not None:
+                raise TypeError(f"connect: the generator syntax for {name}= cannot be "
+                                f"combined with {'j' if name == 'i' else 'i'}=")
+            if condition is not None:
+                raise TypeError(f"connect: the generator syntax for {name}= cannot be "
+                                f"combined with a condition (put it in the generator's if)")
+            if isinstance(p, str) or p != 1:
+                raise ValueError("connect: the generator syntax cannot be combined with p=; "
+                                 "use 'k for k in sample(N_post, p=...)'")
+            pre, post = self._connect_generator(i if name == "i" else j, namespace, rng,
+                                                skip_if_invalid, stream,
+                                                over_presynaptic=name == "j")
         elif i is not None or j is not None:
             if condition is not None or (p != 1.0):
                 raise TypeError("connect: give either i/j arrays or a condition/probability")
@@ -776,8 +788,8 @@ class Synapses(Group, SimObject):
                                      f"groups ({n_pre} x {n_post} neurons)")
                 pre, post = pre[~bad], post[~bad]
         else:
-            pre, post = self._connect_condition(condition, p, namespace, rng)
-        copies = self._connect_multiplicity(n, pre, post, namespace)
+            pre, post = self._connect_condition(condition, p, namespace, rng, stream)
+        copies = self._connect_multiplicity(n, pre, post, namespace, stream)
         if copies is not None:
             pre, post = np.repeat(pre, copies), np.repeat(post, copies)
         self._add_synapses(pre, post)
@@ -812,10 +824,13 @@ class Synapses(Group, SimObject):
             if pathway.homogeneous_delay is None and pathway.pathway != "pre":
                 continue
 
-    def _pair_values(self, expr: str, pre: np.ndarray, post: np.ndarray, namespace, context):
-        """Values of an expression of i, j and pre/post variables for pairs of neurons."""
-        from sim.codegen import numpy_target
+    def _pair_values(self, expr: str, pre: np.ndarray, post: np.ndarray, namespace, context,
+                     stream: str | None = None):
+        """Values of an expression of i, j and pre/post variables for pairs of neurons.
 
+        Random functions (``rand()``...) draw from ``stream``, one number per pair
+        counted by (i, j), so the pairs drawn do not depend on how they are chunked;
+        without a stream they are refused."""
         node = self._inline_subexpressions(parse_expression(expr, functions=_ALL_FUNCTIONS))
         env: dict[str, object] = {"i": pre, "j": post, "N_pre": self.source.N,
                                   "N_post": self.target.N}
@@ -844,12 +859,12 @@ class Synapses(Group, SimObject):
         namespace_values = dict(env)
         rand_calls = sum(1 for sub in ast.walk(node) if isinstance(sub, ast.Call)
                          and getattr(sub.func, "id", "") in ("rand", "randn"))
-        if rand_calls:
+        if rand_calls and stream is None:
             raise TypeError(f"rand() is not allowed in {context}; use p= for probabilities")
-        return np.broadcast_to(numpy_target.evaluate_expression(node, namespace_values,
-                                                                len(pre)), pre.shape), node
+        return np.broadcast_to(_draw_evaluate(node, namespace_values, len(pre), stream or "",
+                                              pre, post), pre.shape), node
 
-    def _connect_condition(self, condition, p, namespace, rng):
+    def _connect_condition(self, condition, p, namespace, rng, stream: str | None = None):
         n_pre, n_post = self.source.N, self.target.N
         if condition is None or condition is True:
             condition = None
@@ -868,7 +883,8 @@ class Synapses(Group, SimObject):
                         keep = np.asarray(condition(pre, post), dtype=bool)
                     else:
                         keep, node = self._pair_values(str(condition), pre, post, namespace,
-                                                       f"the condition '{condition}'")
+                                                       f"the condition '{condition}'",
+                                                       stream=stream and f"{stream}/condition")
                         if not is_boolean_expression(node):
                             raise TypeError(f"connect: the condition '{condition}' must be a "
                                             f"boolean expression")
@@ -893,13 +909,15 @@ class Synapses(Group, SimObject):
                     keep &= np.asarray(condition(pre, post), dtype=bool)
                 else:
                     values, node = self._pair_values(str(condition), pre, post, namespace,
-                                                     f"the condition '{condition}'")
+                                                     f"the condition '{condition}'",
+                                                     stream=stream and f"{stream}/condition")
                     if not is_boolean_expression(node):
                         raise TypeError(f"connect: the condition '{condition}' must be a "
                                         f"boolean expression")
                     keep &= values
             if isinstance(p, str):
-                prob, _ = self._pair_values(p, pre, post, namespace, f"the probability '{p}'")
+                prob, _ = self._pair_values(p, pre, post, namespace, f"the probability '{p}'",
+                                            stream=stream and f"{stream}/p")
                 _check_probabilities(prob, keep, f"the probability '{p}'")
             elif callable(p):
                 prob = np.asarray(p(pre, post), dtype=float)
@@ -913,37 +931,56 @@ class Synapses(Group, SimObject):
             posts.append(post[keep])
         return np.concatenate(pres), np.concatenate(posts)
 
-    def _connect_multiplicity(self, n, pre, post, namespace):
+    def _connect_multiplicity(self, n, pre, post, namespace, stream: str | None = None):
         if isinstance(n, int | np.integer) and not isinstance(n, bool):
             if n < 0:
                 raise ValueError("connect: n must not be negative")
             return None if n == 1 else np.full(len(pre), int(n))
         if isinstance(n, str):
-            values, _ = self._pair_values(n, pre, post, namespace, f"the multiplicity '{n}'")
+            values, _ = self._pair_values(n, pre, post, namespace, f"the multiplicity '{n}'",
+                                          stream=stream and f"{stream}/n")
             return _counts(values, f"the multiplicity '{n}'", len(pre))
         if callable(n):
             return _counts(n(pre, post), "the multiplicity callable", len(pre))
         raise TypeError(f"connect: n must be an integer, an expression or a callable, got {n!r}")
 
-    def _connect_generator(self, text: str, namespace, rng, skip_if_invalid: bool):
-        """Brian 2's generator syntax for j (one row of presynaptic neuron at a time)."""
-        from sim.codegen import numpy_target
+    def _connect_generator(self, text: str, namespace, rng, skip_if_invalid: bool,
+                           stream: str, over_presynaptic: bool = True):
+        """Brian 2's generator syntax: ``j='k for k in range(...) if cond'`` (over the
+        presynaptic neurons) or ``i='...'`` (over the postsynaptic neurons).
 
+        As Brian 2: the iterator's arguments may use the outer index (``i`` for ``j=``)
+        and the outer side's variables; the element and the condition may use the inner
+        variable, the outer index, the result index (``j`` for ``j=``, the element's
+        value) and the variables of both sides; ``rand()`` and the other random functions
+        draw one number per candidate, counted by (outer index, inner value) on this
+        connect call's stream, so a seed gives the same synapses on every target.
+        Rows are handled in vectorised blocks.
+        """
+        outer, result = ("i", "j") if over_presynaptic else ("j", "i")
+        outer_group, result_group = ((self.source, self.target) if over_presynaptic
+                                     else (self.target, self.source))
+        outer_suffix, result_suffix = ("_pre", "_post") if over_presynaptic else ("_post",
+                                                                                  "_pre")
+        outer_size, result_size = outer_group.N, result_group.N
+        text = text.strip()
+        if not re.search(r"\bfor\b", text):
+            # Brian 2's short forms: j='i' and j='int(i/4) if i % 2 == 0'
+            parts = text.split(" if ")
+            if len(parts) > 2:
+                raise SyntaxError(f"connect: cannot parse '{text}'; use the generator syntax, "
+                                  f"e.g. 'k for k in range({outer}-10, {outer}+10)'")
+            text = f"{parts[0]} for _ in range(1)" + (f" if {parts[1]}" if len(parts) == 2
+                                                      else "")
         try:
-            tree = ast.parse(f"({text.strip()})", mode="eval").body
-        except SyntaxError:
-            tree = None
-        n_pre, n_post = self.source.N, self.target.N
-        if not isinstance(tree, ast.GeneratorExp):
-            # j = expression of i: one synapse per presynaptic neuron
-            node = parse_expression(text, functions=_ALL_FUNCTIONS)
-            pre = np.arange(n_pre)
-            env = {"i": pre, "N_pre": n_pre, "N_post": n_post}
-            post = np.broadcast_to(numpy_target.evaluate_expression(node, env, n_pre),
-                                   pre.shape).astype(np.int64)
-            return self._valid_pairs(pre, post, skip_if_invalid)
-        if len(tree.generators) != 1 or not isinstance(tree.generators[0].target, ast.Name):
-            raise SyntaxError(f"connect: unsupported generator syntax '{text}'")
+            tree = ast.parse(f"[{text}]", mode="eval").body
+        except SyntaxError as exc:
+            raise SyntaxError(f"connect: cannot parse the generator '{text}' ({exc.msg}); "
+                              f"e.g. 'k for k in range({outer}-10, {outer}+10)'") from None
+        if not isinstance(tree, ast.ListComp) or len(tree.generators) != 1 or \
+                not isinstance(tree.generators[0].target, ast.Name):
+            raise SyntaxError(f"connect: unsupported generator syntax '{text}' (one "
+                              f"'for' over a single name)")
         gen = tree.generators[0]
         var = gen.target.id
         call = gen.iter
@@ -951,76 +988,198 @@ class Synapses(Group, SimObject):
                 call.func.id not in ("range", "sample"):
             raise SyntaxError(f"connect: the generator must iterate over range(...) or "
                               f"sample(...): '{text}'")
-        for node in [tree.elt, *call.args, *[k.value for k in call.keywords], *gen.ifs]:
-            parse_expression(ast.unparse(node), functions=_ALL_FUNCTIONS)
         kind = call.func.id
         keywords = {k.arg: k.value for k in call.keywords}
         if kind == "range" and keywords:
             raise SyntaxError("connect: range() takes no keyword arguments")
-        if kind == "sample" and "p" not in keywords and "size" not in keywords:
-            raise SyntaxError("connect: sample() needs p= or size=")
-        pres, posts = [], []
-        base = {"N_pre": n_pre, "N_post": n_post}
-        used = get_identifiers(tree.elt).union(*[get_identifiers(c) for c in gen.ifs],
-                                               *[get_identifiers(a) for a in call.args],
-                                               *[get_identifiers(k.value) for k in call.keywords])
-        for name in used - {var, "i", "N_pre", "N_post"}:
-            r = self._resolve(name, namespace, "connect")
-            if r.kind != "constant":
-                raise KeyError(f"connect: '{name}' cannot be used in the generator '{text}'")
-            base[name] = r.value
-        for row in range(n_pre):
-            env = dict(base, i=row)
-            bounds = [int(numpy_target.evaluate_expression(a, env, 1)) for a in call.args]
-            ks = self._generator_candidates(range(*bounds), row, text, clip_to_targets=(
-                skip_if_invalid and kind == "range" and isinstance(tree.elt, ast.Name)
-                and tree.elt.id == var))
-            if kind == "sample":
-                if "p" in keywords:
-                    prob = float(numpy_target.evaluate_expression(keywords["p"], env, 1))
-                    ks = ks[rng.random(len(ks)) < prob]
+        if kind == "sample":
+            if set(keywords) - {"p", "size"}:
+                raise SyntaxError(f"connect: sample() takes p= or size=, not "
+                                  f"{', '.join(sorted(set(keywords) - {'p', 'size'}))}=")
+            if len(keywords) != 1:
+                raise SyntaxError("connect: sample() needs one of p= or size=")
+        if not 1 <= len(call.args) <= 3:
+            raise SyntaxError(f"connect: {kind}() takes 1 to 3 positional arguments: '{text}'")
+        condition = None
+        if gen.ifs:
+            condition = gen.ifs[0] if len(gen.ifs) == 1 else ast.BoolOp(ast.And(), gen.ifs)
+        nodes = {"element": tree.elt, "condition": condition,
+                 **{f"argument {k + 1}": a for k, a in enumerate(call.args)},
+                 **{f"{k}=": v for k, v in keywords.items()}}
+        for label, node in nodes.items():
+            if node is not None:  # functions and syntax as everywhere else
+                nodes[label] = parse_expression(ast.unparse(node), functions=_ALL_FUNCTIONS)
+        # what each name is: an index, a variable of one side, or an external constant
+        constants: dict[str, object] = {"N_pre": self.source.N, "N_post": self.target.N}
+        dims: dict[str, object] = {n: DIMENSIONLESS for n in (var, "i", "j", "N_pre",
+                                                              "N_post")}
+        side_of: dict[str, tuple[str, object, Variable]] = {}
+        for node in nodes.values():
+            for name in get_identifiers(node) if node is not None else ():
+                if name in dims:
+                    continue
+                if name in ("N_incoming", "N_outgoing"):
+                    raise ValueError(f"connect: the generator '{text}' cannot refer to "
+                                     f"'{name}' (it depends on the synapses being made)")
+                for suffix, group, side in ((outer_suffix, outer_group, "outer"),
+                                            (result_suffix, result_group, "result")):
+                    if name.endswith(suffix) and name[:-len(suffix)] in group.variables:
+                        v = group.variables[name[:-len(suffix)]]
+                        side_of[name] = (side, group, v)
+                        dims[name] = v.dim
+                        break
                 else:
-                    size = int(numpy_target.evaluate_expression(keywords["size"], env, 1))
-                    ks = np.sort(rng.choice(ks, size=size, replace=False))
-            env[var] = ks
-            for cond in gen.ifs:
-                if len(ks) == 0:
-                    break
-                keep = np.broadcast_to(numpy_target.evaluate_expression(cond, env, len(ks)),
-                                       ks.shape)
-                ks = ks[keep]
-                env[var] = ks
-            if len(ks) == 0:
+                    r = self._resolve(name, namespace, "connect") if name not in \
+                        self.target.variables else None
+                    if r is None or r.kind != "constant":
+                        raise KeyError(f"connect: '{name}' cannot be used in the generator "
+                                       f"'{text}' (use {var}, i, j, x_pre, x_post or external "
+                                       f"constants)")
+                    constants[name] = r.value
+                    dims[name] = r.dim
+        for label, node in nodes.items():
+            if node is None:
                 continue
-            js = np.broadcast_to(numpy_target.evaluate_expression(tree.elt, env, len(ks)),
-                                 ks.shape).astype(np.int64)
-            pres.append(np.full(len(js), row, dtype=np.int64))
-            posts.append(js)
+            names = get_identifiers(node)
+            if label != "element" and label != "condition":
+                bad = sorted(n for n in names if n in (var, result) or
+                             side_of.get(n, ("",))[0] == "result")
+                if bad:
+                    raise ValueError(f"connect: the {kind}() {label} '{ast.unparse(node)}' "
+                                     f"of '{text}' depends on '{bad[0]}'; it may use only "
+                                     f"'{outer}' and the variables of its side")
+            if label == "element" and result in names:
+                raise ValueError(f"connect: the element of '{text}' defines '{result}' and "
+                                 f"cannot use it")
+            found = infer_dimensions(node, dims.__getitem__, ast.unparse(node))
+            if label == "condition":
+                if not is_boolean_expression(node):
+                    raise TypeError(f"connect: the condition '{ast.unparse(node)}' of "
+                                    f"'{text}' must be a boolean expression")
+            elif not found.is_dimensionless:
+                raise DimensionMismatchError(f"connect: the {label} '{ast.unparse(node)}' of "
+                                             f"'{text}' must be dimensionless", found)
+        reads_result = condition is not None and any(
+            side_of.get(n, ("",))[0] == "result" for n in get_identifiers(nodes["condition"]))
+        clip = (skip_if_invalid and kind == "range" and isinstance(tree.elt, ast.Name)
+                and tree.elt.id == var)
+        values_cache: dict[str, np.ndarray] = {}
+
+        def side_values(name: str, at: np.ndarray) -> np.ndarray:
+            if name not in values_cache:
+                _, group, v = side_of[name]
+                values_cache[name] = group._get_values(v)
+            values = values_cache[name]
+            return values[at] if np.ndim(values) else np.broadcast_to(values, at.shape)
+
+        def env_for(rows: np.ndarray, names) -> dict:
+            env = dict(constants)
+            env[outer] = rows
+            for name in names:
+                if side_of.get(name, ("",))[0] == "outer":
+                    env[name] = side_values(name, rows)
+            return env
+
+        pres, posts = [], []
+        zeros = np.zeros(0, dtype=np.int64)
+        row_block = max(1, _PAIR_BLOCK // 8)
+        for start in range(0, outer_size, row_block):
+            rows = np.arange(start, min(outer_size, start + row_block), dtype=np.int64)
+            # the iterator's arguments, one value per row
+            args = [_draw_evaluate(nodes[f"argument {k + 1}"], env_for(rows, get_identifiers(
+                nodes[f"argument {k + 1}"])), len(rows), f"{stream}/argument{k}", rows,
+                np.zeros(len(rows), dtype=np.int64)) for k in range(len(call.args))]
+            args = [_whole(a, len(rows), f"the {kind}() argument '{ast.unparse(node)}' of "
+                           f"'{text}'") for a, node in zip(args, call.args, strict=True)]
+            if len(args) == 1:
+                args = [np.zeros(len(rows), dtype=np.int64), args[0]]
+            low, high = args[0], args[1]
+            step = args[2] if len(args) == 3 else np.ones(len(rows), dtype=np.int64)
+            if np.any(step == 0):
+                raise ValueError(f"connect: the {kind}() step of '{text}' is 0 for "
+                                 f"{outer}={int(rows[np.flatnonzero(step == 0)[0]])}")
+            lengths = _range_lengths(low, high, step)
+            if clip:  # only existing targets can be kept: cut the ranges to them first
+                low, lengths = _clip_ranges(low, step, lengths, result_size)
+            if np.any(lengths > _MAX_CANDIDATES):
+                k = int(np.flatnonzero(lengths > _MAX_CANDIDATES)[0])
+                raise ModelValueError(
+                    f"connect: the generator '{text}' gives {int(lengths[k])} candidates for "
+                    f"{outer}={int(rows[k])} (more than {_MAX_CANDIDATES}); check its range "
+                    f"(with skip_if_invalid=True, 'k for k in range(...)' is cut to the "
+                    f"existing targets)")
+            chance = size = None
+            if kind == "sample":
+                (key, node), = keywords.items()
+                value = _draw_evaluate(nodes[f"{key}="], env_for(rows, get_identifiers(
+                    nodes[f"{key}="])), len(rows), f"{stream}/{key}", rows,
+                    np.zeros(len(rows), dtype=np.int64))
+                if key == "p":
+                    chance = np.broadcast_to(np.asarray(value, dtype=float), rows.shape)
+                    _check_probabilities(chance, lengths > 0, f"sample(p=...) in '{text}'")
+                else:
+                    size = _whole(value, len(rows), f"sample(size=...) in '{text}'")
+            # candidates in bounded chunks of rows
+            ends = np.cumsum(lengths)
+            first = 0
+            while first < len(rows):
+                done = ends[first - 1] if first else 0
+                last = max(first + 1, int(np.searchsorted(ends, done + _PAIR_BLOCK, "right")))
+                part = slice(first, last)
+                first = last
+                row_of, ks = _expand_ranges(rows[part], low[part], step[part], lengths[part])
+                if chance is not None:
+                    keep = rng.random(len(ks)) < np.repeat(chance[part], lengths[part])
+                    row_of, ks = row_of[keep], ks[keep]
+                elif size is not None:
+                    row_of, ks = _sample_sizes(row_of, ks, rows[part], lengths[part],
+                                               size[part], rng, skip_if_invalid, text)
+                if not len(ks):
+                    continue
+                names = get_identifiers(nodes["element"])
+                env = env_for(row_of, names)
+                env[var] = ks
+                targets = _draw_evaluate(nodes["element"], env, len(ks), f"{stream}/element",
+                                         row_of, ks)
+                targets = np.broadcast_to(targets, ks.shape).astype(np.int64)
+                if condition is not None:
+                    if reads_result:  # the condition reads the other side at the targets
+                        row_of, ks, targets = self._in_range(
+                            row_of, ks, targets, result_size, skip_if_invalid, outer, result,
+                            " (the condition reads a variable of that side)")
+                    names = get_identifiers(nodes["condition"])
+                    env = env_for(row_of, names)
+                    env[var] = ks
+                    env[result] = targets
+                    for name in names:
+                        if side_of.get(name, ("",))[0] == "result":
+                            env[name] = side_values(name, targets)
+                    keep = _draw_evaluate(nodes["condition"], env, len(ks),
+                                          f"{stream}/condition", row_of, ks)
+                    keep = np.broadcast_to(np.asarray(keep, dtype=bool), ks.shape)
+                    row_of, ks, targets = row_of[keep], ks[keep], targets[keep]
+                row_of, ks, targets = self._in_range(row_of, ks, targets, result_size,
+                                                     skip_if_invalid, outer, result, "")
+                pres.append(row_of)
+                posts.append(targets)
         if not pres:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        return self._valid_pairs(np.concatenate(pres), np.concatenate(posts), skip_if_invalid)
+            return zeros, zeros.copy()
+        outer_idx, result_idx = np.concatenate(pres), np.concatenate(posts)
+        return (outer_idx, result_idx) if over_presynaptic else (result_idx, outer_idx)
 
-    def _generator_candidates(self, r: range, row: int, text: str,
-                              clip_to_targets: bool) -> np.ndarray:
-        """The values a generator's range gives for source ``row``, as an array.
-
-        With ``skip_if_invalid`` and ``j='k for k in range(...)'``, only targets that
-        exist can be kept, so the range is cut to [0, N_post) first (without ever
-        listing ``range(i, i + 10**12)``); any other range longer than
-        ``_MAX_CANDIDATES`` is refused rather than exhausting memory.
-        """
-        if clip_to_targets:
-            ascending = r if r.step > 0 else r[::-1]
-            lo = bisect.bisect_left(ascending, 0)
-            hi = bisect.bisect_left(ascending, self.target.N)
-            r = ascending[lo:hi] if r.step > 0 else ascending[lo:hi][::-1]
-        if len(r) > _MAX_CANDIDATES:
-            raise ModelValueError(
-                f"connect: the generator '{text}' gives {len(r)} candidates for i={row} "
-                f"(more than {_MAX_CANDIDATES}); check its range (with skip_if_invalid=True, "
-                f"'k for k in range(...)' is cut to the existing targets)")
-        return np.arange(r.start, r.stop, r.step, dtype=np.int64) if len(r) else \
-            np.zeros(0, dtype=np.int64)
+    @staticmethod
+    def _in_range(rows, ks, targets, size: int, skip_if_invalid: bool, outer: str,
+                  result: str, why: str):
+        """Drop (skip_if_invalid) or refuse generated indices outside [0, size)."""
+        bad = (targets < 0) | (targets >= size)
+        if not np.any(bad):
+            return rows, ks, targets
+        if not skip_if_invalid:
+            k = int(np.flatnonzero(bad)[0])
+            raise IndexError(f"connect: index {result}={int(targets[k])} (from {outer}="
+                             f"{int(rows[k])}) outside [0, {size}){why}; use "
+                             f"skip_if_invalid=True to drop it")
+        return rows[~bad], ks[~bad], targets[~bad]
 
     def _valid_pairs(self, pre, post, skip_if_invalid):
         bad = (post < 0) | (post >= self.target.N)
@@ -1112,6 +1271,133 @@ class Synapses(Group, SimObject):
 
 #: Most values one source's generator range may list (j='k for k in range(...)').
 _MAX_CANDIDATES = 10**8
+
+
+def _per_row(draw):
+    """A random function of generated code (``_rng_rand(..., key, step, elements)``)
+    that takes one step per element: the elements of each run of equal steps are drawn
+    together (connect draws at step = outer index, element = inner value)."""
+
+    def call(*args):
+        *params, key, steps, elements = args
+        elements = np.asarray(elements, dtype=np.int64)
+        steps = np.broadcast_to(np.asarray(steps, dtype=np.int64), elements.shape)
+        params = [np.broadcast_to(p, elements.shape) if np.ndim(p) else p for p in params]
+        out = None
+        n = len(elements)
+        cuts = np.flatnonzero(steps[1:] != steps[:-1]) + 1
+        for a, b in zip(np.r_[0, cuts], np.r_[cuts, n], strict=True):
+            if a == b:
+                continue
+            part = draw(*[p[a:b] if np.ndim(p) else p for p in params], key, int(steps[a]),
+                        elements[a:b] & 0xFFFFFFFF)
+            if out is None:
+                out = np.empty(n, dtype=np.asarray(part).dtype)
+            out[a:b] = part
+        return out if out is not None else np.zeros(0)
+
+    return call
+
+
+def _draw_evaluate(node: ast.expr | None, values: dict, n: int, stream: str,
+                   steps: np.ndarray, elements: np.ndarray):
+    """Evaluate an expression with the numpy target; its random calls draw from
+    ``stream`` (one key per call site) at counter (``steps[m]``, ``elements[m]``)."""
+    from sim.codegen import numpy_target
+
+    translator = numpy_target._Translator()
+    src = translator(node)
+    namespace = dict(numpy_target._HELPERS)
+    namespace.update(values)
+    namespace["_n"] = n
+    sites = translator.random_sites
+    if sites:
+        for name, func in numpy_target._HELPERS.items():
+            if name.startswith("_rng_"):
+                namespace[name] = _per_row(func)
+        namespace["_rng_keys"] = _random.stream_keys(stream, sites)
+        namespace["_step"] = steps
+        namespace["_elements"] = elements
+    else:
+        namespace["_step"] = 0
+    return eval(compile(src, "<connect>", "eval"), namespace)  # noqa: S307
+
+
+def _whole(values, n: int, what: str) -> np.ndarray:
+    """Integer values (one per row) of a generator's iterator argument, as Brian 2:
+    range and sample bounds must be integers."""
+    array = np.broadcast_to(np.asarray(values), (n,))
+    if array.dtype.kind == "b" or array.dtype.kind not in "iuf":
+        raise TypeError(f"connect: {what} must be an integer, got {array.dtype} values")
+    if array.dtype.kind == "f":
+        if np.any(_not_whole(array)):
+            bad = float(array[_not_whole(array)][0])
+            raise TypeError(f"connect: {what} must be an integer, got {bad!r} (use int() "
+                            f"or //)")
+        if np.any(np.abs(array) >= 2.0**62):
+            raise ModelValueError(f"connect: {what} is too large: "
+                                  f"{float(array[np.abs(array) >= 2.0**62][0])!r}")
+    return array.astype(np.int64)
+
+
+def _range_lengths(low: np.ndarray, high: np.ndarray, step: np.ndarray) -> np.ndarray:
+    """``len(range(low, high, step))`` for arrays (step != 0)."""
+    up = np.floor_divide(high - low + step - 1, np.where(step > 0, step, 1))
+    down = np.floor_divide(low - high - step - 1, np.where(step < 0, -step, 1))
+    return np.maximum(np.where(step > 0, up, down), 0)
+
+
+def _clip_ranges(low, step, lengths, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cut each range ``low + m*step`` (0 <= m < length) to its values in [0, size)."""
+    pos = step > 0
+    s = np.abs(step)
+    # first and last+1 m with a value in [0, size)
+    m_up_lo = -np.floor_divide(low, s)               # ceil(-low / s)
+    m_up_hi = -np.floor_divide(low - size, s)        # ceil((size - low) / s)
+    m_dn_lo = np.floor_divide(low - size, s) + 1     # low - m*s < size
+    m_dn_hi = np.floor_divide(low, s) + 1            # low - m*s >= 0
+    m0 = np.clip(np.where(pos, m_up_lo, m_dn_lo), 0, lengths)
+    m1 = np.clip(np.where(pos, m_up_hi, m_dn_hi), 0, lengths)
+    return low + m0 * step, np.maximum(m1 - m0, 0)
+
+
+def _expand_ranges(rows, low, step, lengths) -> tuple[np.ndarray, np.ndarray]:
+    """Every (row, value) of the rows' ranges, row by row in the ranges' own order."""
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    starts = np.cumsum(lengths) - lengths
+    position = np.arange(total, dtype=np.int64) - np.repeat(starts, lengths)
+    return (np.repeat(rows, lengths),
+            np.repeat(low, lengths) + position * np.repeat(step, lengths))
+
+
+def _sample_sizes(row_of, ks, rows, lengths, size, rng, skip_if_invalid: bool, text: str):
+    """``sample(..., size=n)``: n values of each row's range, without replacement,
+    sorted (Brian 2); a negative n or one over the range's length is refused (or, with
+    skip_if_invalid, gives none or all)."""
+    keep_rows, keep_ks = [], []
+    start = 0
+    for row, length, n in zip(rows, lengths, size, strict=True):
+        values = ks[start:start + length]
+        start += length
+        if length == 0 or n == 0:
+            continue
+        if n < 0 or n > length:
+            if not skip_if_invalid:
+                raise IndexError(f"connect: sample(size={int(n)}) in '{text}' for row {row} "
+                                 f"of a range of {int(length)} values; use "
+                                 f"skip_if_invalid=True to take none or all")
+            if n < 0:
+                continue
+            n = length
+        chosen = values if n == length else np.sort(rng.choice(values, size=int(n),
+                                                               replace=False))
+        keep_ks.append(chosen)
+        keep_rows.append(np.full(int(n), row, dtype=np.int64))
+    if not keep_ks:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(keep_rows), np.concatenate(keep_ks)
 
 
 def _not_whole(array: np.ndarray) -> np.ndarray:
