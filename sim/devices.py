@@ -11,21 +11,30 @@ What each call does in hearsim:
 
 ``set_device(name, build_on_run=..., **options)``
     records the name (``'runtime'``, ``'cpp_standalone'``, ``'cuda_standalone'``,
-    ``'genn'``); every device runs in process, and ``run()`` always runs at once.
-``device.build(directory=..., compile=..., run=True, ...)``
-    nothing to compile or run: the runs already happened.  ``run=False`` (Brian 2: compile
-    now, run later with ``device.run()``) is accepted the same way.  ``run_args=`` is
-    refused (``NotImplementedError``): the first run has already used the values.
-``device.run()``
-    Brian 2 runs the built project (again).  The first ``device.run()`` after
-    ``build(run=False)`` is accepted: the simulation it would run has already run, with
-    the same model and values.  A second one, or one with ``run_args=`` (new initial values
-    or parameters, Brian 2's repeated full runs), raises ``NotImplementedError``: hearsim
-    would have to run the whole simulation again from its initial state; do that in the
-    script with ``store()`` before the first ``run()``, then ``restore()``, set the values
-    and ``run()`` again for each case.
+    ``'genn'``); every device runs in process, compiled by numba; ``run()`` runs at once
+    unless ``build_on_run=False``.
+``device.build(directory=..., compile=..., run=True, run_args=..., ...)``
+    nothing to compile: the runs already happened.  ``run=False`` (Brian 2: compile now,
+    run later with ``device.run()``) is accepted the same way; ``run_args`` with
+    ``run=True`` runs the simulation again with them (as ``device.run(run_args=...)``).
+``device.run(run_args=None)``
+    Brian 2 runs the built project (again): repeated full runs of the whole simulation
+    from its initial state.  hearsim does the same (on the standalone devices): each
+    ``run()`` made under the device is recorded, with the state of every object before
+    its first run; ``device.run()`` puts those initial states back, sets the
+    ``run_args`` values (``{G.tau: 5*ms, G.v: array, timed_array: values}``), and runs
+    the recorded runs again, so that the monitors then hold the new simulation's
+    results.  As in Brian 2, the random numbers are the same in every repetition when
+    the script called ``seed(...)`` before its first run, and new ones otherwise.  With
+    ``set_device(..., build_on_run=False)``, ``run()`` only records (as Brian 2's
+    standalone devices, which run nothing before the build): ``device.build()`` (or,
+    after ``build(run=False)``, the first ``device.run()``) makes the first execution.
+    Difference: values the script set with random string expressions before the first
+    run (``G.v = 'rand()'``) are those of the first run in every repetition (Brian 2
+    draws them again when there is no seed); assignments that depend on a value given
+    in ``run_args`` are not recomputed (Brian 2's ``apply_run_args()`` moves that point).
 ``device.apply_run_args()``
-    nothing to do (no ``run_args`` are ever pending).
+    nothing to do: ``run_args`` are applied after all the script's assignments.
 ``device.reinit()``, ``device.activate()``, ``device.delete()``, ``device.seed()``
     forget the build, set the options again, nothing to delete (nothing was written),
     :func:`sim.seed`.
@@ -39,7 +48,9 @@ What each call does in hearsim:
 
 from __future__ import annotations
 
+import copy
 import logging
+from typing import Any
 
 __all__ = ["Device", "set_device", "get_device", "reset_device", "device", "reinit_devices",
            "restore_initial_state"]
@@ -64,8 +75,40 @@ class Device:
         self.build_on_run = True
         self.has_been_run = False
         self.has_been_built = False
-        self._runs_pending = 0
         self.options: dict = {}
+        self._forget_runs()
+
+    def _forget_runs(self) -> None:
+        #: the runs made under this device, to run again: (objects, duration, namespace,
+        #: keyword arguments); the initial state of every object seen, by name
+        self._runs: list[tuple[list, float, dict, dict]] = []
+        self._initial: dict[str, tuple[Any, dict]] = {}
+        self._t0 = None
+        self._random0: dict | None = None
+        self._replaying = False
+
+    @property
+    def records_runs(self) -> bool:
+        """Whether runs are recorded for repeated full runs (the standalone devices)."""
+        return self.name != "runtime"
+
+    def _note_run(self, network, duration_s: float, namespace: dict, kwargs: dict) -> bool:
+        """Called by ``Network.run`` before a run: record it and, for objects not seen
+        before, their state before this run (the simulation's initial state).  True when
+        the run is to wait for ``device.build()``/``device.run()`` (``build_on_run=False``,
+        as Brian 2's standalone devices)."""
+        if not self.records_runs or self._replaying:
+            return False
+        from sim import random as _random
+
+        if not self._runs:
+            self._t0 = network._t
+            self._random0 = copy.deepcopy(_random.get_state())
+        for name, obj in network._state_objects().items():
+            if name not in self._initial:
+                self._initial[name] = (obj, copy.deepcopy(obj._get_state()))
+        self._runs.append((list(network.objects), duration_s, namespace, dict(kwargs)))
+        return not self.build_on_run
 
     def activate(self, build_on_run: bool = True, **kwargs) -> None:
         self.build_on_run = build_on_run
@@ -75,40 +118,57 @@ class Device:
               debug=False, clean=False, with_output=True, additional_source_files=None,
               run_args=None, direct_call=True, **kwargs) -> None:
         """Brian 2 compiles (and, with ``run=True``, runs) the project here; in hearsim the
-        runs already happened, so there is nothing to do.  ``run=False`` is accepted: the
-        first ``device.run()`` then stands for the runs already made."""
-        if run_args:
-            raise NotImplementedError(
-                "device.build(run_args=...): hearsim runs each run() at once, so the runs "
-                "have already used the values; set them before calling run() instead"
-            )
+        runs are made at ``run()``, except with ``build_on_run=False``, where ``run()``
+        records them and ``build(run=True)`` (or, after ``build(run=False)``,
+        ``device.run()``) makes them; ``run_args`` are set first."""
         self.has_been_built = True
+        if run and (run_args or not self.build_on_run):
+            self._run_again(run_args or {})  # build_on_run=False: the runs wait for this
         if run:
             self.has_been_run = True
-        else:
-            self._runs_pending = 1  # the runs made already are the first device.run()
 
     def run(self, directory=None, results_directory=None, with_output=True, run_args=None,
             **kwargs) -> None:
-        """Brian 2 runs the built project (again, for repeated full runs, optionally with
-        new values, ``run_args={G.v: ...}``).  hearsim ran the simulation at ``run()``: the
-        first ``device.run()`` after ``build(run=False)`` stands for it; running it again
-        is refused (``NotImplementedError``), with the way to do it in the script."""
+        """Run the whole simulation again from its initial state, with ``run_args``
+        (``{G.tau: 10*ms, G.v: values, timed_array: values}``) set first, as Brian 2's
+        repeated full runs; the monitors then hold the new results.  After
+        ``build(run=False)`` (with ``set_device(..., build_on_run=False)``, where ``run()``
+        only records), the first call is the simulation's first execution."""
         if not self.has_been_built and not self.build_on_run:
             raise RuntimeError("device.run(): call device.build(run=False) first (as Brian 2)")
-        if not run_args and self._runs_pending:
-            self._runs_pending -= 1
-            self.has_been_run = True
-            return
-        what = ("device.run(run_args=...)" if run_args else
-                "a second device.run()")
-        raise NotImplementedError(
-            f"{what}: Brian 2 runs the whole built simulation again from its initial state"
-            f"{' with the new values' if run_args else ''}; hearsim ran it at run() and "
-            f"cannot run it again from the start. In the script: call store() before the "
-            f"first run(), then for each case restore(), set the values (e.g. G.v = ...) "
-            f"and run() again"
-        )
+        self._run_again(run_args or {})
+        self.has_been_run = True
+
+    def _run_again(self, run_args: dict) -> None:
+        from sim import random as _random
+        from sim.network import Network
+
+        if not self.records_runs:
+            raise NotImplementedError(
+                "device.run() repeats a simulation on the standalone devices "
+                "(set_device('cpp_standalone', ...)); with the runtime device, store() "
+                "before the first run() and restore() for each repetition")
+        if not self._runs:
+            raise RuntimeError("device.run(): there is no simulation to run again: call "
+                               "run() first (as Brian 2, before device.build())")
+        setters = [_run_arg_setter(key, value) for key, value in dict(run_args).items()]
+        for obj, state in self._initial.values():
+            obj._set_state(copy.deepcopy(state))
+        if self._random0 is not None and self._random0.get("explicit"):
+            _random.set_state(copy.deepcopy(self._random0))  # seeded: the same numbers
+        else:
+            _random.new_epoch()  # as Brian 2 without a seed: new random numbers
+        for setter in setters:
+            setter()
+        replay = Network()
+        replay._t = self._t0
+        self._replaying = True
+        try:
+            for objects, duration_s, namespace, kwargs in self._runs:
+                replay.objects = list(objects)
+                replay.run(duration_s * _second(), namespace=namespace, **kwargs)
+        finally:
+            self._replaying = False
 
     def apply_run_args(self) -> None:
         """Brian 2 applies the ``run_args`` values here; hearsim never has any pending."""
@@ -122,7 +182,7 @@ class Device:
         """Forget the build (as Brian 2, for a new simulation in the same script)."""
         self.has_been_run = False
         self.has_been_built = False
-        self._runs_pending = 0
+        self._forget_runs()
 
     def delete(self, code: bool = True, data: bool = True, directory: bool = True,
                force: bool = False) -> None:
@@ -136,6 +196,30 @@ class Device:
 
     def __repr__(self) -> str:
         return f"<Device '{self.name}'>"
+
+
+def _second():
+    from sim.units import second
+
+    return second
+
+
+def _run_arg_setter(key, value):
+    """A function setting one ``run_args`` entry, checked now (before anything changes)."""
+    from sim.functions import TimedArray
+    from sim.variables import VariableView
+
+    if isinstance(key, VariableView):
+        group, name = key.group, key.variable.name
+        if name not in getattr(group, "variables", {}):
+            raise KeyError(f"device.run(run_args=...): '{group.name}' has no variable "
+                           f"'{name}'")
+        return lambda: setattr(group, name, value)
+    if isinstance(key, TimedArray):
+        return key._checked_replacement(value)
+    raise TypeError(
+        f"device.run(run_args=...): the keys are a group's variables (G.tau) or TimedArrays, "
+        f"got {key!r}")
 
 
 _current = Device("runtime")

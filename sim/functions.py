@@ -8,6 +8,7 @@ one implementation per target; nothing of it is executed at parse time.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from fractions import Fraction
 
 import numpy as np
@@ -108,6 +109,25 @@ class TimedArray(UserFunction):
         self.nargs = array.ndim
         self.dt = dt_s
         self._dt_frac = as_fraction(dt_s)
+
+    def _checked_replacement(self, values) -> Callable[[], None]:
+        """A function giving this array new ``values`` (``device.run(run_args=...)``),
+        checked now: the same shape and dimensions, finite."""
+        fail_for_dimension_mismatch(values, self.dim if self.dim is not None else None,
+                                    f"TimedArray '{self.name}': new values must have the "
+                                    f"dimensions of the old ones")
+        array = np.array(np.asarray(values), dtype=float)
+        if array.shape != self.values.shape:
+            raise ValueError(f"TimedArray '{self.name}': new values of shape {array.shape}; "
+                             f"it holds {self.values.shape}")
+        if not np.all(np.isfinite(array)):
+            raise ValueError(f"TimedArray '{self.name}': new values contain NaN or infinite "
+                             f"samples")
+
+        def replace() -> None:
+            self.values = array
+
+        return replace
 
     def result_dims(self, arg_dims: list[Dimension], expr: str) -> Dimension:
         if arg_dims[0] != second.dim:

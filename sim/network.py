@@ -250,6 +250,16 @@ class Network:
                 raise ModelValueError(
                     f"run({duration}) would take more than {_MAX_STEPS} steps of "
                     f"{clock.name} (dt = {clock.dt}): the step counter would overflow")
+        from sim.devices import get_device
+
+        # a standalone device records the run (and the initial state) for device.run()
+        if get_device()._note_run(self, duration_s, namespace,
+                                  {"report": report, "report_period": report_period,
+                                   "profile": profile}):
+            for obj in every:  # build_on_run=False: the run waits for device.build()
+                if obj._network is None:
+                    obj._network = self._id
+            return
         for obj in objects:
             obj.before_run(namespace)
         for obj in every:  # Brian 2: the network that first ran it (the magic run's rules)

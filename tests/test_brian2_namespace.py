@@ -223,22 +223,23 @@ def _standalone_model():
     return G, SpikeMonitor(G)
 
 
-def test_device_build_run_false_then_one_device_run():
+def test_device_build_run_false_then_device_runs():
     start_scope()
     set_device("cpp_standalone", build_on_run=False)
     try:
         G, M = _standalone_model()
-        run(100 * ms)
+        run(100 * ms)  # build_on_run=False: recorded, not run yet (as Brian 2)
+        assert M.num_spikes == 0
         device.build(run=False, directory=None)  # Brian 2: compile, run later
         assert device.has_been_built and not device.has_been_run
-        device.run()  # Brian 2 runs the simulation here; hearsim ran it at run()
+        device.run()  # the first execution
         device.apply_run_args()
         assert device.has_been_run and M.num_spikes == 40  # same as a runtime run
         assert hash(G.v) == hash(G.v) and len({G.v: 1}) == 1  # dict keys, as Brian 2
-        with pytest.raises(NotImplementedError, match="second device.run.*store"):
-            device.run()
-        with pytest.raises(NotImplementedError, match=r"run_args.*restore\(\)"):
-            device.run(run_args={G.v: 0.5})
+        device.run()  # again, from the initial state: the same (deterministic) spikes
+        assert M.num_spikes == 40
+        device.run(run_args={G.v: 0.5})  # every neuron starts at 0.5: in phase
+        assert M.num_spikes == 40 and len(set(np.asarray(M.t_).round(9))) == 4
         device.reinit()
         with pytest.raises(RuntimeError, match="build"):
             device.run()
@@ -246,15 +247,16 @@ def test_device_build_run_false_then_one_device_run():
         reset_device()
 
 
-def test_device_run_args_refused_before_anything_is_misapplied():
+def test_device_run_args_checked_before_anything_changes():
     start_scope()
     set_device("cpp_standalone", build_on_run=False)
     try:
         G, M = _standalone_model()
         run(100 * ms)
         device.build(run=False)
-        with pytest.raises(NotImplementedError, match="run_args"):
-            device.run(run_args={G.v: np.zeros(10)})
+        device.run()
+        with pytest.raises(TypeError, match="keys are a group's variables"):
+            device.run(run_args={"v": np.zeros(10)})
         assert M.num_spikes == 40 and float(G.v[0]) != 0  # nothing changed
     finally:
         reset_device()

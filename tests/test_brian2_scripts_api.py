@@ -67,7 +67,7 @@ def test_standalone_script_runs_unchanged():
         assert get_device().name == "cpp_standalone" and device.has_been_run
         # the same spikes as a runtime run: 4 per neuron (period 24 ms, first by phase)
         assert M.num_spikes == 40
-        with pytest.raises(NotImplementedError, match="run_args"):
+        with pytest.raises(TypeError, match="run_args"):
             device.build(run_args={"tau": 1})
         with pytest.raises(NotImplementedError, match="insert_code"):
             device.insert_code("main", "// C++")
