@@ -52,6 +52,7 @@ from sim.parsing import (
     linear_split,
     parse_expression,
     parse_statements,
+    substitute,
     to_source,
 )
 from sim.units import (
@@ -671,9 +672,14 @@ class Synapses(Group, SimObject):
         var = group.variables[varname]
         if var.kind == "constant":
             return Resolved("variable", var.dim, variable=var)
+        if var.kind == "subexpression":
+            # as Brian 2: the neuron's subexpression, over that neuron's variables
+            expr = self._side_expression(group, var, alias[len(varname):] or "_post")
+            return Resolved("variable", var.dim,
+                            variable=Variable(alias, var.dim, "subexpression", expr=expr))
         if var.kind != "array":
-            raise TypeError(f"'{alias}' refers to the subexpression '{varname}' of "
-                            f"'{group.name}', which synapses cannot use directly")
+            raise TypeError(f"'{alias}' refers to '{varname}' of '{group.name}', which "
+                            f"synapses cannot use")
         parent, offset, _ = _group_parts(group)
         if var.linked or var.shared:
             raise TypeError(f"'{alias}': linked or shared variables of '{group.name}' cannot be "
@@ -682,6 +688,40 @@ class Synapses(Group, SimObject):
         side = Variable(alias, var.dim, "array", var.dtype, var.array, read_only=var.read_only,
                         index=full_index)
         return Resolved("variable", var.dim, variable=side)
+
+    @staticmethod
+    def _side_expression(group, var: Variable, suffix: str) -> str:
+        """A neuron subexpression's code with that group's variables suffixed
+        (``I = g*(E - v)`` read as ``I_post``: ``g_post*(E_post - v_post)``); names
+        of its own namespace (constants) are kept."""
+        parent = getattr(group, "source", group)
+        node = parse_expression(var.expr, functions=_ALL_FUNCTIONS)
+        mapping = {n: f"{n}{suffix}" for n in get_identifiers(node)
+                   if n in parent.variables and n not in ("t", "dt")}
+        return to_source(substitute(node, mapping)) if mapping else var.expr
+
+    def _inline_subexpressions(self, node: ast.expr) -> ast.expr:
+        """The synapses' subexpressions, and those of the neurons read through them
+        (``I_post``, ``I_pre``, an unsuffixed postsynaptic ``I``), replaced by their code."""
+        node = super()._inline_subexpressions(node)
+        for _ in range(64):
+            mapping = {}
+            for name in get_identifiers(node):
+                if name in self.variables:
+                    continue
+                for suffix, group in (("_pre", self.source), ("_post", self.target),
+                                      ("", self.target)):
+                    base = name[:len(name) - len(suffix)] if suffix else name
+                    if suffix and not name.endswith(suffix):
+                        continue
+                    var = group.variables.get(base)
+                    if var is not None and var.kind == "subexpression":
+                        mapping[name] = f"({self._side_expression(group, var, suffix or '_post')})"
+                        break
+            if not mapping:
+                return node
+            node = super()._inline_subexpressions(substitute(node, mapping))
+        raise EquationError(f"Circular subexpressions in '{to_source(node)}'")
 
     def _written_variable(self, name: str, namespace, context: str):
         if name in self.variables:
@@ -775,9 +815,8 @@ class Synapses(Group, SimObject):
             if condition is not None or (p != 1.0):
                 raise TypeError("connect: give either i/j arrays or a condition/probability")
             if i is None or j is None:
-                raise TypeError("connect: give both i= and j= (or use a generator string j=...)")
-            if isinstance(i, str):
-                raise TypeError("connect: i= must be indices; use j='...' for generator syntax")
+                raise TypeError("connect: give both i= and j= (or a generator string i=... or "
+                                "j=...)")
             pre, post = np.broadcast_arrays(_indices(i, "i"), _indices(j, "j"))
             pre, post = pre.ravel(), post.ravel()
             bad = (pre < 0) | (pre >= n_pre) | (post < 0) | (post >= n_post)

@@ -258,13 +258,37 @@ def test_pre_variable_keeps_its_unit_and_follows_a_subgroup():
 
 
 def test_unknown_synaptic_monitor_variable_is_named():
-    G = NeuronGroup(2, "v : 1\nI = 2*v : 1")
+    G = NeuronGroup(2, "v : 1")
     S = Synapses(G, G, "w : 1")
     S.connect()
     with pytest.raises(KeyError, match="no variable 'u_pre'.*x_pre, x_post"):
         StateMonitor(S, "u_pre", record=True)
-    with pytest.raises(KeyError, match="'I_post'.*subexpression"):
-        StateMonitor(S, "I_post", record=True)
+
+
+def test_neuron_subexpressions_through_synapses():
+    """Brian 2 reads a neuron's subexpression through synapses (``I_post``, ``J_pre``,
+    unsuffixed ``I``), in synaptic code, in connect and in monitors (values checked
+    against Brian 2.9)."""
+    G = NeuronGroup(3, "dv/dt = 1/ms : 1\nI = 2*v : 1\nJ = I + i : 1")
+    G.v = "i"
+    S = Synapses(G, G, "w : 1")
+    S.connect(i=[0, 1, 2], j=[1, 2, 0])
+    S.w = "I_pre + 10*I_post"
+    np.testing.assert_allclose(S.w[:], [20.0, 42.0, 4.0])
+    S2 = Synapses(G, G)
+    S2.connect(j="k for k in range(N_post) if I_post > I_pre")
+    assert _pairs(S2) == [(0, 1), (0, 2), (1, 2)]
+    S3 = Synapses(G, G)
+    S3.connect("J_post > 3")  # J = 3*i
+    assert S3.j[:].tolist() == [2, 2, 2]
+    M = StateMonitor(S, ["I_post", "J_pre", "I"], record=[2])
+    net = Network(collect())
+    net.run(0.3 * ms)
+    if prefs.codegen.target == "numba":
+        assert net.used_compiled_loop, net.compiled_loop_unavailable
+    np.testing.assert_allclose(M.I_post, [[0.0, 0.2, 0.4]], atol=1e-12)
+    np.testing.assert_allclose(M.J_pre, [[6.0, 6.2, 6.4]], atol=1e-12)
+    np.testing.assert_allclose(M.I, M.I_post)
 
 
 # -- 3. clock values -----------------------------------------------------------------------
