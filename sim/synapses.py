@@ -787,8 +787,12 @@ class Synapses(Group, SimObject):
         explicit index arrays; ``condition``: a boolean expression of ``i``,
         ``j`` and pre/post variables (or a callable of arrays i, j); ``p``: a
         probability (number, expression or callable of i and j); ``n``: synapses
-        per pair (number or expression); ``j='k for k in range(i-3, i+4) if k != i'``
-        or ``j='k for k in sample(N_post, p=0.1)'``: Brian 2's generator syntax.
+        per pair (number or expression); ``j='k for k in range(i-3, i+4) if k != i'``,
+        ``j='k for k in sample(N_post, p=0.1)'`` or ``i='...'`` (over the postsynaptic
+        neurons): Brian 2's generator syntax.  ``rand()`` may appear in conditions,
+        probabilities, multiplicities and generators: its numbers come from this call's
+        stream, counted by the pair (or by outer index and candidate), so ``seed(n)``
+        gives the same synapses on every target.
         """
         if namespace is None:
             namespace = _caller_namespace(level + 1)
