@@ -90,6 +90,34 @@ def _target_module():
     raise ValueError(f"The code generation target '{target}' is not available")
 
 
+def group_size(N, owner: str, argument: str = "N") -> int:
+    """A group size as Brian 2 takes it: a positive integer, or a number with an integral
+    value (``1000.0``, a float computed from other sizes, a dimensionless quantity).
+
+    Booleans, non-integral or non-finite numbers, dimensioned quantities and sizes below 1
+    are refused with a ``ValueError`` naming ``owner`` and ``argument``.
+    """
+    bad = ValueError(f"{owner}: {argument} must be a positive integer, got {N!r}")
+    if isinstance(N, bool | np.bool_):
+        raise bad
+    if isinstance(N, int | np.integer):
+        value = int(N)
+    elif isinstance(N, float | np.floating | np.ndarray):
+        if np.ndim(N) != 0 or np.asarray(N).dtype.kind not in "iuf":
+            raise bad
+        if not get_dimensions(N).is_dimensionless:
+            raise bad
+        number = float(N)
+        if not np.isfinite(number) or number != int(number):
+            raise bad
+        value = int(number)
+    else:
+        raise bad
+    if value < 1:
+        raise bad
+    return value
+
+
 def _caller_namespace(level: int) -> dict:
     frame = sys._getframe(level + 1)
     namespace = dict(frame.f_globals)
@@ -233,7 +261,10 @@ class Group:
             )
         if source_var.kind != "array" or source_var.array is None:
             raise TypeError(f"Can only link to state variables, '{link.name}' is not one")
-        if source_var.shared:
+        if source_var.shared or (link.index is None and link.group.N == 1
+                                 and len(source_var.array) == 1 and self.N != 1):
+            # Brian 2's index '0': a shared variable, or a variable of a one-element group
+            # linked from a larger group, is read by every element from element 0
             index = np.zeros(self.N, dtype=np.int64)
         elif link.index is None:
             if link.group.N != self.N:
@@ -323,6 +354,59 @@ class Group:
                 f"Cannot assign to '{var.name}' of '{self.name}': wrong units",
             )
         view[key] = np.asarray(value)
+
+    # -- Brian 2's Group methods: code run at regular intervals or given times -------
+    def run_regularly(self, code: str, dt=None, clock=None, when: str = "start",
+                      order: int = 0, name: str | None = None) -> CodeRunner:
+        """Run statements on every element at regular intervals: every ``dt``, on ``clock``,
+        or on the group's own clock (Brian 2's ``Group.run_regularly``).
+
+        On a subgroup (``G[2:5].run_regularly(...)``) the code acts on the subgroup's
+        elements only, ``i`` and ``N`` are the subgroup's (``i`` counts from 0 at its first
+        element), and the operation runs with the source group, as in Brian 2.
+        """
+        if clock is None and dt is not None:
+            from sim.clocks import Clock
+
+            clock = Clock(dt)
+        runner_name = name or find_name(f"{self.name}_run_regularly")
+        return self.run_on_clock(code, clock, when, order, runner_name)
+
+    def run_on_clock(self, code: str, clock=None, when: str = "start", order: int = 0,
+                     name: str | None = None) -> CodeRunner:
+        """Run statements on every element at the ticks of ``clock`` (default: the group's
+        clock), as Brian 2's ``Group.run_on_clock``; returns the :class:`CodeRunner`."""
+        statements = parse_statements(code, functions=_ALL_FUNCTIONS)
+        runner_name = name or find_name(f"{self.name}_run_custom")
+
+        def block(namespace, _statements=statements):
+            self._check_statements(_statements, namespace, f"'{runner_name}' of '{self.name}'")
+            return CodeBlock(list(_statements), None, "run_regularly"), {}, {}
+
+        runner = CodeRunner(self, block, when, order, name=runner_name, clock=clock)
+        runner.conditional_writes = True
+        self._owner_of_runners().contained_objects.append(runner)
+        return runner
+
+    def run_at(self, code: str, times, when: str = "start", order: int = 0,
+               name: str | None = None) -> CodeRunner:
+        """Run statements on every element at the given simulation ``times`` (Brian 2's
+        ``Group.run_at``: an :class:`~sim.clocks.EventClock` of those times)."""
+        from sim.clocks import EventClock
+
+        runner_name = name or find_name(f"{self.name}_run_at")
+        return self.run_on_clock(code, EventClock(times), when, order, runner_name)
+
+    def _owner_of_runners(self):
+        """The object whose ``contained_objects`` hold this group's code runners."""
+        return self
+
+    def state(self, name: str, use_units: bool = True, level: int = 0):
+        """Brian 2's ``Group.state``: the variable ``name`` as ``G.name`` (with units) or
+        ``G.name_`` (plain values, ``use_units=False``)."""
+        if name not in self.variables:
+            raise KeyError(f"{type(self).__name__} '{self.name}' has no variable '{name}'")
+        return getattr(self, name if use_units else f"{name}_")
 
     # -- code --------------------------------------------------------------
     def _resolve(self, name: str, namespace: dict | None, context: str) -> Resolved:
@@ -807,10 +891,21 @@ class CodeRunner(SimObject):
         args = self._args
         dt = self.clock.dt_
         group = self.group
-        full = slice(0, group.N)
+        # the group's elements (a subgroup's: from its offset in the source's arrays)
+        offset = group._index_offset()
+        full = slice(offset, offset + group.N)
         n_all = group.N
         on_event, detects = self.on_event, self.detects_event
-        if on_event is None and detects is None:
+        from sim.clocks import EventClock
+
+        if isinstance(self.clock, EventClock):
+            if on_event is not None or detects is not None:
+                raise ValueError(f"'{self.name}': event code cannot run on an EventClock")
+            t_of = self.clock.t_of
+
+            def step(i):
+                kernel(full, n_all, t_of(i), dt, *args, step=i)
+        elif on_event is None and detects is None:
             def step(i):
                 kernel(full, n_all, i * dt, dt, *args, step=i)
         elif on_event is None:
@@ -867,8 +962,7 @@ class NeuronGroup(Group, SimObject):
         name: str | None = None,
         method_options: dict | None = None,
     ):
-        if isinstance(N, bool) or not isinstance(N, int | np.integer) or N < 1:
-            raise ValueError(f"NeuronGroup: N must be a positive integer, got {N!r}")
+        N = group_size(N, "NeuronGroup")
         SimObject.__init__(self, dt=dt, clock=clock, when="groups", order=order, name=name or
                            None)
         from sim.clocks import EventClock
@@ -1015,25 +1109,6 @@ class NeuronGroup(Group, SimObject):
     def event_indices(self, event: str) -> np.ndarray:
         """Indices of the neurons that had ``event`` in the last time step."""
         return self._events.get(event, _NO_EVENTS)
-
-    def run_regularly(self, code: str, dt=None, clock=None, when: str = "start",
-                      order: int = 0, name: str | None = None) -> CodeRunner:
-        """Run statements on every neuron at regular intervals (its own ``dt``/``clock``)."""
-        statements = parse_statements(code, functions=_ALL_FUNCTIONS)
-        if clock is None and dt is not None:
-            from sim.clocks import Clock
-
-            clock = Clock(dt)
-        runner_name = name or find_name(f"{self.name}_run_regularly")
-
-        def block(namespace, _statements=statements):
-            self._check_statements(_statements, namespace, f"run_regularly of '{self.name}'")
-            return CodeBlock(list(_statements), None, "run_regularly"), {}, {}
-
-        runner = CodeRunner(self, block, when, order, name=runner_name, clock=clock)
-        runner.conditional_writes = True
-        self.contained_objects.append(runner)
-        return runner
 
     def run_on_event(self, event: str, code: str, when: str = "after_resets",
                      order: int | None = None) -> CodeRunner:
@@ -1260,6 +1335,14 @@ class Subgroup(Group):
 
     def _index_offset(self) -> int:
         return self.start
+
+    def _owner_of_runners(self):
+        # as in Brian 2, a subgroup's operations run with its source group (a subgroup is
+        # no object of the network); their code still acts on the subgroup's elements
+        return self.source
+
+    def _conditional_write_map(self) -> dict[str, str]:
+        return self.source._conditional_write_map()
 
     def __len__(self) -> int:
         return self.N

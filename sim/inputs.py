@@ -16,7 +16,7 @@ from sim.base import SimObject
 from sim.clocks import as_fraction
 from sim.codegen.ir import CodeBlock
 from sim.equations import _ALL_FUNCTIONS
-from sim.groups import CodeRunner, Group, NeuronGroup, _subgroup
+from sim.groups import CodeRunner, Group, NeuronGroup, _subgroup, group_size
 from sim.parsing import Statement, generated_code, parse_expression, parse_statements
 from sim.units import (
     DIMENSIONLESS,
@@ -55,6 +55,7 @@ class PoissonGroup(NeuronGroup):
 
     def __init__(self, N: int, rates, dt=None, clock=None, when: str = "thresholds",
                  order: int = 0, namespace: dict | None = None, name: str | None = None):
+        N = group_size(N, "PoissonGroup")
         fixed = not isinstance(rates, str)
         if fixed:
             # the threshold and reset below are the group's own: they may use its hidden
@@ -130,8 +131,7 @@ class PoissonInput(CodeRunner):
                  when: str = "synapses", order: int = 0, name: str | None = None):
         if target_var not in target.variables:
             raise KeyError(f"PoissonInput: '{target.name}' has no variable '{target_var}'")
-        if isinstance(N, bool) or not isinstance(N, int | np.integer) or N < 1:
-            raise ValueError(f"PoissonInput: N must be a positive integer, got {N!r}")
+        N = group_size(N, "PoissonInput")
         fail_for_dimension_mismatch(rate, Hz, "PoissonInput: rate must be a rate (Hz)")
         if float(rate) < 0:
             raise ValueError("PoissonInput: rate must not be negative")
@@ -158,6 +158,31 @@ class PoissonInput(CodeRunner):
         return CodeBlock(list(self._statements), None, "poissoninput"), {}, {}
 
 
+def _spike_indices(indices) -> np.ndarray:
+    """A spike generator's neuron indices as int64: integers, or floats with whole values
+    (``np.array([0.0, 1.0])``, as Brian 2 accepts them); anything else is refused."""
+    if isinstance(indices, Quantity) and not indices.is_dimensionless:
+        raise TypeError("SpikeGeneratorGroup: indices must be plain numbers (neuron indices), "
+                        f"got a quantity with units {indices.dim}")
+    idx = np.asarray(indices)
+    if idx.ndim != 1:
+        raise TypeError(f"SpikeGeneratorGroup: indices must be a 1-D array of integers, got "
+                        f"shape {idx.shape}")
+    if not len(idx):
+        return idx.astype(np.int64)
+    if idx.dtype.kind in "iu":
+        return idx.astype(np.int64)
+    if idx.dtype.kind != "f":
+        raise TypeError(f"SpikeGeneratorGroup: indices must be a 1-D array of integers, got "
+                        f"dtype {idx.dtype}")
+    whole = np.isfinite(idx) & (idx == np.round(idx))
+    if not np.all(whole):
+        k = int(np.flatnonzero(~whole)[0])
+        raise ValueError(f"SpikeGeneratorGroup: indices must be whole numbers, got {idx[k]!r} "
+                         f"at position {k}")
+    return idx.astype(np.int64)
+
+
 class SpikeGeneratorGroup(Group, SimObject):
     """Neurons that spike at given times: ``SpikeGeneratorGroup(N, indices, times)``.
 
@@ -171,8 +196,7 @@ class SpikeGeneratorGroup(Group, SimObject):
                  when: str = "thresholds", order: int = 0, sorted: bool = False,
                  name: str | None = None):
         SimObject.__init__(self, dt=dt, clock=clock, when=when, order=order, name=name)
-        if isinstance(N, bool) or not isinstance(N, int | np.integer) or N < 1:
-            raise ValueError(f"SpikeGeneratorGroup: N must be a positive integer, got {N!r}")
+        N = group_size(N, "SpikeGeneratorGroup")
         self.N = int(N)
         self.namespace = None
         self.variables = {
@@ -186,9 +210,7 @@ class SpikeGeneratorGroup(Group, SimObject):
 
     def set_spikes(self, indices, times, period=0 * second) -> None:
         """Replace the spike pattern (between runs)."""
-        idx = np.asarray(indices)
-        if idx.ndim != 1 or (len(idx) and idx.dtype.kind not in "iu"):
-            raise TypeError("SpikeGeneratorGroup: indices must be a 1-D array of integers")
+        idx = _spike_indices(indices)
         if isinstance(times, list | tuple) and any(isinstance(x, Quantity) for x in times):
             times = Quantity(times)  # [1*ms, 2*ms], as Brian 2 accepts
         fail_for_dimension_mismatch(times, second, "SpikeGeneratorGroup: times must be times")
