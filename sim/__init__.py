@@ -26,8 +26,31 @@ import sim.units.constants
 from sim import _pylab
 from sim.base import BrianObject, SimObject, start_scope
 from sim.brian1 import STDP, STP, Connection, DelayConnection
+from sim.brian2_names import (
+    DEFAULT_CONSTANTS,
+    DEFAULT_FUNCTIONS,
+    DEFAULT_UNITS,
+    ExplicitStateUpdater,
+    StateUpdateMethod,
+    check_cache,
+    clear_cache,
+    declare_types,
+    get_local_namespace,
+    logger,
+    std_silent,
+)
 from sim.clocks import Clock, EventClock, RegularClock, defaultclock
-from sim.codegen.stateupdate import UnsupportedEquationsException
+from sim.codegen.stateupdate import (
+    UnsupportedEquationsException,
+    euler,
+    exact,
+    exponential_euler,
+    heun,
+    linear,
+    milstein,
+    rk2,
+    rk4,
+)
 from sim.devices import (
     device,
     get_device,
@@ -68,7 +91,7 @@ from sim.network import (
 from sim.operations import NetworkOperation, network_operation
 from sim.parsing import ModelSyntaxError
 from sim.plotting import raster_plot
-from sim.prefs import prefs
+from sim.prefs import PreferenceError, prefs
 from sim.random import seed
 from sim.selftest import sample_run, test
 from sim.snapshot import SnapshotError
@@ -78,6 +101,7 @@ from sim.units import __all__ as _units_all
 from sim.user_functions import Function, implementation
 
 np = numpy = _numpy  # numpy functions keep units: Quantity implements numpy's protocols
+brian_prefs = prefs  # Brian 2's older name
 
 
 def exprel(x):
@@ -119,6 +143,14 @@ _own_names = [
     "RegularClock",
     "defaultclock",
     "UnsupportedEquationsException",
+    "euler",
+    "rk2",
+    "rk4",
+    "heun",
+    "milstein",
+    "exponential_euler",
+    "exact",
+    "linear",
     "EquationError",
     "Equations",
     "TimedArray",
@@ -153,6 +185,19 @@ _own_names = [
     "ModelSyntaxError",
     "ModelValueError",
     "prefs",
+    "brian_prefs",
+    "PreferenceError",
+    "DEFAULT_FUNCTIONS",
+    "DEFAULT_CONSTANTS",
+    "DEFAULT_UNITS",
+    "ExplicitStateUpdater",
+    "StateUpdateMethod",
+    "check_cache",
+    "clear_cache",
+    "declare_types",
+    "get_local_namespace",
+    "std_silent",
+    "logger",
     "seed",
     "Function",
     "implementation",

@@ -13,9 +13,15 @@ from __future__ import annotations
 
 import logging
 
-__all__ = ["prefs", "TARGETS"]
+__all__ = ["prefs", "TARGETS", "PreferenceError"]
 
 _logger = logging.getLogger(__name__)
+
+
+class PreferenceError(AttributeError, ValueError):
+    """Brian 2's error for an unknown preference or a value a preference does not take (an
+    AttributeError for unknown names, a ValueError for refused values, as before)."""
+
 
 def _available_targets() -> tuple[str, ...]:
     import importlib.util
@@ -57,13 +63,13 @@ class _Section:
         sections = object.__getattribute__(self, "_sections")
         if key in sections:
             return sections[key]
-        raise AttributeError(f"No preference '{self._name}.{key}' (known: {self._known()})")
+        raise PreferenceError(f"No preference '{self._name}.{key}' (known: {self._known()})")
 
     def __setattr__(self, key: str, value) -> None:
         if key in self._sections:
-            raise AttributeError(f"'{self._name}.{key}' is a group of preferences, not one")
+            raise PreferenceError(f"'{self._name}.{key}' is a group of preferences, not one")
         if key not in self._values:
-            raise AttributeError(
+            raise PreferenceError(
                 f"No preference '{self._name}.{key}' (known: {self._known()})"
             )
         check = self._validators.get(key)
@@ -83,7 +89,7 @@ class _Section:
         if rest:
             sub = getattr(self, head)
             if not isinstance(sub, _Section):
-                raise AttributeError(f"No preference '{self._name}.{dotted}'")
+                raise PreferenceError(f"No preference '{self._name}.{dotted}'")
             sub[rest] = value
         else:
             setattr(self, head, value)
@@ -126,7 +132,7 @@ def _check_target(value) -> None:
     if value in _COMPILED_ALIASES:
         return  # Brian 2's compiled targets: numba (see active_target)
     if value not in allowed:
-        raise ValueError(
+        raise PreferenceError(
             f"prefs.codegen.target must be one of {allowed} (or Brian 2's 'cython', run "
             f"by numba), got {value!r}"
         )
@@ -134,7 +140,7 @@ def _check_target(value) -> None:
 
 def _check_threshold(value) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(
+        raise PreferenceError(
             f"prefs.codegen.numba_parallel_threshold must be a non-negative integer (the "
             f"group size from which numba kernels use all cores), got {value!r}"
         )
@@ -142,7 +148,7 @@ def _check_threshold(value) -> None:
 
 def _check_max_statements(value) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(
+        raise PreferenceError(
             f"prefs.codegen.numba_max_statements must be a positive integer (the most "
             f"statements one numba kernel may hold), got {value!r}"
         )
@@ -152,7 +158,7 @@ def _check_threads(value) -> None:
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"prefs.codegen.numba_threads must be None (all cores) or a positive "
+        raise PreferenceError(f"prefs.codegen.numba_threads must be None (all cores) or a positive "
                          f"integer, got {value!r}")
 
 
@@ -160,14 +166,14 @@ def _check_dtype(value) -> None:
     import numpy as np
 
     if np.dtype(value) not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise ValueError(
+        raise PreferenceError(
             f"prefs.core.default_float_dtype must be float32 or float64, got {value!r}"
         )
 
 
 def _check_openmp_threads(value) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"prefs.devices.cpp_standalone.openmp_threads must be a "
+        raise PreferenceError(f"prefs.devices.cpp_standalone.openmp_threads must be a "
                          f"non-negative integer, got {value!r}")
     # Brian 2: 0 = no OpenMP (one thread); here the threads of numba's parallel kernels
     prefs.codegen.numba_threads = max(value, 1)
@@ -175,7 +181,7 @@ def _check_openmp_threads(value) -> None:
 
 def _check_schedule(value) -> None:
     if value is not None and list(value) != list(BRIAN2_SCHEDULE):
-        raise ValueError(
+        raise PreferenceError(
             f"prefs.core.network.default_schedule: hearsim runs Brian 2's default schedule "
             f"{list(BRIAN2_SCHEDULE)}; another order is not supported (got {value!r})"
         )

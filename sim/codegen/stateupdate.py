@@ -24,6 +24,7 @@ matrix exponential of the coefficient matrix, computed at run start).
 from __future__ import annotations
 
 import ast
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -584,14 +585,76 @@ SCHEMES["linear"] = SCHEMES["exact"]
 DEFAULT_METHODS = ("exact", "euler", "heun")
 
 
+#: the scheme objects (``method=euler`` as in Brian 2, where they are its state updaters)
+linear = exact
+
+_custom_schemes = itertools.count(1)
+
+
+class ExplicitStateUpdater(ExplicitScheme):
+    """Brian 2's user-defined explicit scheme: ``ExplicitStateUpdater(description)`` with
+    one statement per line, ``f(x, t)`` the drift and ``g(x, t)``/``dW`` the noise, the
+    last line assigning ``x_new``; then ``method=my_scheme``, e.g. the midpoint method::
+
+        midpoint = ExplicitStateUpdater('k = dt*f(x, t)\\n'
+                                        'x_new = x + dt*f(x + k/2, t + dt/2)')
+
+    ``stochastic``: None (deterministic equations only), ``'additive'`` or
+    ``'multiplicative'`` (the noise it integrates correctly).
+    """
+
+    def __init__(self, description: str, stochastic: str | None = None,
+                 custom_check=None) -> None:
+        if custom_check is not None:
+            raise NotImplementedError(
+                "ExplicitStateUpdater(custom_check=...) is not supported: the scheme's "
+                "stochastic= says which equations it integrates")
+        if stochastic not in (None, "additive", "multiplicative"):
+            raise ValueError(f"ExplicitStateUpdater: stochastic must be None, 'additive' or "
+                             f"'multiplicative', got {stochastic!r}")
+        if not isinstance(description, str) or not description.strip():
+            raise TypeError("ExplicitStateUpdater needs a description: lines of statements "
+                            "ending with 'x_new = ...'")
+        lines = [ln.strip() for ln in description.strip().splitlines() if ln.strip()]
+        for line in lines:
+            if "=" not in line or line.split("=", 1)[0].strip() == "":
+                raise ValueError(f"ExplicitStateUpdater: '{line}' is not a statement "
+                                 f"(name = expression)")
+        if lines[-1].split("=", 1)[0].strip() != "x_new":
+            raise ValueError("ExplicitStateUpdater: the last line must assign x_new, got "
+                             f"'{lines[-1]}'")
+        object.__setattr__(self, "name", f"explicit_{next(_custom_schemes)}")
+        object.__setattr__(self, "template", "\n".join(lines))
+        object.__setattr__(self, "stochastic", stochastic or "none")
+        try:
+            self.lines()
+        except SyntaxError as exc:
+            raise ValueError(f"ExplicitStateUpdater: cannot read the description: "
+                             f"{exc}") from None
+
+
+def _method_name(candidate) -> str:
+    """A method given by name or as one of the scheme objects (``euler``, ``exact``...)."""
+    if isinstance(candidate, str):
+        return candidate
+    for name, method in SCHEMES.items():
+        if candidate is method.build or candidate is method:
+            return "exact" if name == "linear" else name
+    if isinstance(candidate, ExplicitScheme):  # a user's scheme: known from now on
+        SCHEMES[candidate.name] = _Method(candidate.name, candidate, candidate.can_integrate)
+        return candidate.name
+    raise TypeError(f"method must be a name ('euler') or an integration scheme (euler, rk4, "
+                    f"exact...), got {candidate!r}")
+
+
 def choose_method(problem: IntegrationProblem, method: str | tuple | list = "auto") -> str:
     """The name of the scheme to use, or a clear error naming why none applies."""
-    if method in (None, "auto", "default"):
+    if method is None or (isinstance(method, str) and method in ("auto", "default")):
         candidates = DEFAULT_METHODS
-    elif isinstance(method, str):
-        candidates = (method,)
+    elif isinstance(method, str) or not isinstance(method, tuple | list):
+        candidates = (_method_name(method),)
     else:
-        candidates = tuple(method)
+        candidates = tuple(_method_name(m) for m in method)
     reasons = []
     for name in candidates:
         if name not in SCHEMES:
