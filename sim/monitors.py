@@ -346,6 +346,56 @@ class _Recorded:
         return (f"<StateMonitorView, giving access to elements {self._item!r} recorded by "
                 f"{mon.name}>")
 
+    # Brian 1: with one recorded variable, ``mon[i]`` is the trace itself (``mon[i][:10]``,
+    # ``mon[i] / mV``, ``plot(mon.times, mon[i])``); ``mon[i].v`` keeps working
+    def _trace(self):
+        mon = self.__dict__["_monitor"]
+        names = mon.record_variables
+        if len(names) != 1:
+            raise TypeError(f"StateMonitor '{mon.name}' records {', '.join(names) or 'nothing'}:"
+                            f" mon[i] is the trace itself only with one variable; use "
+                            f"mon[i].{names[0] if names else 'v'}")
+        return getattr(self, names[0])
+
+    def __array__(self, dtype=None, copy=None):
+        values = np.asarray(self._trace())
+        return values.astype(dtype) if dtype is not None else values
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        inputs = tuple(x._trace() if isinstance(x, _Recorded) else x for x in inputs)
+        return getattr(ufunc, method)(*inputs, **kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        args = tuple(x._trace() if isinstance(x, _Recorded) else x for x in args)
+        return func(*args, **kwargs)
+
+    def __getitem__(self, key):
+        return self._trace()[key]
+
+    def __len__(self) -> int:
+        return len(self._trace())
+
+    def __iter__(self):
+        return iter(self._trace())
+
+    @property
+    def shape(self) -> tuple:
+        return self._trace().shape
+
+
+def _recorded_op(name: str):
+    def op(self, *args):
+        return getattr(self._trace(), name)(*args)
+
+    op.__name__ = name
+    return op
+
+
+for _name in ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__",
+              "__truediv__", "__rtruediv__", "__pow__", "__neg__", "__abs__", "__lt__",
+              "__le__", "__gt__", "__ge__"):
+    setattr(_Recorded, _name, _recorded_op(_name))
+
 
 class StateMonitor(SimObject):
     """Record variables of a group at every tick of its clock.
@@ -528,6 +578,25 @@ class StateMonitor(SimObject):
         for k, values in state["buffers"].items():
             self._buffers[k] = _Growable.from_state(values)
         self._times = _Growable.from_state(state["times"])
+
+    @property
+    def times(self) -> Quantity:
+        """Brian 1's name for :attr:`t`."""
+        return self.t
+
+    @property
+    def times_(self) -> np.ndarray:
+        return self.t_
+
+    def plot(self, indices=None, cmap=None, refresh=None, showlast=None, redraw: bool = True,
+             variable: str | None = None, **plot_options):
+        """Brian 1's ``StateMonitor.plot``: the traces against time (ms), ``cmap`` a
+        colormap, ``refresh``/``showlast`` to redraw during runs (see
+        :func:`sim.plotting.state_plot`). Returns the lines."""
+        from sim.plotting import state_plot
+
+        return state_plot(self, variable, indices=indices, colormap=cmap, refresh=refresh,
+                          showlast=showlast, redraw=redraw, **plot_options)
 
     def __getitem__(self, item) -> _Recorded:
         """``mon[i]``, ``mon[[i, k]]``, ``mon[G[2:5]]`` (a subgroup of the source):
@@ -771,6 +840,18 @@ class SpikeMonitor(EventMonitor):
         """Brian 1's name for :meth:`spike_trains`."""
         return self.spike_trains()
 
+    @property
+    def spikes(self) -> list[tuple[int, float]]:
+        """Brian 1's list of ``(i, t)`` pairs, in order, ``t`` in seconds (a float, as
+        Brian 1 stored them): ``i, t = zip(*M.spikes)``."""
+        return list(zip(np.asarray(self.i).tolist(), np.asarray(self.t_).tolist(),
+                        strict=True))
+
+    @property
+    def nspikes(self) -> int:
+        """Brian 1's name for :attr:`num_spikes`."""
+        return self.num_spikes
+
 
 class PopulationRateMonitor(SimObject):
     """The instantaneous population rate: spikes per step / (N * dt), in Hz."""
@@ -944,6 +1025,35 @@ class RecentStateMonitor(SimObject):
     @property
     def t_(self) -> np.ndarray:
         return self._ring_t[self._order()]
+
+    @property
+    def times(self) -> Quantity:
+        """Brian 1's name for :attr:`t`: the kept sample times, oldest first."""
+        return self.t
+
+    @property
+    def times_(self) -> np.ndarray:
+        return self.t_
+
+    def __getitem__(self, element: int) -> Quantity:
+        """Brian 1's ``M[i]``: the kept trace of element ``i`` (one recorded variable)."""
+        if len(self.record_variables) != 1:
+            raise TypeError(f"RecentStateMonitor '{self.name}' records "
+                            f"{', '.join(self.record_variables)}: M[i] needs one variable; "
+                            f"use M.{self.record_variables[0]}")
+        rows = np.flatnonzero(np.asarray(self.record) == int(element))
+        if not len(rows):
+            raise IndexError(f"RecentStateMonitor '{self.name}' does not record element "
+                             f"{element}")
+        return getattr(self, self.record_variables[0])[int(rows[0])]
+
+    def plot(self, indices=None, cmap=None, refresh=None, showlast=None, redraw: bool = True,
+             variable: str | None = None, **plot_options):
+        """Brian 1's ``RecentStateMonitor.plot`` (see :func:`sim.plotting.state_plot`)."""
+        from sim.plotting import state_plot
+
+        return state_plot(self, variable, indices=indices, colormap=cmap, refresh=refresh,
+                          showlast=showlast, redraw=redraw, **plot_options)
 
     def __getattr__(self, name: str):
         if name.startswith("_") or "record_variables" not in self.__dict__:
