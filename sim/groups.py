@@ -938,7 +938,9 @@ def _parse_refractory(refractory):
 class NeuronGroup(Group, SimObject):
     """A group of ``N`` neurons defined by model equations (Brian 2's NeuronGroup).
 
-    Parameters: ``model`` (equations string or :class:`Equations`), ``threshold``
+    Parameters: ``N`` (a positive integer; a float with an integral value such as
+    ``1000.0`` is taken as Brian 2 takes it), ``model`` (equations string or
+    :class:`Equations`), ``threshold``
     (boolean expression), ``reset`` (statements), ``refractory`` (time, time
     expression, or boolean expression), ``method`` (integration scheme or
     ``'auto'``), ``namespace`` (names for the model strings; default: those of
@@ -947,7 +949,7 @@ class NeuronGroup(Group, SimObject):
 
     def __init__(
         self,
-        N: int,
+        N: int | float,
         model: str | Equations,
         method: str | tuple = ("exact", "euler", "heun"),
         threshold: str | None = None,
@@ -1353,6 +1355,8 @@ class Subgroup(Group):
         return s[(s >= self.start) & (s < self.stop)] - self.start
 
     def __getitem__(self, item) -> Subgroup:
+        if not isinstance(item, slice):
+            raise TypeError("Subgroups of a subgroup are made by slicing: G[a:b][c:d]")
         start, stop, step = item.indices(self.N)
         if step != 1 or stop <= start:
             raise IndexError("Subgroups must be non-empty and contiguous")

@@ -53,7 +53,7 @@ class PoissonGroup(NeuronGroup):
     string rates for rates that change within a run.
     """
 
-    def __init__(self, N: int, rates, dt=None, clock=None, when: str = "thresholds",
+    def __init__(self, N: int | float, rates, dt=None, clock=None, when: str = "thresholds",
                  order: int = 0, namespace: dict | None = None, name: str | None = None):
         N = group_size(N, "PoissonGroup")
         fixed = not isinstance(rates, str)
@@ -127,7 +127,7 @@ class PoissonInput(CodeRunner):
 
     add_to_magic_network = True
 
-    def __init__(self, target: NeuronGroup, target_var: str, N: int, rate, weight,
+    def __init__(self, target: NeuronGroup, target_var: str, N: int | float, rate, weight,
                  when: str = "synapses", order: int = 0, name: str | None = None):
         if target_var not in target.variables:
             raise KeyError(f"PoissonInput: '{target.name}' has no variable '{target_var}'")
@@ -189,10 +189,11 @@ class SpikeGeneratorGroup(Group, SimObject):
     A spike at time ``t`` is delivered in the time step that contains it
     (``k*dt <= t < (k+1)*dt``), computed with integer arithmetic on a grid of
     1 ns and the clock's step.  Two spikes of one neuron in one step are an
-    error.  With ``period``, the pattern repeats every ``period``.
+    error.  With ``period``, the pattern repeats every ``period``.  ``indices`` are
+    integers, or floats with whole values (``np.array([0.0, 2.0])``), as Brian 2 takes them.
     """
 
-    def __init__(self, N: int, indices, times, period=0 * second, dt=None, clock=None,
+    def __init__(self, N: int | float, indices, times, period=0 * second, dt=None, clock=None,
                  when: str = "thresholds", order: int = 0, sorted: bool = False,
                  name: str | None = None):
         SimObject.__init__(self, dt=dt, clock=clock, when=when, order=order, name=name)
