@@ -534,17 +534,105 @@ class Butterworth(LinearFilterbank):
         LinearFilterbank.__init__(self, src, filt_b, filt_a, dtype=dtype)
 
 
+# scipy.signal's band names (``band_dict``), as brian2hears passes btype on to scipy
+_BTYPE_ALIASES = {"low": "low", "lowpass": "low", "l": "low", "lp": "low",
+                  "high": "high", "highpass": "high", "h": "high", "hp": "high",
+                  "bandpass": "bandpass", "band": "bandpass", "pass": "bandpass", "bp": "bandpass",
+                  "bandstop": "bandstop", "bands": "bandstop", "stop": "bandstop",
+                  "bs": "bandstop"}
+# the ftype names scipy.signal.iirdesign can choose an order for
+_IIRDESIGN_FTYPES = ("butter", "butterworth", "cheby1", "chebyshev1", "chebyshevi", "cheby2",
+                     "chebyshev2", "chebyshevii", "ellip", "elliptic", "cauer")
+
+
+def _iir_edges(value: Any, band: bool, n: int, fs: float, name: str) -> np.ndarray:
+    """Band edges in Hz as an array ``(n, k)``: ``k = 1`` for one edge (low/high-pass) and
+    ``k = 2`` for a band, per channel (see :class:`IIRFilterbank` for the accepted forms)."""
+    check_dim(value, Hz.dim, name, "frequencies (e.g. 1*kHz) or numbers in Hz")
+    arr = np.asarray(plain(value, name), dtype=float)
+    shape = arr.shape
+    kind = "'bandpass'/'bandstop'" if band else "'low'/'high'"
+    if arr.ndim == 0 or shape == (1,):
+        out = np.full((n, 1), float(arr.reshape(-1)[0]))
+    elif shape == (2,) and (band or n != 2):
+        if not band:
+            raise ValueError(f"{name} has two values for btype {kind} with {n} channel(s): "
+                             "give one edge (or one per channel) for a low/high-pass filter, "
+                             "or use btype='bandpass' or 'bandstop' for a band")
+        out = np.broadcast_to(arr, (n, 2)).copy()
+    elif arr.ndim == 1 and shape[0] == n and not band:
+        out = arr.reshape(n, 1).copy()
+    elif arr.ndim == 2 and shape[0] in (1, 2) and shape[1] == n:
+        out = arr.T.copy()
+    elif arr.ndim == 2 and shape == (n, 1) and not band:
+        out = arr.copy()
+    else:
+        forms = (f"a pair [f1, f2] or an array of shape (2, {n})" if band else
+                 f"a scalar, one edge per channel (shape ({n},), (1, {n}) or ({n}, 1))")
+        hint = (f" (an array of shape ({n}, 2) is the transpose of the expected (2, {n}))"
+                if arr.ndim == 2 and shape == (n, 2) else "")
+        raise ValueError(f"{name} must be {forms} for btype {kind} with {n} channel(s), got "
+                         f"shape {shape}{hint}")
+    if not np.all(np.isfinite(out)) or np.any(out <= 0):
+        raise ValueError(f"{name} must be positive finite frequencies, got {value!r}")
+    if np.any(out >= fs / 2):
+        raise ValueError(f"{name} must be below the Nyquist frequency {fs / 2:g} Hz, got "
+                         f"{out.max():g} Hz")
+    return out
+
+
+def _iir_band_type(wp: np.ndarray, ws: np.ndarray, channel: int) -> str:
+    """The filter type ``scipy.signal.iirdesign`` designs for edges ``wp``, ``ws`` (Hz)."""
+    if wp.size == 1:
+        if wp[0] == ws[0]:
+            raise ValueError(f"IIRFilterbank: passband and stopband edges of channel {channel} "
+                             f"are equal ({wp[0]:g} Hz); there is no transition band")
+        return "low" if wp[0] < ws[0] else "high"
+    if ws[0] < wp[0] and wp[1] < ws[1]:
+        return "bandpass"
+    if wp[0] < ws[0] and ws[1] < wp[1]:
+        return "bandstop"
+    raise ValueError(f"IIRFilterbank: the passband {wp} Hz must lie strictly inside the "
+                     f"stopband {ws} Hz (a band-pass filter) or the stopband strictly inside "
+                     f"the passband (a band-stop filter), channel {channel}")
+
+
 class IIRFilterbank(LinearFilterbank):
     """Bank of IIR filters designed by ``scipy.signal.iirdesign`` (as second-order sections).
 
     ``IIRFilterbank(source, nchannels, passband, stopband, gpass, gstop, btype, ftype, *,
     dtype=None)``
 
-    ``passband``, ``stopband`` (Hz): scalars or one per channel for ``'low'``/``'high'``
-    (low-pass: passband < stopband); pairs or arrays of shape ``(2, nchannels)`` for
-    ``'bandpass'``/``'bandstop'``. ``gpass`` is the maximum loss in the passband, ``gstop``
-    the minimum attenuation in the stopband (dB; scalars or one per channel). ``ftype``:
-    ``'ellip'``, ``'butter'``, ``'cheby1'``, ``'cheby2'`` or ``'bessel'``.
+    ``nchannels``
+        The number of channels (int).
+    ``passband``, ``stopband``
+        Band edges (Hz, quantities or numbers). For ``btype='low'``/``'high'``: a scalar (the
+        same filter in every channel) or one edge per channel, shape ``(nchannels,)``,
+        ``(1, nchannels)`` or ``(nchannels, 1)``. For ``'bandpass'``/``'bandstop'``: a pair
+        ``[f1, f2]`` (every channel), or an array of shape ``(2, nchannels)`` (column ``i``
+        is channel ``i``'s band); with two channels a 1D pair is the same band for both. An
+        array of shape ``(1, nchannels)`` is one edge per channel for any ``btype``.
+    ``gpass``, ``gstop``
+        The maximum loss in the passband and the minimum attenuation in the stopband (dB;
+        scalars or one per channel; ``0 < gpass <= gstop`` as scipy requires).
+    ``btype``
+        ``'low'``, ``'high'``, ``'bandpass'`` or ``'bandstop'`` (or scipy's other names for
+        them: ``'lowpass'``, ``'hp'``, ``'bp'``, ``'stop'``, ...). It says how ``passband``
+        and ``stopband`` are laid out. The kind of filter follows from the edges, as in
+        brian2hears, which passes the edges to ``iirdesign`` without ``btype``: low-pass if
+        ``passband < stopband``, high-pass if above, band-pass if the passband lies inside
+        the stopband, band-stop if the stopband lies inside the passband. Where that differs
+        from ``btype`` a ``UserWarning`` says so and the edges win.
+    ``ftype``
+        ``'ellip'``, ``'butter'``, ``'cheby1'`` or ``'cheby2'`` (or scipy's aliases
+        ``'elliptic'``, ``'cauer'``, ``'butterworth'``, ``'chebyshev1'``, ...). Bessel
+        filters have no order selection in ``iirdesign`` and raise.
+
+    Each channel's filter is that of ``scipy.signal.iirdesign(wp, ws, gpass, gstop,
+    ftype=ftype, fs=samplerate)``. Attributes: ``passband``, ``stopband`` (Hz, shape
+    ``(nchannels,)`` or ``(nchannels, 2)``), ``gpass``, ``gstop`` (dB, per channel),
+    ``btype`` (the kind designed; a tuple of one per channel if they differ), ``ftype``,
+    ``order`` (the highest filter order over the channels).
     """
 
     def __init__(self, source: Any, nchannels: int, passband: Any, stopband: Any, gpass: Any,
@@ -553,40 +641,58 @@ class IIRFilterbank(LinearFilterbank):
 
         src = as_source(source)
         fs = source_rate(src)
-        n = _check_common(nchannels, btype)
-        if ftype not in ("ellip", "butter", "cheby1", "cheby2", "bessel"):
-            raise ValueError(f"ftype must be 'ellip', 'butter', 'cheby1', 'cheby2' or 'bessel', "
-                             f"got {ftype!r}")
-        wp = _band_edges(passband, btype, n, fs, "passband")
-        ws = _band_edges(stopband, btype, n, fs, "stopband")
+        if not is_int(nchannels) or nchannels < 1:
+            raise ValueError(f"nchannels must be a positive int, got {nchannels!r}")
+        n = int(nchannels)
+        kind = _BTYPE_ALIASES.get(btype) if isinstance(btype, str) else None
+        if kind is None:
+            raise ValueError(f"btype must be one of {_BTYPES} (or scipy's names for them: "
+                             f"{tuple(_BTYPE_ALIASES)}), got {btype!r}")
+        if not isinstance(ftype, str) or ftype not in _IIRDESIGN_FTYPES:
+            extra = (" (scipy.signal.iirdesign cannot choose the order of a Bessel filter)"
+                     if isinstance(ftype, str) and ftype.startswith("bessel") else "")
+            raise ValueError(f"ftype must be 'ellip', 'butter', 'cheby1' or 'cheby2' (or "
+                             f"scipy's aliases {_IIRDESIGN_FTYPES[1:]}), got {ftype!r}{extra}")
+        band = kind in ("bandpass", "bandstop")
+        wp = _iir_edges(passband, band, n, fs, "passband")
+        ws = _iir_edges(stopband, band, n, fs, "stopband")
+        if wp.shape != ws.shape:
+            raise ValueError(f"passband and stopband must both be single edges or both bands, "
+                             f"got {wp.shape[1]} and {ws.shape[1]} edge(s) per channel")
         gp = per_channel(gpass, n, "gpass")
         gs = per_channel(gstop, n, "gstop")
-        if np.any(gp <= 0) or np.any(gs <= 0) or np.any(gp >= gs):
-            raise ValueError("need 0 < gpass < gstop (dB)")
-        if btype == "low":
-            ok = wp < ws
-        elif btype == "high":
-            ok = wp > ws
-        elif btype == "bandpass":
-            ok = (ws[:, 0] < wp[:, 0]) & (wp[:, 0] < wp[:, 1]) & (wp[:, 1] < ws[:, 1])
-        else:
-            ok = (wp[:, 0] < ws[:, 0]) & (ws[:, 0] < ws[:, 1]) & (ws[:, 1] < wp[:, 1])
-        if not np.all(ok):
-            i = int(np.argmin(ok))
-            raise ValueError(f"passband {wp[i]} Hz and stopband {ws[i]} Hz (channel {i}) do not "
-                             f"describe a {btype!r} filter")
-        cache: dict[tuple, np.ndarray] = {}
-        sos = []
         for i in range(n):
-            key = (tuple(np.atleast_1d(wp[i])), tuple(np.atleast_1d(ws[i])), gp[i], gs[i])
+            if not (0 < gp[i] <= gs[i]):
+                raise ValueError(f"IIRFilterbank: need 0 < gpass <= gstop (dB), got gpass="
+                                 f"{gp[i]:g}, gstop={gs[i]:g} (channel {i})")
+        kinds = [_iir_band_type(wp[i], ws[i], i) for i in range(n)]
+        wrong = [i for i, k in enumerate(kinds) if k != kind]
+        if wrong:
+            i = wrong[0]
+            warnings.warn(f"IIRFilterbank: btype={btype!r} but the passband {wp[i]} Hz and "
+                          f"stopband {ws[i]} Hz describe a {kinds[i]!r} filter (channel {i}, "
+                          f"{len(wrong)} of {n} channels); the filters follow the band edges, "
+                          "as in brian2hears (scipy.signal.iirdesign infers the filter type "
+                          "from them)", UserWarning, stacklevel=2)
+        cache: dict[tuple, tuple[np.ndarray, int]] = {}
+        sos, orders = [], []
+        for i in range(n):
+            key = (tuple(wp[i]), tuple(ws[i]), gp[i], gs[i])
             if key not in cache:
-                cache[key] = signal.iirdesign(wp[i], ws[i], gp[i], gs[i], ftype=ftype,
-                                              output="sos", fs=fs)
-            sos.append(cache[key])
-        self.passband, self.stopband = wp * Hz, ws * Hz
-        self.gpass, self.gstop, self.btype, self.ftype = gp, gs, btype, ftype
+                e_p = wp[i, 0] if wp.shape[1] == 1 else wp[i]
+                e_s = ws[i, 0] if ws.shape[1] == 1 else ws[i]
+                z, p, k = signal.iirdesign(e_p, e_s, gp[i], gs[i], ftype=ftype, output="zpk",
+                                           fs=fs)
+                cache[key] = (signal.zpk2sos(z, p, k), len(p))
+            sos.append(cache[key][0])
+            orders.append(cache[key][1])
+        flat = wp.shape[1] == 1
+        self.passband = (wp[:, 0] if flat else wp) * Hz
+        self.stopband = (ws[:, 0] if flat else ws) * Hz
+        self.gpass, self.gstop, self.ftype = gp, gs, ftype
+        self.btype: str | tuple[str, ...] = kinds[0] if len(set(kinds)) == 1 else tuple(kinds)
+        self.order = int(max(orders))
         filt_b, filt_a = sos_to_ba(sos)
-        self.order = 2 * filt_b.shape[2]
         LinearFilterbank.__init__(self, src, filt_b, filt_a, dtype=dtype)
 
 

@@ -3,6 +3,7 @@ compound filterbanks and control paths."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -35,6 +36,51 @@ def _flatten_sources(sources: Sequence[Any]) -> tuple[Any, ...]:
         else:
             out.append(s)  # as_source gives the error
     return tuple(out)
+
+
+def _func_name(func: Callable) -> str:
+    name = getattr(func, "__qualname__", None) or getattr(func, "__name__", None)
+    return str(name) if name is not None else f"a {type(func).__name__} object"
+
+
+def _broadcast_output(result: Any, samples: int, nchannels: int, func: Callable) -> np.ndarray:
+    """A function's result for a chunk as an array of shape ``(samples, nchannels)``.
+
+    Accepts what broadcasts to that shape under numpy's rules (brian2hears assigns the result
+    into its float buffer), plus ``(samples,)`` for one channel; quantities give their SI
+    values, ints and bools floats."""
+    target = (samples, nchannels)
+    try:
+        out = np.asarray(result)
+    except Exception as e:  # noqa: BLE001 - reported with the function's name
+        raise TypeError(f"FunctionFilterbank: func {_func_name(func)} returned "
+                        f"{type(result).__name__}, which is not an array ({e})") from None
+    if out.shape == target and out.dtype.kind in "fc":
+        return out
+    if out.dtype.kind in "biu":
+        out = out.astype(np.float64)
+    elif out.dtype.kind not in "fc":
+        raise TypeError(f"FunctionFilterbank: func {_func_name(func)} returned an array of "
+                        f"dtype {out.dtype}; expected numbers")
+    while out.ndim > 2 and out.shape[0] == 1:  # leading length-1 axes, as numpy assignment
+        out = out[0]
+    if out.ndim == 1 and out.shape[0] == samples and nchannels == 1:
+        out = out.reshape(samples, 1)
+    try:
+        ok = out.ndim <= 2 and np.broadcast_shapes(out.shape, target) == target
+    except ValueError:
+        ok = False
+    if not ok:
+        hint = ""
+        if out.ndim == 1 and out.shape[0] == samples:
+            hint = f" (for one value per sample return shape {(samples, 1)})"
+        raise ValueError(f"FunctionFilterbank: func {_func_name(func)} returned shape "
+                         f"{np.shape(result)} for a chunk of {samples} samples, which does not "
+                         f"broadcast to {target}{hint}; it may return a scalar, one value per "
+                         f"channel {(nchannels,)}, one per sample {(samples, 1)} or "
+                         f"{target} (set nchannels= if the function changes the number of "
+                         "channels)")
+    return np.array(np.broadcast_to(out, target))
 
 
 class RestructureFilterbank(Filterbank):
@@ -163,6 +209,17 @@ class FunctionFilterbank(Filterbank):
 
     ``nchannels`` is needed when the function changes the number of channels. Several
     sources must have equal channel counts and sample rates.
+
+    As in brian2hears (which assigns the result into the ``(samples, nchannels)`` chunk), the
+    result may be anything that broadcasts to that shape: a scalar (one value held over the
+    whole chunk, e.g. a control signal computed once per chunk), one value per channel
+    (``(nchannels,)`` or ``(1, nchannels)``) or one per sample (``(samples, 1)``; also
+    ``(samples,)`` when there is one channel). A 1D result of length ``nchannels`` is one
+    value per channel, whatever the chunk length; one value per sample repeated in several
+    channels warns once (it is also what a function that reduces the channels to one gives
+    when ``nchannels=1`` was forgotten). Quantities are taken in SI units (a
+    frequency in Hz), as brian2hears' float buffers do; int and bool results become floats.
+    Anything else raises a ``ValueError`` naming the function and both shapes.
     """
 
     def __init__(self, source: Any, func: Callable, nchannels: int | None = None,
@@ -184,15 +241,16 @@ class FunctionFilterbank(Filterbank):
         start = self.next_sample
         self.next_sample = start + samples
         inputs = [s.buffer_fetch(start, start + samples) for s in self._source]
-        out = np.asarray(self.func(*inputs, **self.params))
-        if out.shape != (samples, self.nchannels):
-            if out.shape == (samples,) and self.nchannels == 1:
-                out = out.reshape(samples, 1)
-            else:
-                raise ValueError(f"FunctionFilterbank: func returned shape {out.shape} for a "
-                                 f"chunk of {samples} samples; expected "
-                                 f"{(samples, self.nchannels)} (set nchannels= if the function "
-                                 "changes the number of channels)")
+        result = self.func(*inputs, **self.params)
+        out = _broadcast_output(result, samples, self.nchannels, self.func)
+        shape = np.shape(result)
+        if (self.nchannels > 1 and samples > 1 and shape[-2:] == (samples, 1)
+                and not getattr(self, "_warned_per_sample", False)):
+            self._warned_per_sample = True
+            warnings.warn(f"FunctionFilterbank: func {_func_name(self.func)} returned one value "
+                          f"per sample (shape {shape}); it is repeated in all {self.nchannels} "
+                          "channels, as brian2hears does (set nchannels=1 if the function "
+                          "reduces the channels to one)", UserWarning, stacklevel=4)
         return out
 
 

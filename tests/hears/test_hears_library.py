@@ -60,10 +60,24 @@ def test_iir_filterbank_matches_scipy_iirdesign(noise):
     h = np.abs(band.frequency_response([1500.0, 500.0, 4000.0])[0])
     assert 10 ** (-0.5 / 20) - 1e-9 <= h[0] <= 1 + 1e-9
     assert np.all(h[1:] <= 10 ** (-30 / 20) + 1e-9)
-    with pytest.raises(ValueError, match="do not describe a 'low'"):
-        IIRFilterbank(noise, 1, 2000, 1000, 1, 40, "low", "butter")
-    with pytest.raises(ValueError, match="ftype"):
-        IIRFilterbank(noise, 1, 1000, 2000, 1, 40, "low", "elliptic")
+    # as brian2hears (iirdesign infers the type from the edges): the edges win, with a warning
+    with pytest.warns(UserWarning, match="describe a 'high' filter"):
+        high = IIRFilterbank(noise, 1, 2000, 1000, 1, 40, "low", "butter")
+    assert high.btype == "high"
+    sos = signal.iirdesign(2000, 1000, 1, 40, ftype="butter", output="sos", fs=SR)
+    np.testing.assert_allclose(high.process()[:, 0], signal.sosfilt(sos, x), rtol=1e-9,
+                               atol=1e-12)
+    # scipy's aliases, per-channel bands of shape (2, n), and clear errors
+    alias = IIRFilterbank(noise, 1, 1000, 2000, 1, 40, "lowpass", "elliptic")
+    assert alias.btype == "low" and alias.ftype == "elliptic"
+    bands = IIRFilterbank(noise, 2, [[1000, 2000], [2000, 3000]], [[700, 1500], [2600, 4000]],
+                          0.5, 30, "bandpass", "cheby2")
+    assert bands.passband.shape == (2, 2)
+    with pytest.raises(ValueError, match="Bessel"):
+        IIRFilterbank(noise, 1, 1000, 2000, 1, 40, "low", "bessel")
+    with pytest.raises(ValueError, match=r"transpose of the expected \(2, 3\)"):
+        IIRFilterbank(noise, 3, np.ones((3, 2)) * [1000, 2000], np.ones((3, 2)) * [700, 2600],
+                      0.5, 30, "bandpass", "cheby2")
 
 
 def test_lowpass_step_response_and_stability(noise):

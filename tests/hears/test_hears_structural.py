@@ -74,8 +74,19 @@ def test_function_filterbank_rectification_and_compression(noise):
     # changing the channel count needs nchannels
     summed = FunctionFilterbank(g, lambda x: x.sum(axis=1, keepdims=True), nchannels=1)
     np.testing.assert_allclose(summed.process(buffersize=100)[:, 0], y.sum(axis=1), rtol=1e-13)
-    bad = FunctionFilterbank(g, lambda x: x.sum(axis=1, keepdims=True))
-    with pytest.raises(ValueError, match="set nchannels="):
+    # as brian2hears, a result that broadcasts to the chunk is accepted: one value per sample
+    # is repeated in every channel (with a warning: nchannels=1 may have been forgotten)
+    per_sample = FunctionFilterbank(g, lambda x: x.sum(axis=1, keepdims=True))
+    with pytest.warns(UserWarning, match="set nchannels=1"):
+        out = per_sample.process(buffersize=100)
+    np.testing.assert_allclose(out, np.repeat(y.sum(axis=1, keepdims=True), 3, axis=1),
+                               rtol=1e-13)
+    held = FunctionFilterbank(g, lambda x: 2.5)  # a scalar held over each chunk
+    np.testing.assert_array_equal(held.process(buffersize=7), np.full(y.shape, 2.5))
+    gains = FunctionFilterbank(g, lambda x: np.array([1, 2, 3]))  # one per channel, ints
+    np.testing.assert_array_equal(gains.process()[5], [1.0, 2.0, 3.0])
+    bad = FunctionFilterbank(g, lambda x: np.ones(4))
+    with pytest.raises(ValueError, match="returned shape \\(4,\\).*does not broadcast"):
         bad.process()
     with pytest.raises(TypeError, match="callable"):
         FunctionFilterbank(g, 3)
