@@ -2,14 +2,14 @@
 
     python examples/cochleagram.py [output.png] [--short]
 
-A rising sequence of four tone pips (500 Hz, 1, 2 and 4 kHz) followed by the vowels /a/ and
-/i/ passes through a gammatone filterbank with ERB-spaced centre frequencies. Each channel is
-half-wave rectified, cube-root compressed (a crude inner hair cell) and smoothed by two 60 Hz
-low-pass filters (an envelope: the loss of phase locking). The figure shows the waveform and
-the cochleagram
-(time x centre frequency, on a logarithmic frequency axis): each pip excites a narrow band
-around its own frequency, the vowels excite their harmonics and formants. The script prints
-the centre frequency of the most excited channel during each pip.
+A rising sequence of four tone pips (500 Hz, 1, 2 and 4 kHz) followed by the vowels /a/
+and /i/ passes through a gammatone filterbank with ERB-spaced centre frequencies. Each
+channel is half-wave rectified, cube-root compressed (a crude inner hair cell) and smoothed
+by two 60 Hz low-pass filters (an envelope: the loss of phase locking). The figure shows
+the waveform and the cochleagram (time x centre frequency, on a logarithmic frequency
+axis): each pip excites a narrow band around its own frequency, the vowels excite their
+harmonics and formants. The script prints the centre frequency of the most excited channel
+during each pip.
 
 ``--short`` (or the environment variable HEARSIM_EXAMPLE_SHORT=1) uses shorter sounds and
 fewer channels.

@@ -5,13 +5,15 @@
 Tones at the centre frequency of one channel (about 1 kHz) are played at levels from 0 to
 100 dB SPL through four models: a linear gammatone filterbank (the reference), the dynamic
 compressive gammachirp (DCGC, Irino & Patterson), the signal path of Tan & Carney's (2003)
-model after the middle ear (TanCarneySignal) and the whole Tan & Carney model whose
-inner-hair-cell output drives the Zhang et al. (2001) synapse (ZhangSynapseRate). The figure
-shows the input-output functions at the tone's frequency (a linear filter has a slope of
-1 dB/dB, the compressive models much less at medium levels), the gain across channels
-(excitation patterns: gain falls near the tone's frequency as the level rises, and the
-patterns broaden) for DCGC and Tan & Carney, and the synapse's rate-level function. The
-script prints each model's growth slope between 40 and 80 dB SPL.
+model after the middle ear (TanCarneySignal) and the whole Tan & Carney model, whose
+inner-hair-cell output drives the Zhang et al. (2001) synapse (ZhangSynapseRate). The
+figure shows the input-output functions at each model's best channel for the tone (a
+linear filter grows by 1 dB/dB, the compressive models less at medium and high levels),
+the gain across channels (excitation patterns: the gain near the tone's frequency falls as
+the level rises; Tan & Carney's time-varying filter also makes a distortion product at
+twice the tone's frequency) for DCGC and Tan & Carney, and the synapse's rate-level
+function (steady state and onset peak). The script prints each model's growth slope
+between 40 and 80 dB SPL.
 
 ``--short`` (or HEARSIM_EXAMPLE_SHORT=1) uses shorter tones, fewer levels and channels.
 """
@@ -44,6 +46,7 @@ from hears import (  # noqa: E402
 from sim import Hz, Network, StateMonitor, kHz, ms  # noqa: E402
 
 P_REF = 2e-5  # Pa: 0 dB SPL
+DCGC_SCALE = 1 / (P_REF * 10 ** (30 / 20))  # Pa -> DCGC units (rms 1 = 30 dB SPL)
 
 
 def parse_args(argv: list[str]) -> tuple[str, bool]:
@@ -91,7 +94,9 @@ def main(out: str, short: bool) -> Path:
         sound = unit * a
         in_rms = a * unit_rms
         gain_gt[n] = rms(Gammatone(sound, cf * Hz).process()) / in_rms
-        gain_dcgc[n] = rms(DCGC(sound, cf * Hz).process()) / in_rms
+        # DCGC's level detector works in Irino & Patterson's units (RMStoSPL: an rms of 1 is
+        # 30 dB SPL), so the sound in pascals is scaled to those units first
+        gain_dcgc[n] = rms(DCGC(sound * DCGC_SCALE, cf * Hz).process()) / (in_rms * DCGC_SCALE)
 
     # Tan & Carney: its channels are independent, so all levels run at once, as a sound of
     # one channel per level, each repeated for every centre frequency (level-major order)
@@ -110,7 +115,13 @@ def main(out: str, short: bool) -> Path:
     rate = s[:, steady].mean(axis=1)
     onset = s[:, :int(0.01 * fs)].max(axis=1)
 
-    out_gt, out_dcgc, out_tc = (db(g[:, ich]) + levels for g in (gain_gt, gain_dcgc, gain_tc))
+    # input-output at each model's best channel for the tone (largest gain at 0 dB SPL):
+    # DCGC's passive gammachirp peaks below its nominal centre frequency, so its best
+    # channel has a higher CF
+    best = {name: int(np.argmax(g[0])) for name, g in
+            (("gt", gain_gt), ("dcgc", gain_dcgc), ("tc", gain_tc))}
+    out_gt, out_dcgc, out_tc = (db(g[:, best[k]]) + levels for k, g in
+                                (("gt", gain_gt), ("dcgc", gain_dcgc), ("tc", gain_tc)))
     slopes = {"Gammatone": slope(levels, out_gt), "DCGC": slope(levels, out_dcgc),
               "TanCarney": slope(levels, out_tc)}
     for name, value in slopes.items():
@@ -118,14 +129,18 @@ def main(out: str, short: bool) -> Path:
     print(f"ZhangSynapse steady rate: {rate[0]:.0f} Hz at {levels[0]:.0f} dB SPL, "
           f"{rate[-1]:.0f} Hz at {levels[-1]:.0f} dB SPL")
 
+    label_of = {"gt": "Gammatone", "dcgc": "DCGC", "tc": "TanCarney"}
     fig, axes = plt.subplots(2, 2, figsize=(11, 8.5))
     ax = axes[0, 0]
-    for name, y, style in (("Gammatone (linear)", out_gt, "k--"), ("DCGC", out_dcgc, "o-"),
-                           ("TanCarneySignal", out_tc, "s-")):
-        ax.plot(levels, y - y[0], style, label=name)
+    for name, key, y, style in (("Gammatone (linear)", "gt", out_gt, "k--"),
+                                ("DCGC", "dcgc", out_dcgc, "o-"),
+                                ("TanCarneySignal", "tc", out_tc, "s-")):
+        ax.plot(levels, y - y[0], style,
+                label=f"{name}, CF {cf[best[key]]:.0f} Hz: {slopes[label_of[key]]:.2f} dB/dB")
+    ax.plot(levels, levels, color="0.8", lw=4, zorder=0, label="slope 1")
     ax.set_xlabel("tone level (dB SPL)")
     ax.set_ylabel("output re. output at 0 dB SPL (dB)")
-    ax.set_title(f"input-output at CF = {f_tone:.0f} Hz")
+    ax.set_title(f"input-output for a {f_tone:.0f} Hz tone (slopes 40-80 dB)")
     ax.legend()
     colours = plt.cm.viridis(np.linspace(0, 0.9, nlev))
     for ax, gain, title in ((axes[0, 1], gain_dcgc, "DCGC"),
