@@ -13,9 +13,11 @@ accumulated in a derivative ``sd`` and applied once a second (``w += 0.01 + sd``
 bimodal while the initial epileptic-like bursts give way to gamma-like rhythmic activity.
 
 Short mode (``--short`` or HEARSIM_EXAMPLE_SHORT=1) simulates 2 s of biological time; the
-full mode 300 s (about a minute of computing once the kernels are compiled; the paper ran
-24 h).  ``--duration`` sets any other length.  The figure shows the raster of the first and
-the last second, the final weight distribution and the mean weight once a second.
+full mode 300 s (about 15 s of computing on 2 cores once the kernels are compiled, 10 s more
+the first time).  ``--duration`` sets any other length: 3600 s, one hour as in the paper's
+figures, takes about 6 minutes and ends with bimodal weights and gamma-like bursts.  The
+figure shows the raster of the first and the last second, the final weight distribution and
+the mean weight once a second.
 """
 
 from __future__ import annotations
@@ -155,7 +157,7 @@ def main(out: str = "polychronization.png", duration_s: float = 300.0) -> Path:
     t0_ms = (duration_s - 1) * 1e3
     ax.plot(last_t - t0_ms, last_i, ".k", ms=1)
     ax.set(title=f"last second, t = {duration_s - 1:g}-{duration_s:g} s ({rate_last:.1f} Hz)",
-           xlabel=f"time - {t0_ms:g} ms", ylim=(0, N))
+           xlabel=f"time - {t0_ms:.0f} ms", ylim=(0, N))
     ax.axhline(NE, color="r", lw=0.5)
     ax = fig.add_subplot(grid[1, 0])
     ax.hist(w, bins=50, range=(0, W_MAX), color="C0")
