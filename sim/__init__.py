@@ -249,3 +249,9 @@ __all__ = [
     *sorted(_MATPLOTLIB_NAMES),
     *_own_names,
 ]
+
+# multicompartment morphologies (Brian 2's names; the cable solver in sim.spatial.cable
+# loads numba and is not imported here)
+from sim.spatial.morphology import Cylinder, Morphology, Section, Soma  # noqa: E402
+
+__all__ += ["Morphology", "Soma", "Cylinder", "Section"]

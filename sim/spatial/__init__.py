@@ -1,0 +1,25 @@
+"""Multicompartment neurons: morphologies (`Morphology`, `Soma`, `Section`, `Cylinder`)
+and the implicit cable-equation solver (`sim.spatial.cable`, loaded on first use: it
+compiles with numba, and ``import sim`` stays light)."""
+
+from sim.spatial.morphology import (
+    Children,
+    Cylinder,
+    FlatMorphology,
+    Morphology,
+    Section,
+    Soma,
+    SubMorphology,
+    Topology,
+)
+
+__all__ = ["Morphology", "Soma", "Section", "Cylinder", "SubMorphology", "Children",
+           "Topology", "FlatMorphology"]
+
+
+def __getattr__(name: str):
+    if name == "CableSolver":
+        from sim.spatial.cable import CableSolver
+
+        return CableSolver
+    raise AttributeError(f"module 'sim.spatial' has no attribute {name!r}")
