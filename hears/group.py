@@ -59,30 +59,20 @@ class _FilterbankFeeder(SimObject):
 
         return step
 
-    def numba_fragment(self, k: int, events):
-        """This object's part of the numba target's compiled run loop: copy a row of the
-        chunk into the target variable; return to Python when the chunk is used up."""
-        from sim.codegen.numba_loop import Fragment
+    def loop_fragment(self):
+        """Its part of a compiled run loop (``sim.codegen.loop_ops``): copy a row of the
+        chunk into the target variable; the loop returns to Python when the chunk is used
+        up, and Python fetches the next one."""
+        from sim.codegen import loop_ops as ops
 
-        prefix = f"_o{k}_"
         target = self.group.variables[self.group.targetvar].array
-        lines = [
-            f"_r = {prefix}pos[0]",
-            f"for _c in range({prefix}chunk.shape[1]):",
-            f"    {prefix}target[_c] = {prefix}chunk[_r, _c]",
-            f"{prefix}pos[0] = _r + 1",
-        ]
-
-        def args():
-            return {f"{prefix}pos": self.position, f"{prefix}chunk": self.chunk,
-                    f"{prefix}target": target}
 
         def refill_if_empty():
             if self.position[0] >= len(self.chunk):
                 self.refill()
 
-        return Fragment(self, lines, args, checks=[f"{prefix}pos[0] < {prefix}chunk.shape[0]"],
-                        grow=refill_if_empty)
+        return ops.LoopFragment(self, [ops.CopyRow(self.chunk, self.position, target)],
+                                [ops.Room(self.position, self.chunk)], grow=refill_if_empty)
 
     def _get_state(self) -> dict:
         return {"chunk": self.chunk.copy(), "position": self.position.copy(),

@@ -921,6 +921,25 @@ class CodeRunner(SimObject):
             raise ValueError("A code runner cannot both run on an event and detect one")
         return step
 
+    def loop_fragment(self):
+        """This runner's part of a compiled run loop (see ``sim.codegen.loop_ops``): its
+        kernel over the group, or over the elements that had its event."""
+        from sim.codegen import loop_ops as ops
+
+        if self._kernel is None:
+            return None
+        kernel = ops.Kernel(self._kernel, self._args)
+        group = self.group
+        if self.on_event is None:
+            detects = (ops.Events(group, self.detects_event)
+                       if self.detects_event is not None else None)
+            op = ops.RunKernel(kernel, ops.Range(group._index_offset(), group.N), detects)
+        elif self.detects_event is None:
+            op = ops.RunKernel(kernel, ops.OnEvents(ops.Events(group, self.on_event)))
+        else:
+            raise ops.NotCompilable("a condition run on events")
+        return ops.LoopFragment(self, [op])
+
 
 def _parse_refractory(refractory):
     if refractory is False or refractory is None:
@@ -1299,6 +1318,10 @@ class NeuronGroup(Group, SimObject):
 
     def __repr__(self) -> str:
         return f"NeuronGroup({self.N}, name={self.name!r})"
+
+    def loop_fragment(self) -> None:
+        """Nothing of its own in a compiled run loop: its code runners do its work."""
+        return None
 
 
 def _subgroup(group, item) -> Subgroup:

@@ -288,6 +288,13 @@ class SpikeGeneratorGroup(Group, SimObject):
 
         return step
 
+    def loop_fragment(self):
+        """Its part of a compiled run loop: this step's spikes read off the schedule."""
+        from sim.codegen import loop_ops as ops
+
+        return ops.LoopFragment(self, [ops.EventsFromSchedule(
+            ops.Events(self, "spike"), self._steps, self._sorted_indices, self._period_steps)])
+
     @property
     def _spikes(self) -> np.ndarray:
         return self._events["spike"]

@@ -504,6 +504,33 @@ class StateMonitor(SimObject):
 
         return step
 
+    def loop_fragment(self):
+        """Its part of a compiled run loop: one row of every recorded variable per tick,
+        into buffers reserved for the whole run before it starts."""
+        from sim.codegen import loop_ops as ops
+
+        if not len(self.record) and not self.record_variables:
+            return None
+        self._reserve_for_run()  # room for the whole run, or a clear error before it starts
+        buffers = [self._buffers[v] for v in self.record_variables]
+        times = self._times
+
+        def grow():  # not needed after the reservation; kept for safety (amortised growth)
+            for buf in [*buffers, times]:
+                buf.ensure(1)
+
+        def sync_out():
+            # the loop counts rows in the time buffer; the variable buffers follow it
+            for buf in buffers:
+                buf.count[0] = times.count[0]
+
+        record = ops.RecordState(
+            ops.Kernel(self._kernel, self._args),
+            ops.Indices((self.record + self.source._index_offset()).astype(np.int64)),
+            [lambda buf=buf: buf.data for buf in buffers], lambda: times.data, times.count)
+        return ops.LoopFragment(self, [record], [ops.Room(times.count, lambda: times.data)],
+                                grow=grow, sync_out=sync_out)
+
     def after_run(self) -> None:
         for buf in self._all_buffers():  # a run stopped early: give back the spare room
             buf.trim()
@@ -704,6 +731,36 @@ class EventMonitor(SimObject):
 
         return step
 
+    def loop_fragment(self):
+        """Its part of a compiled run loop: count and append this step's events; the
+        loop returns to Python for more room when a step's events might not fit."""
+        from sim.codegen import loop_ops as ops
+
+        source = self.source
+        parent = getattr(source, "source", source)
+        lo = source._index_offset()
+        kernel = (ops.Kernel(self._kernel, self._args) if self.record_variables else None)
+        ibuf, tbuf = self._ibuf, self._tbuf
+        values = [self._values[v] for v in self.record_variables]
+        buffers = [ibuf, tbuf, *values]
+
+        def data(buf):
+            return lambda: buf.data
+
+        def grow():
+            for b in buffers:
+                b.ensure(parent.N)
+
+        def sync_out():
+            for b in buffers[1:]:
+                b.count[0] = ibuf.count[0]
+
+        record = ops.RecordEvents(ops.Events(parent, self.event), lo, lo + source.N,
+                                  lambda: self.count_, bool(self.record), data(ibuf), data(tbuf),
+                                  ibuf.count, kernel, [data(b) for b in values])
+        rooms = [ops.Room(ibuf.count, data(b), parent.N) for b in buffers]
+        return ops.LoopFragment(self, [record], rooms, grow=grow, sync_out=sync_out)
+
     def _arrays(self) -> tuple[np.ndarray, np.ndarray]:
         return self._ibuf.values()[:, 0], self._tbuf.values()[:, 0]
 
@@ -883,6 +940,21 @@ class PopulationRateMonitor(SimObject):
             buf.append((i * dt, n * scale))
 
         return step
+
+    def loop_fragment(self):
+        """Its part of a compiled run loop: one (t, rate) row per step, reserved."""
+        from sim.codegen import loop_ops as ops
+
+        source = self.source
+        parent = getattr(source, "source", source)
+        lo = source._index_offset()
+        self._reserve_for_run()
+        rates = self._rates
+        return ops.LoopFragment(
+            self, [ops.RecordRate(ops.Events(parent, "spike"), lo, lo + source.N,
+                                  1.0 / (source.N * self.clock.dt_), lambda: rates.data,
+                                  rates.count)],
+            [ops.Room(rates.count, lambda: rates.data)], grow=lambda: rates.ensure(1))
 
     def _reserve_for_run(self) -> None:
         steps = _run_steps(self.clock)
@@ -1066,29 +1138,16 @@ class RecentStateMonitor(SimObject):
             return values if raw or dim.is_dimensionless else Quantity(values, dim=dim)
         raise AttributeError(f"RecentStateMonitor '{self.name}' does not record '{var}'")
 
-    def numba_fragment(self, k: int, events):
-        """Part of the numba compiled loop: write the sample into the ring's next row."""
-        from sim.codegen.numba_loop import Fragment, kernel_call
+    def loop_fragment(self):
+        """Its part of a compiled run loop: the sample goes into the ring's next row."""
+        from sim.codegen import loop_ops as ops
 
-        kernel = self._kernel
-        prefix = f"_o{k}_"
         idx = (self.record + self.source._index_offset()).astype(np.int64)
-        outs = [f"{prefix}b{j}[_r]" for j in range(len(self.record_variables))]
-        call, names = kernel_call(prefix, kernel, f"{prefix}idx", f"{prefix}n", outs)
-        lines = [f"_r = {prefix}cnt[0] % {prefix}rt.shape[0]", call, f"{prefix}rt[_r] = t",
-                 f"{prefix}cnt[0] += 1"]
-
-        def args():
-            values = {f"{prefix}idx": idx, f"{prefix}n": np.int64(len(idx)),
-                      f"{prefix}cnt": self._count, f"{prefix}rt": self._ring_t}
-            for j, var in enumerate(self.record_variables):
-                values[f"{prefix}b{j}"] = self._ring[var]
-            if kernel.uses_random:
-                values[f"{prefix}keys"] = kernel.keys
-            values.update(zip(names, self._args, strict=True))
-            return values
-
-        return Fragment(self, lines, args, imports=[kernel.module_name])
+        record = ops.RecordState(
+            ops.Kernel(self._kernel, self._args), ops.Indices(idx),
+            [self._ring[v] for v in self.record_variables], self._ring_t, self._count,
+            ring=True)
+        return ops.LoopFragment(self, [record])
 
     @property
     def nbytes(self) -> int:

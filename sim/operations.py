@@ -52,6 +52,12 @@ class NetworkOperation(SimObject):
     def __call__(self, *args, **kwargs):
         return self.function(*args, **kwargs)
 
+    def loop_fragment(self):
+        """A Python call: a compiled run loop returns to Python at each of its ticks."""
+        from sim.codegen.loop_ops import PYTHON_STEP
+
+        return PYTHON_STEP
+
 
 def network_operation(*args, **kwds):
     """Decorator: ``@network_operation`` or ``@network_operation(dt=10*ms, when='start')``."""

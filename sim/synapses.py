@@ -340,6 +340,22 @@ class SynapticPathway(SimObject):
 
         return step
 
+    def loop_fragment(self):
+        """Its part of a compiled run loop: spikes into the delay ring, the due synapses'
+        ``on_pre``/``on_post`` kernel (tables read again whenever the loop resumes)."""
+        from sim.codegen import loop_ops as ops
+
+        parent, lo, size = _group_parts(self.source)
+        fields = {"ring": "_ring", "ring_n": "_ring_n", "legacy_steps": "_legacy_steps",
+                  "legacy_syn": "_legacy_syn", "legacy_ptr": "_legacy_ptr",
+                  "offsets": "_offsets", "sorted_steps": "_sorted_steps", "order": "_order",
+                  "deliver": "_deliver", "in_order": "_in_order", "spans": "_spans"}
+        tables = {name: (lambda attr=attr: getattr(self, attr)) for name, attr in fields.items()}
+        tables["single_delay"] = np.int64(self._single_delay)
+        kernel = ops.Kernel(self._kernel, self._args) if self._kernel is not None else None
+        return ops.LoopFragment(self, [ops.DeliverSpikes(ops.Events(parent, self.event), lo,
+                                                         lo + size, tables, kernel)])
+
     @property
     def delay(self):
         """The pathway's delay: one value for every synapse (as a 1-element quantity,
@@ -459,6 +475,17 @@ class _SummedUpdater(SimObject):
                 add(slice(0, n), n, i * dt, dt, *add_args, step=i)
 
         return step
+
+    def loop_fragment(self):
+        """Its part of a compiled run loop: zero the target variable, add every synapse."""
+        from sim.codegen import loop_ops as ops
+
+        target = self.target
+        return ops.LoopFragment(self, [
+            ops.RunKernel(ops.Kernel(self._zero, self._zero_args),
+                          ops.Range(target._index_offset(), target.N)),
+            ops.RunKernel(ops.Kernel(self._add, self._add_args), ops.Range(0, self.synapses.N)),
+        ])
 
 
 class Synapses(Group, SimObject):
@@ -1310,6 +1337,10 @@ class Synapses(Group, SimObject):
 
     def __repr__(self) -> str:
         return f"Synapses({self.source.name} -> {self.target.name}, {self.N} synapses)"
+
+    def loop_fragment(self) -> None:
+        """Nothing of its own in a compiled run loop: its pathways and runners do its work."""
+        return None
 
 
 #: Most values one source's generator range may list (j='k for k in range(...)').
