@@ -25,7 +25,7 @@ import sim.units as units
 import sim.units.constants
 from sim import _pylab
 from sim.base import BrianObject, SimObject, start_scope
-from sim.brian1 import STDP, STP, Connection, DelayConnection
+from sim.brian1 import STDP, STP, Connection, DelayConnection, Parameters
 from sim.brian2_names import (
     DEFAULT_CONSTANTS,
     DEFAULT_FUNCTIONS,
@@ -138,6 +138,7 @@ _own_names = [
     "DelayConnection",
     "STDP",
     "STP",
+    "Parameters",
     "Clock",
     "EventClock",
     "RegularClock",

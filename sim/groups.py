@@ -960,7 +960,9 @@ class NeuronGroup(Group, SimObject):
     Parameters: ``N`` (a positive integer; a float with an integral value such as
     ``1000.0`` is taken as Brian 2 takes it), ``model`` (equations string or
     :class:`Equations`), ``threshold``
-    (boolean expression), ``reset`` (statements), ``refractory`` (time, time
+    (boolean expression), ``reset`` (statements) — or, as in Brian 1, a value for the
+    first state variable or a Python function (:func:`sim.brian1.threshold_and_reset`),
+    ``refractory`` (time, time
     expression, or boolean expression), ``method`` (integration scheme or
     ``'auto'``), ``namespace`` (names for the model strings; default: those of
     the caller of ``run``), ``dtype`` (float64 or float32), ``dt``/``clock``.
@@ -971,8 +973,8 @@ class NeuronGroup(Group, SimObject):
         N: int | float,
         model: str | Equations,
         method: str | tuple = ("exact", "euler", "heun"),
-        threshold: str | None = None,
-        reset: str | None = None,
+        threshold: str | float | Quantity | Callable | None = None,
+        reset: str | float | Quantity | Callable | None = None,
         refractory=False,
         events: dict[str, str] | None = None,
         namespace: dict | None = None,
@@ -1012,6 +1014,11 @@ class NeuronGroup(Group, SimObject):
                 for eq in eqs
             ])
         self._stored_subexpressions = [(eq.varname, eq.expr) for eq in stored]
+        # Brian 1's threshold=-50*mV, reset=-60*mV and threshold/reset functions
+        from sim import brian1 as _brian1
+
+        threshold, reset, eqs, brian1_install = _brian1.threshold_and_reset(
+            eqs, threshold, reset, refractory)
         self.equations = eqs
         self.method = method
         self.namespace = namespace
@@ -1104,10 +1111,19 @@ class NeuronGroup(Group, SimObject):
                                        name=f"{self.name}_spike_resetter",
                                        on_event="spike")
             self.contained_objects.append(self.resetter)
+        if brian1_install is not None:
+            brian1_install(self)
         self._frozen = True
 
     def __len__(self) -> int:
         return self.N
+
+    def subgroup(self, N: int) -> Subgroup:
+        """Brian 1's ``P.subgroup(N)``: the ``N`` neurons after those of the previous calls
+        (``Pe = P.subgroup(3200); Pi = P.subgroup(800)``)."""
+        from sim.brian1 import next_subgroup
+
+        return next_subgroup(self, N)
 
     def __getitem__(self, item) -> Subgroup:
         return _subgroup(self, item)
