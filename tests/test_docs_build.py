@@ -48,7 +48,8 @@ def test_every_example_that_writes_a_figure_has_its_committed_figure():
     with_figure = [p for p in examples if gallery.writes_figure(p)]
     missing = [p.stem for p in with_figure if not gallery.figure_path(p).exists()]
     assert not missing, (f"no figure in docs/gallery/ for {missing}: run "
-                         f"python tools/docs_gallery.py {' '.join(missing)}")
+                         f"python tools/docs_gallery.py {' '.join(missing)}, then "
+                         f"git add -f docs/gallery/*.png (.gitignore ignores *.png)")
     for path in with_figure:
         image = mpimg.imread(gallery.figure_path(path))
         assert image.ndim == 3 and min(image.shape[:2]) > 100, path.stem
