@@ -414,32 +414,10 @@ class Filterbank(Bufferable):
         return "const", arr
 
     def _binary(self, other: Any, op: str, reflected: bool) -> Any:
-        from .structural import FunctionFilterbank, SumFilterbank
-
         kind, val = self._operand(other, op)
         if kind == "none":
             return NotImplemented
-        if kind == "source":
-            first, second_ = (val, self) if reflected else (self, val)
-            if op == "+":
-                return SumFilterbank((first, second_))
-            if op == "-":
-                return SumFilterbank((first, second_), (1, -1))
-            if op == "*":
-                return FunctionFilterbank((first, second_), np.multiply)
-            return FunctionFilterbank((first, second_), np.divide)
-        c = val
-        if op == "+":
-            return FunctionFilterbank(self, lambda x: x + c.astype(x.dtype))
-        if op == "-":
-            if reflected:
-                return FunctionFilterbank(self, lambda x: c.astype(x.dtype) - x)
-            return FunctionFilterbank(self, lambda x: x - c.astype(x.dtype))
-        if op == "*":
-            return FunctionFilterbank(self, lambda x: x * c.astype(x.dtype))
-        if reflected:
-            return FunctionFilterbank(self, lambda x: c.astype(x.dtype) / x)
-        return FunctionFilterbank(self, lambda x: x / c.astype(x.dtype))
+        return _arithmetic(self, kind, val, op, reflected)
 
     def __add__(self, other: Any) -> Any:
         return self._binary(other, "+", False)
@@ -466,12 +444,28 @@ class Filterbank(Bufferable):
         return self._binary(other, "/", True)
 
     def __neg__(self) -> Any:
-        from .structural import FunctionFilterbank
-
-        return FunctionFilterbank(self, np.negative)
+        return _arithmetic(self, "none", None, "neg", False)
 
     def __pos__(self) -> Filterbank:
         return self
+
+
+def _no_arithmetic(*args: Any) -> Any:
+    raise RuntimeError("filterbank arithmetic needs hears.filterbanks.structural imported")
+
+
+#: ``f(filterbank, kind, operand, op, reflected)`` building the filterbank of ``fb op x``
+#: (``kind``: 'source' or 'const'; ``op``: '+', '-', '*', '/' or 'neg'). The combining
+#: filterbanks are subclasses defined in ``structural``, which registers it through
+#: :func:`set_arithmetic` on import (the package imports it): the base class does not
+#: import its subclasses.
+_arithmetic: Callable[..., Any] = _no_arithmetic
+
+
+def set_arithmetic(build: Callable[..., Any]) -> None:
+    """Register the function that builds ``fb + x``, ``fb * x``, ``-fb``... (structural's)."""
+    global _arithmetic
+    _arithmetic = build
 
 
 def check_sources(sources: Sequence[Any], name: str = "source") -> tuple[Any, ...]:

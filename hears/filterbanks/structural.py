@@ -10,7 +10,14 @@ from typing import Any
 import numpy as np
 
 from ._args import dimensionless, is_int, nsamples
-from .base import Filterbank, as_source, check_sources, is_source, source_rate
+from .base import (
+    Filterbank,
+    as_source,
+    check_sources,
+    is_source,
+    set_arithmetic,
+    source_rate,
+)
 
 __all__ = [
     "RestructureFilterbank",
@@ -278,6 +285,36 @@ class SumFilterbank(FunctionFilterbank):
             return total
 
         FunctionFilterbank.__init__(self, tuple(source), weighted_sum)
+
+
+def _arithmetic(fb: Filterbank, kind: str, val: Any, op: str, reflected: bool) -> Filterbank:
+    """The filterbank of ``fb op val`` (``val op fb`` when reflected), or of ``-fb``."""
+    if op == "neg":
+        return FunctionFilterbank(fb, np.negative)
+    if kind == "source":
+        first, second_ = (val, fb) if reflected else (fb, val)
+        if op == "+":
+            return SumFilterbank((first, second_))
+        if op == "-":
+            return SumFilterbank((first, second_), (1, -1))
+        if op == "*":
+            return FunctionFilterbank((first, second_), np.multiply)
+        return FunctionFilterbank((first, second_), np.divide)
+    c = val
+    if op == "+":
+        return FunctionFilterbank(fb, lambda x: x + c.astype(x.dtype))
+    if op == "-":
+        if reflected:
+            return FunctionFilterbank(fb, lambda x: c.astype(x.dtype) - x)
+        return FunctionFilterbank(fb, lambda x: x - c.astype(x.dtype))
+    if op == "*":
+        return FunctionFilterbank(fb, lambda x: x * c.astype(x.dtype))
+    if reflected:
+        return FunctionFilterbank(fb, lambda x: c.astype(x.dtype) / x)
+    return FunctionFilterbank(fb, lambda x: x / c.astype(x.dtype))
+
+
+set_arithmetic(_arithmetic)
 
 
 class DoNothingFilterbank(Filterbank):
