@@ -421,6 +421,105 @@ def test_matches_dense_solve_and_conserves_charge(problem):
     assert abs(gained - supplied) <= 1e-11 * terms
 
 
+def brian2_step(flat, v, dt, Cm, Ri, gtot, I0):
+    """Brian 2's own algorithm (its numpy template ``spatialstateupdate.py_``, rewritten
+    here): per section a particular solution ``v_star`` and two homogeneous solutions
+    ``u_plus``/``u_minus`` (banded solves), then the small system for the potentials of
+    the nodes between sections, then ``v = v_star + V_start*u_minus + V_end*u_plus``."""
+    from scipy.linalg import solve_banded
+
+    n, sections = flat.n, flat.sections
+    area, r1, r2 = flat.area, flat.r_length_1, flat.r_length_2
+    starts, ends = flat.starts, flat.ends
+    invr = np.zeros(n)
+    invr[1:] = 1 / (Ri * (1 / r2[:-1] + 1 / r1[1:]))
+    invr[starts] = 0
+    upper, lower = np.zeros(n), np.zeros(n)
+    upper[1:] = invr[1:] / area[:-1]
+    lower[:-1] = invr[1:] / area[1:]
+    diagonal = -(Cm / dt) - invr / area
+    diagonal[:-1] -= invr[1:] / area[:-1]
+    b_plus, b_minus = np.zeros(n), np.zeros(n)
+    invr0, invrn = r1[starts] / Ri, r2[ends - 1] / Ri
+    for k in range(sections):
+        first, last = starts[k], ends[k] - 1
+        diagonal[first] -= invr0[k] / area[first]
+        diagonal[last] -= invrn[k] / area[last]
+        b_plus[last] = -invrn[k] / area[last]
+        b_minus[first] = -invr0[k] / area[first]
+    bands = np.array([upper, diagonal - gtot, lower])
+    v_star = solve_banded((1, 1), bands, -(Cm / dt * v) - I0)
+    u_plus = solve_banded((1, 1), bands, b_plus)
+    u_minus = solve_banded((1, 1), bands, b_minus)
+    # the node system: node 0 is the root's start, node k + 1 the end of section k
+    width = len(flat.morph_children) // len(flat.morph_children_num)
+    p_children = np.zeros((sections + 1, width))
+    children = flat.morph_children.reshape(-1, width)
+    p_diag, p_parent, rhs = np.zeros(sections + 1), np.zeros(sections), np.zeros(sections + 1)
+    for k in range(sections):
+        first, last = starts[k], ends[k] - 1
+        parent_node = flat.morph_parent_i[k]
+        if k == 0:  # sealed start: V0 = v[first]
+            p_diag[0] = u_minus[first] - 1
+            p_children[0, 0] = u_plus[first]
+            rhs[0] = -v_star[first]
+        else:
+            p_diag[parent_node] += (1 - u_minus[first]) * invr0[k]
+            p_children[parent_node, flat.morph_idxchild[k]] = -u_plus[first] * invr0[k]
+            rhs[parent_node] += v_star[first] * invr0[k]
+        p_diag[k + 1] = (1 - u_plus[last]) * invrn[k]
+        p_parent[k] = -u_minus[last] * invrn[k]
+        rhs[k + 1] = v_star[last] * invrn[k]
+    for i in range(sections, -1, -1):  # eliminate the children's rows
+        for c in range(flat.morph_children_num[i]):
+            j = children[i, c]
+            factor = p_children[i, c] / p_diag[j]
+            p_diag[i] -= factor * p_parent[j - 1]
+            rhs[i] -= factor * rhs[j]
+    rhs[0] /= p_diag[0]
+    for k in range(sections):
+        rhs[k + 1] = (rhs[k + 1] - p_parent[k] * rhs[flat.morph_parent_i[k]]) / p_diag[k + 1]
+    new = np.empty(n)
+    for k in range(sections):
+        part = slice(starts[k], ends[k])
+        new[part] = (v_star[part] + rhs[flat.morph_parent_i[k]] * u_minus[part]
+                     + rhs[k + 1] * u_plus[part])
+    return new
+
+
+@pytest.mark.parametrize("with_soma", [False, True])
+def test_same_numbers_as_brian2_algorithm(with_soma):
+    """Brian 2's domain decomposition and this solver give the same step (to Brian 2's
+    rounding, which the soma's large conductances amplify)."""
+    tree, _, _ = rall_tree(4, 3, 5, soma=with_soma)
+    tree = tree.trunk if with_soma else tree
+    if with_soma:
+        root = Soma(diameter=25 * um)
+        root.dend = Section(n=3, diameter=[3, 2, 2, 1] * um, length=[10, 20, 30] * um)
+        root.axon = Cylinder(n=6, diameter=1 * um, length=300 * um)
+        root.axon.L = Cylinder(n=2, diameter=0.5 * um, length=50 * um)
+        root.axon.R = Cylinder(n=3, diameter=0.7 * um, length=50 * um)
+        root.axon.R.bouton = Soma(diameter=3 * um)
+        root.axon.R.bouton.tail = Cylinder(n=2, diameter=0.5 * um, length=20 * um)
+        tree = root
+    flat = FlatMorphology(tree)
+    rng = np.random.default_rng(7)
+    n = flat.n
+    v = rng.uniform(-0.08, 0.02, n)
+    Cm = rng.uniform(0.005, 0.02, n)
+    gtot = rng.uniform(0.1, 50, n)
+    I0 = rng.uniform(-1, 1, n)
+    I_point = rng.uniform(-1e-10, 1e-10, n)
+    dt = 2.5e-5
+    expected = brian2_step(flat, v, dt, Cm, 1.2, gtot, I0 + I_point / flat.area)
+    mine = v.copy()
+    CableSolver(flat, Cm, 1.2).step(mine, dt, gtot, I0, I_point)
+    exact = dense_step(tree, v, dt, Cm, 1.2, gtot, I0, I_point)
+    tolerance = 1e-8 if with_soma else 1e-13  # measured: 6e-10 and 3e-16
+    assert np.max(np.abs(expected - exact)) < tolerance * np.max(np.abs(exact))
+    assert np.max(np.abs(mine - exact)) < 1e-14 * np.max(np.abs(exact))  # measured 2e-16
+
+
 # --- interface --------------------------------------------------------------------------
 def test_tree_layout():
     morpho = Soma(diameter=20 * um)
@@ -497,3 +596,11 @@ def test_step_errors():
         solver.step(v, 1e-4, np.ones(2), 0.0)
     with pytest.raises(DimensionMismatchError, match="'I_point'"):
         solver.step(v, 1e-4, 0.5, 0.0, I_point=1 * mV)
+    with pytest.raises(DimensionMismatchError, match="'gtot'"):
+        solver.step(v, 1e-4, 0.5 * ohm, 0.0)
+    with pytest.raises(ValueError, match="singular"):
+        solver.steady_state(0.0, 0.0)
+    v[:] = 0.01
+    with pytest.raises(ValueError, match="singular"):
+        solver.step(v, 0.5, -2 * CM, 0.0)  # Cm/dt + gtot = 0 exactly
+    assert np.all(v == 0.01)  # untouched

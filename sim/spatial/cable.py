@@ -14,7 +14,11 @@ electrode, a synapse: Brian 2's ``point current`` flag adds ``Ip/area`` to ``Im`
 
 * ``Im`` is linear in ``v`` over a step: ``Im = I0 - gtot*v``, with ``gtot = -dIm/dv``
   (S/m^2) and ``I0 = Im - v*dIm/dv`` (A/m^2) evaluated at the start of the step (the
-  gating variables are updated separately, before ``v``);
+  gating variables are updated separately, before ``v``).  These are Brian 2's
+  ``gtot__private`` and ``I0__private``; its ``_v_star``, ``_u_plus`` and ``_u_minus``
+  are the particular and homogeneous solutions of its domain decomposition (below),
+  internal to the solve, not inputs.  For a passive membrane ``Im = gL*(EL - v)``:
+  ``gtot = gL``, ``I0 = gL*EL``;
 * the step is backward Euler: ``A*Cm*(v' - v)/dt = A*(I0 - gtot*v') + Ip + axial(v')``,
   a linear system for the new potentials ``v'``;
 * axial conductances come from the geometry (`Morphology.r_length_1` and
@@ -312,5 +316,10 @@ class CableSolver:
                                      "a conductance per area (S/m^2)")
         I0 = self._per_compartment(I0, "I0", amp / meter ** 2, "a current per area (A/m^2)")
         I_point = self._per_compartment(I_point, "I_point", amp, "a current (A)")
-        cable_step(v, inv_dt, self._Cm, self.area, gtot, I0, I_point, tree.parent, tree.g,
-                   tree.compartment_unknown, e, b, x)
+        try:
+            cable_step(v, inv_dt, self._Cm, self.area, gtot, I0, I_point, tree.parent,
+                       tree.g, tree.compartment_unknown, e, b, x)
+        except ZeroDivisionError:  # raised before v is written
+            raise ValueError(
+                "CableSolver: the linear system is singular (a zero pivot): a step needs "
+                "Cm/dt + gtot > 0, a steady state needs gtot > 0 somewhere") from None
