@@ -27,6 +27,15 @@ if _figure:
 elif importlib.util.find_spec('wx') is None:
     matplotlib.use(os.environ.get('MPLBACKEND') or 'TkAgg')
 
+
+def _write_figure(path):
+    '''The figure as it is at the end of the run, and what the network did.'''
+    savefig(path, dpi=100)
+    print(f'{M.nspikes} spikes from {N} neurons: {M.nspikes / N / _seconds:.1f} Hz; '
+          f'synapses: {len(Ce)} excitatory, {len(Ci)} inhibitory')
+    print(f'figure: {Path(path).resolve()}')
+
+
 from sim import *
 ###### Set up the standard CUBA example ######
 N = 4000
@@ -53,11 +62,8 @@ trace.plot(refresh=10 * ms, showlast=200 * ms)
 
 run(_seconds * second)  # hearsim: was run(1 * second)
 
-if _figure:  # hearsim: the figure, and what the network did
-    savefig(_figure, dpi=100)
-    print(f'{M.nspikes} spikes from {N} neurons: {M.nspikes / N / _seconds:.1f} '
-          f'Hz; synapses: {len(Ce)} excitatory, {len(Ci)} inhibitory')
-    print(f'figure: {Path(_figure).resolve()}')
+if _figure:  # hearsim
+    _write_figure(_figure)
 
 ioff() # switch interactive mode off
 show() # and wait for user to close the window before shutting down

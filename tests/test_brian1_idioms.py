@@ -15,14 +15,17 @@ from sim import (
     Connection,
     DelayConnection,
     DimensionMismatchError,
+    EventClock,
     NeuronGroup,
     Parameters,
+    RecentStateMonitor,
     SpikeGeneratorGroup,
     SpikeMonitor,
     StateMonitor,
     forget,
     ms,
     mV,
+    network_operation,
     rand,
     recall,
     run,
@@ -294,6 +297,26 @@ def test_heterogeneous_delays_up_to_max_delay(codegen_target):
     D.delay = 4.5 * ms  # larger than max_delay, set between runs
     with pytest.raises(ValueError, match="max_delay=4"):
         run(1 * ms)
+
+
+def test_event_clock_operation_reads_brian1_monitor_attributes(codegen_target):
+    # what Brian 1's live plots read at each refresh: M.spikes (pairs), trace.times,
+    # trace[i], from a network operation on an EventClock
+    G = NeuronGroup(3, "dv/dt = (20*mV - v)/(10*ms) : volt", threshold=10 * mV, reset=0 * mV,
+                    method="exact")
+    M = SpikeMonitor(G)
+    trace = RecentStateMonitor(G, "v", record=range(2), duration=3 * ms)
+    seen = []
+
+    @network_operation(clock=EventClock(dt=5 * ms))
+    def look():
+        last = (float(trace.times[-1]), float(trace[0][-1])) if len(trace.times) else None
+        seen.append((len(M.spikes), M.nspikes, last))
+
+    run(20 * ms)
+    assert [n for n, _, _ in seen] == [0, 0, 3, 6]
+    assert seen[1][2][0] == pytest.approx(4.9e-3) and 0 < seen[1][2][1] < 0.01
+    assert M.spikes[0] == (0, pytest.approx(6.9e-3))
 
 
 # -- Parameters, forget/recall ------------------------------------------------------------
