@@ -54,9 +54,11 @@ def test_every_example_that_writes_a_figure_has_its_committed_figure():
         image = mpimg.imread(gallery.figure_path(path))
         assert image.ndim == 3 and min(image.shape[:2]) > 100, path.stem
         assert float(np.ptp(image[..., :3])) > 0.1, f"{path.stem}.png is blank"
-    stale = sorted({p.stem for p in FIGURES.glob("*.png")} - {p.stem for p in examples})
-    assert not stale, f"docs/gallery/ has figures of no example: {stale}"
-    total = sum(p.stat().st_size for p in FIGURES.glob("*.png"))
+    files = [p for p in FIGURES.iterdir() if p.is_file()]
+    stale = sorted({p.name for p in files} - {f"{p.stem}{ext}" for p in examples
+                                              for ext in (".png", ".txt")})
+    assert not stale, f"docs/gallery/ has files of no example: {stale}"
+    total = sum(p.stat().st_size for p in files)
     assert total < MAX_FIGURES_BYTES, f"docs/gallery/ holds {total / 1e6:.1f} MB of figures"
 
 
@@ -67,6 +69,7 @@ def test_gallery_page_of_an_example():
     assert "    python examples/cochleagram.py [output.png] [--short]" in page  # usage: code
     assert "![The figure that cochleagram.py writes](cochleagram.png)" in page
     assert "```python\n\"\"\"Cochleagram:" in page and "def main" in page  # the whole source
+    assert "## Output" in page and "most excited channel at CF" in page  # what it printed
     fitting = gallery.page(gallery.EXAMPLES / "fit_cochlear_nucleus.py")
     assert "writes no figure" in fitting
     # a source holding a Markdown fence is enclosed in a longer one

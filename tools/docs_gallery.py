@@ -12,10 +12,12 @@ Two jobs in one file:
 
       python tools/docs_gallery.py            # every example that writes a figure
       python tools/docs_gallery.py demo cochleagram
+      python tools/docs_gallery.py --missing  # those whose figure is not there yet
 
   Each example runs in its short mode (``--short`` and ``HEARSIM_EXAMPLE_SHORT=1``, as the
   tests run them) in a temporary folder; its figure is shrunk to at most ``MAX_WIDTH``
-  pixels and 256 colours and written to ``docs/gallery/<name>.png``.  The whole set is about
+  pixels and 256 colours and written to ``docs/gallery/<name>.png``, and what it printed to
+  ``docs/gallery/<name>.txt`` (shown on its page).  The whole set is about
   1 MB and ``tests/test_docs_build.py`` checks that it stays under 2 MB and that every
   example that writes a figure has one.
 
@@ -57,6 +59,10 @@ def writes_figure(path: Path) -> bool:
 
 def figure_path(path: Path) -> Path:
     return FIGURES / f"{path.stem}.png"
+
+
+def output_path(path: Path) -> Path:
+    return FIGURES / f"{path.stem}.txt"
 
 
 def docstring(path: Path) -> str:
@@ -105,6 +111,12 @@ def page(path: Path) -> str:
         parts.append(f"Not made yet: `python tools/docs_gallery.py {path.stem}` makes it.\n")
     else:
         parts.append("This example writes no figure: it prints what it found.\n")
+    if output_path(path).exists():
+        output = output_path(path).read_text(encoding="utf-8").rstrip()
+        fence = _fence(output)
+        parts.append("## Output\n")
+        parts.append("What the run that made the figure printed:\n")
+        parts.append(f"{fence}text\n{output}\n{fence}\n")
     fence = _fence(source)
     parts.append("## Source\n")
     parts.append(f"{fence}python\n{source.rstrip()}\n{fence}\n")
@@ -176,7 +188,10 @@ def shrink(png: bytes, max_width: int = MAX_WIDTH) -> bytes:
 
 def make_figure(path: Path) -> Path:
     """Run the example's short mode and write its shrunk figure to ``docs/gallery/``."""
-    env = {**os.environ, "HEARSIM_EXAMPLE_SHORT": "1", "MPLBACKEND": "Agg"}
+    # this checkout's packages, not an installed copy (the example runs in a temporary folder)
+    path_entries = [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+    env = {**os.environ, "HEARSIM_EXAMPLE_SHORT": "1", "MPLBACKEND": "Agg",
+           "PYTHONPATH": os.pathsep.join(path_entries)}
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / f"{path.stem}.png"
         result = subprocess.run([sys.executable, str(path), str(out), "--short"], cwd=tmp,
@@ -185,15 +200,20 @@ def make_figure(path: Path) -> Path:
             raise RuntimeError(f"{path.name} failed (exit {result.returncode}):\n"
                                f"{result.stdout[-2000:]}{result.stderr[-4000:]}")
         data = shrink(out.read_bytes())
+        printed = result.stdout.replace(str(out.resolve()), out.name).replace(str(out), out.name)
     FIGURES.mkdir(parents=True, exist_ok=True)
     target = figure_path(path)
     target.write_bytes(data)
+    output_path(path).write_text(printed.rstrip() + "\n", encoding="utf-8")
     return target
 
 
 def main(argv: list[str] | None = None) -> int:
-    names = sys.argv[1:] if argv is None else argv
+    names = sys.argv[1:] if argv is None else list(argv)
     chosen = [p for p in examples() if writes_figure(p)]
+    if "--missing" in names:
+        names.remove("--missing")
+        chosen = [p for p in chosen if not figure_path(p).exists()]
     if names:
         known = {p.stem: p for p in examples()}
         unknown = [n for n in names if n.removesuffix(".py") not in known]
@@ -203,11 +223,13 @@ def main(argv: list[str] | None = None) -> int:
         chosen = [known[n.removesuffix(".py")] for n in names]
     for path in chosen:
         start = time.perf_counter()
+        print(f"running examples/{path.name} --short ...", flush=True)
         target = make_figure(path)
         print(f"{target.relative_to(ROOT)}: {target.stat().st_size / 1024:.0f} kB "
               f"({time.perf_counter() - start:.0f} s)")
-    total = sum(p.stat().st_size for p in FIGURES.glob("*.png"))
-    print(f"docs/gallery: {total / 1024:.0f} kB in all")
+    total = sum(p.stat().st_size for p in FIGURES.glob("*.*"))
+    print(f"docs/gallery: {total / 1024:.0f} kB in all (git add -f docs/gallery: .gitignore "
+          f"ignores *.png)")
     return 0
 
 
