@@ -161,3 +161,74 @@ def test_objects_without_a_fragment_use_the_python_loop(cls, reason):
     assert reason in net.compiled_loop_unavailable
     _, M_loop, _ = _feeder_run("numba")
     assert np.array_equal(M.i[:], M_loop.i[:]) and np.array_equal(M.t_, M_loop.t_)
+
+
+CALLEE = '''
+from numba import njit
+
+
+@njit(cache=False)
+def decay(t, dt, x, rate):
+    for k in range(x.shape[0]):
+        x[k] -= dt * rate * x[k]
+
+
+def not_compiled(t, dt, x, rate):
+    pass
+'''
+
+
+class _Decayer(SimObject):
+    """An object whose step is a compiled function of its own (CallCompiled)."""
+
+    add_to_magic_network = False
+    function = "decay"
+
+    def __init__(self, group, rate: float):
+        super().__init__(clock=group.clock, when="groups", name="decayer")
+        self.x = group.variables["v"].array
+        self.rate = rate
+
+    def step_function(self):
+        dt = self.clock.dt_
+
+        def step(i):
+            self.x -= dt * self.rate * self.x
+
+        return step
+
+    def loop_fragment(self):
+        return ops.LoopFragment(self, [ops.CallCompiled("hs_probe_callee", self.function,
+                                                         [self.x, self.rate])])
+
+
+def test_call_compiled_runs_the_objects_own_function(tmp_path, monkeypatch):
+    (tmp_path / "hs_probe_callee.py").write_text(CALLEE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import sim.codegen.numba_loop as numba_loop
+
+    sources = []
+    build = numba_loop.build_loop
+
+    def spy(objects, clock):
+        loop, python_ops = build(objects, clock)
+        sources.append(loop.source)
+        return loop, python_ops
+
+    monkeypatch.setattr(numba_loop, "build_loop", spy)
+    results = {}
+    for cls_function in ("decay", "not_compiled"):
+        G = NeuronGroup(4, "v : 1", dt=0.1 * ms)
+        G.v = 1.0
+        obj = _Decayer(G, 100.0)
+        obj.function = cls_function
+        net = Network(G, obj)
+        net.run(1 * ms)
+        results[cls_function] = (net.used_compiled_loop, net.compiled_loop_unavailable,
+                                 G.v[:].copy())
+    used, reason, v = results["decay"]
+    assert used, reason
+    assert np.allclose(v, (1 - 1e-4 * 100.0) ** 10)
+    assert "import hs_probe_callee  # source " in sources[0]
+    used, reason, _ = results["not_compiled"]
+    assert not used and "hs_probe_callee.not_compiled is not a numba function" in reason

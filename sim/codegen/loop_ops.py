@@ -30,8 +30,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 __all__ = [
-    "PYTHON_STEP", "CopyRow", "DeliverSpikes", "Events", "EventsFromSchedule", "Indices",
-    "Kernel", "LoopFragment", "NotCompilable", "OnEvents", "Range", "RecordEvents",
+    "PYTHON_STEP", "CallCompiled", "CopyRow", "DeliverSpikes", "Events", "EventsFromSchedule",
+    "Indices", "Kernel", "LoopFragment", "NotCompilable", "OnEvents", "Range", "RecordEvents",
     "RecordRate", "RecordState", "Room", "RunKernel",
 ]
 
@@ -193,6 +193,20 @@ class CopyRow:
     source: object
     position: object
     target: object
+
+
+@dataclass
+class CallCompiled:
+    """Call a compiled function the object provides: ``module.function(t, dt, *args)``
+    (without ``t, dt`` unless ``with_time``).  For work that is not generated code (a
+    tree solve, a filter): the function is the object's own, compiled for the target (on
+    numba an ``@njit`` function of an importable module), and ``args`` are its arrays and
+    scalars in order."""
+
+    module: str
+    function: str
+    args: list = field(default_factory=list)
+    with_time: bool = True
 
 
 @dataclass

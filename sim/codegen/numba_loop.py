@@ -20,11 +20,15 @@ objects that made them.
 
 from __future__ import annotations
 
+import hashlib
+import importlib
+import inspect
 import re
 
 import numpy as np
 
 from sim.codegen.loop_ops import (
+    CallCompiled,
     CopyRow,
     DeliverSpikes,
     EventsFromSchedule,
@@ -221,9 +225,25 @@ def _copy_row(op: CopyRow, p: str, low: _Lowering) -> list[str]:
     ]
 
 
+def _call_compiled(op: CallCompiled, p: str, low: _Lowering) -> list[str]:
+    try:
+        function = getattr(importlib.import_module(op.module), op.function)
+    except (ImportError, AttributeError) as exc:
+        raise NotCompilable(f"{op.module}.{op.function} cannot be imported ({exc})") from None
+    if not hasattr(function, "py_func"):
+        raise NotCompilable(f"{op.module}.{op.function} is not a numba function")
+    # numba's cache of the loop would keep an old callee compiled in: the callee module's
+    # source hash is part of the loop's source, so a changed callee makes a new loop file
+    source = inspect.getsource(importlib.import_module(op.module))
+    low.imports.add(f"{op.module}  # source {hashlib.sha1(source.encode()).hexdigest()[:16]}")
+    names = [low.arg(f"{p}c{k}", value) for k, value in enumerate(op.args)]
+    head = ["t", "dt"] if op.with_time else []
+    return [f"{op.module}.{op.function}({', '.join(head + names)})"]
+
+
 _LOWER = {RunKernel: _run_kernel, RecordState: _record_state, RecordEvents: _record_events,
           RecordRate: _record_rate, EventsFromSchedule: _events_from_schedule,
-          DeliverSpikes: _deliver_spikes, CopyRow: _copy_row}
+          DeliverSpikes: _deliver_spikes, CopyRow: _copy_row, CallCompiled: _call_compiled}
 
 
 def _fragment_lines(s: ScheduledFragment, low: _Lowering) -> tuple[list[str], list[str]]:
