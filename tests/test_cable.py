@@ -581,6 +581,26 @@ def test_constructor_errors(make, error, words):
         make()
 
 
+def test_zero_diameter_points():
+    """A leaf tapering to a point is fine (its sealed end carries no current); a point of
+    zero diameter where the cable goes on would cut it: an error."""
+    morpho = Soma(diameter=20 * um)
+    morpho.tip = Section(n=3, diameter=[2, 1.5, 1, 0] * um, length=[10, 10, 10] * um)
+    solver = CableSolver(morpho, CM, RI)
+    v = np.full(4, 0.01)
+    solver.step(v, 1e-4, 1 / RM, 0.0)
+    assert np.allclose(v, 0.01 / (1 + 1e-4 / TAU))
+    cut = Soma(diameter=20 * um)
+    cut.dend = Section(n=2, diameter=[1, 0, 1] * um, length=[10, 10] * um)
+    with pytest.raises(ValueError, match="compartment 2"):
+        CableSolver(cut, CM, RI)
+    cut = Soma(diameter=20 * um)
+    cut.dend = Section(n=1, diameter=[1, 0] * um, length=[10] * um)
+    cut.dend.more = Cylinder(diameter=1 * um, length=10 * um)
+    with pytest.raises(ValueError, match="zero or infinite"):
+        CableSolver(cut, CM, RI)
+
+
 def test_step_errors():
     solver = CableSolver(uniform_cable(3, 30e-6), CM, RI)
     v = np.zeros(3)

@@ -150,6 +150,9 @@ def test_repr_and_copy_section():
     (lambda: Soma(diameter=[1, 2] * um), TypeError, "scalar"),
     (lambda: Soma(diameter=10 * um, x=[1, 2] * um), TypeError, "'x'"),
     (lambda: Soma(diameter=0 * um), ValueError, "'diameter'"),
+    (lambda: Section(n=2, diameter=[1, 0, 0] * um, length=[1, 1] * um), ValueError,
+     "'diameter'"),
+    (lambda: Section(n=1, diameter=[1, -1] * um, length=[1] * um), ValueError, "'diameter'"),
 ])
 def test_construction_errors_name_the_argument(make, error, words):
     with pytest.raises(error, match=words):
@@ -444,6 +447,16 @@ def test_from_points_without_spherical_soma():
     morpho = Morphology.from_points(points, spherical_soma=False)
     assert type(morpho) is Section and morpho.type == "soma" and morpho.n == 1
     assert morpho.dend.n == 1 and close(morpho.dend.start_diameter, [2e-6])
+
+
+def test_from_points_tapering_to_a_point():
+    """A tip of zero diameter (as in Brian 2's tests) is a cone ending in a point."""
+    points = [(1, None, 0, 0, 0, 10, -1), (2, None, 10, 0, 0, 10, 1),
+              (3, None, 20, 0, 0, 5, 2), (4, None, 30, 0, 0, 0, 3)]
+    cable = Morphology.from_points(points)
+    assert cable.n == 3 and close(cable.end_diameter, [10e-6, 5e-6, 0])
+    assert close(cable.area[2], np.pi / 2 * 5e-6 * np.sqrt(2.5e-6 ** 2 + 10e-6 ** 2))
+    assert close(cable.r_length_2[2], 0)
 
 
 def test_from_points_long_chain():

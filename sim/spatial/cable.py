@@ -140,7 +140,8 @@ def build_tree(flat: FlatMorphology, Ri: float) -> CableTree:
                     g[u] = r1[first] / Ri
             else:
                 parent[u] = u - 1
-                g[u] = 1.0 / (Ri * (1.0 / r2[i - 1] + 1.0 / r1[i]))
+                with np.errstate(divide="ignore"):  # a zero-diameter point: g = 0
+                    g[u] = 1.0 / (Ri * (1.0 / r2[i - 1] + 1.0 / r1[i]))
             u += 1
         if has_children[k]:
             section_node[k] = u
@@ -149,8 +150,11 @@ def build_tree(flat: FlatMorphology, Ri: float) -> CableTree:
             u += 1
     assert u == n_unknowns
     if np.any(~np.isfinite(g)) or np.any(g[1:] <= 0):
-        raise ValueError("The morphology gives non-positive or infinite axial conductances "
-                         "(check for compartments of zero length or diameter)")
+        bad = int(np.flatnonzero(~np.isfinite(g[1:]) | (g[1:] <= 0))[0]) + 1
+        where = np.flatnonzero(compartment_unknown >= bad)
+        near = int(where[0]) if len(where) else flat.n - 1
+        raise ValueError("The morphology gives a zero or infinite axial conductance near "
+                         f"compartment {near} (a diameter of zero where the cable continues?)")
     return CableTree(flat.n, parent, g, compartment_unknown)
 
 

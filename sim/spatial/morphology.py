@@ -764,9 +764,9 @@ class Morphology(metaclass=abc.ABCMeta):
             if not all(np.isfinite(v) for v in (x, y, z, diameter)):
                 raise ValueError(f"Point {index} has a non-finite coordinate or diameter: "
                                  f"{point!r}")
-            if diameter <= 0:
+            if diameter < 0:
                 raise ValueError(f"Point {index} has a diameter of {diameter} um; "
-                                 "diameters have to be positive")
+                                 "diameters cannot be negative")
             if index in compartments:
                 raise ValueError(f"Two compartments with index {index}")
             if parent_idx == index:
@@ -1139,10 +1139,14 @@ class Section(Morphology):
         owner = type_name(self)
         n = _check_count(owner, n)
         Morphology.__init__(self, n=n, type=type)
-        d = _length_values(owner, "diameter", diameter, positive=True)
+        d = _length_values(owner, "diameter", diameter)
         if d is None or d.ndim != 1 or len(d) != n + 1:
             raise TypeError(f"{owner}: the diameter argument has to be a one-dimensional "
                             f"array of length {n + 1} (n + 1), got {diameter!r}")
+        # a cone may end in a point (a tapering tip), but not start and end in one
+        if np.any(d < 0) or np.any((d[:-1] == 0) & (d[1:] == 0)):
+            raise ValueError(f"{owner}: argument 'diameter' cannot be negative, nor zero at "
+                             f"both ends of a compartment, got {diameter!r}")
         self._node_diameters = d
         self._set_geometry(owner, n, length, x, y, z, n + 1)
 
