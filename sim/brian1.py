@@ -121,14 +121,21 @@ def _positional(func: Callable) -> tuple[list[str], bool]:
     return names, any(p.kind == p.VAR_POSITIONAL for p in params)
 
 
-def threshold_and_reset(eqs: Equations, threshold, reset, refractory=False):
+def threshold_and_reset(eqs: Equations, threshold: object, reset: object,
+                        refractory: object = False
+                        ) -> tuple[str | None, str | None, Equations,
+                                   Callable[[object], None] | None]:
     """Brian 1's threshold and reset values and functions, as a NeuronGroup takes them.
 
-    Returns ``(threshold, reset, eqs, install)``: strings (or None) for the group, its
-    equations (with ``(unless refractory)`` added to the reset variable for a value reset
-    with a refractory period: Brian 1 held it at the reset value), and ``install(group)``
-    (or None) to call at the end of the group's construction, which puts the Python
-    threshold and reset functions in place of the generated code.  Strings and None pass
+    ``threshold``/``reset``: a value in the units of the first state variable (a
+    quantity, or a number for a dimensionless one; ``DimensionMismatchError`` otherwise),
+    a function, a string or None; ``refractory``: the group's (a time makes a value reset
+    hold its variable).  Returns ``(threshold, reset, eqs, install)``: strings (or None)
+    for the group, its equations (with ``(unless refractory)`` added to the reset variable
+    for a value reset with a refractory period: Brian 1 held it at the reset value), and
+    ``install(group)`` (or None) to call at the end of the group's construction, which
+    puts the Python threshold and reset functions in place of the generated code.  Strings
+    and None pass
     through unchanged.
     """
     steps: list[Callable] = []
@@ -241,7 +248,7 @@ def _install_reset(group, function: Callable) -> None:
     group.reset = function
 
 
-def next_subgroup(group, n: int):
+def next_subgroup(group: object, n: int) -> object:
     """Brian 1's ``P.subgroup(n)``: the ``n`` neurons after those of the earlier calls."""
     if isinstance(n, bool) or not float(n).is_integer() or n < 1:
         raise ValueError(f"subgroup: give a positive whole number of neurons, got {n!r}")
@@ -395,9 +402,9 @@ class Connection(Synapses):
             cls = DelayConnection  # as Brian 1, which changed the object's class
         return super().__new__(cls)
 
-    def __init__(self, source, target, state=0, delay=0 * ms, modulation=None,
+    def __init__(self, source, target, state: str | int = 0, delay=0 * ms, modulation=None,
                  structure: str = "sparse", weight=None, sparseness=None, max_delay=None,
-                 **kwds):
+                 **kwds) -> None:
         if modulation is not None:
             raise NotImplementedError("Connection(modulation=...) is not supported: write the "
                                       "modulation into on_pre of a Synapses object")
@@ -504,8 +511,9 @@ class Connection(Synapses):
             weights = Quantity(values, dim=self.variables["w"].dim)  # Brian 1: no unit check
         self._new_synapses(start, weights, delay, p0, q0)
 
-    def connect_random(self, P=None, Q=None, p: float = 1.0, weight=1.0, fixed: bool = False,
-                       seed: int | None = None, sparseness=None, delay=None) -> None:
+    def connect_random(self, P=None, Q=None, p: float | str | Callable = 1.0, weight=1.0,
+                       fixed: bool = False, seed: int | None = None, sparseness=None,
+                       delay=None) -> None:
         """Connect each pair of ``P`` x ``Q`` with probability ``p`` (``sparseness``: the same).
 
         ``p``: a number, a function of ``(i, j)`` (indices in ``P`` and ``Q``) or an
@@ -579,9 +587,9 @@ class DelayConnection(Connection):
     set nor at the start of a run (``C.delay = ...`` between runs).
     """
 
-    def __init__(self, source, target, state=0, delay=None, modulation=None,
+    def __init__(self, source, target, state: str | int = 0, delay=None, modulation=None,
                  structure: str = "sparse", weight=None, sparseness=None, max_delay=5 * ms,
-                 **kwds):
+                 **kwds) -> None:
         fail_for_dimension_mismatch(max_delay, second, "max_delay must be a time")
         self._delay_spec = None if delay is True else delay
         super().__init__(source, target, state, modulation=modulation, structure=structure,
