@@ -245,6 +245,65 @@ def test_subtree_deletion():
     assert soma.dend2.indices[:].tolist() == list(range(1, 6))
 
 
+def cable_trees():
+    """One tree three ways: lengths, coordinates (relative to the parent's end), points."""
+    r2 = np.sqrt(2)
+    schematic = Cylinder(n=10, diameter=10 * um, length=100 * um)
+    schematic.L = Section(n=5, diameter=[10, 8, 6, 4, 2, 0] * um, length=np.full(5, 20) * um)
+    schematic.R = Cylinder(n=5, diameter=5 * um, length=50 * um)
+    schematic.RL = Cylinder(n=5, diameter=2.5 * um, length=50 * um)
+    schematic.RR = Section(n=5, diameter=[5, 4, 3, 2, 1, 0] * um, length=np.full(5, 10) * um)
+    coords = Cylinder(n=10, x=[0, 100] * um, diameter=10 * um)
+    coords.L = Section(n=5, diameter=[10, 8, 6, 4, 2, 0] * um,
+                       x=np.linspace(0, 100, 6) / r2 * um, y=np.linspace(0, 100, 6) / r2 * um)
+    coords.R = Cylinder(n=5, diameter=5 * um, x=[0, 50] * um / r2, y=[0, -50] * um / r2)
+    coords.RL = Cylinder(n=5, diameter=2.5 * um, x=[0, 50] * um / r2, z=[0, 50] * um / r2)
+    coords.RR = Section(n=5, diameter=[5, 4, 3, 2, 1, 0] * um,
+                        x=np.linspace(0, 50, 6) * um / r2, z=np.linspace(0, -50, 6) * um / r2)
+    points = [(i + 1, None, 10.0 * i, 0, 0, 10, i) for i in range(11)]
+    points[0] = (1, None, 0, 0, 0, 10, -1)
+    for k in range(1, 6):  # L: 5 cones from 100 um, diameters 8..0
+        points.append((11 + k, None, 100 + 20 * k / r2, 20 * k / r2, 0, 10 - 2 * k,
+                       11 if k == 1 else 10 + k))
+    for k in range(1, 6):  # R
+        points.append((16 + k, None, 100 + 10 * k / r2, -10 * k / r2, 0, 5,
+                       11 if k == 1 else 15 + k))
+    for k in range(1, 6):  # RL, named by type
+        points.append((21 + k, "L", 100 + (50 + 10 * k) / r2, -50 / r2, 10 * k / r2, 2.5,
+                       21 if k == 1 else 20 + k))
+    for k in range(1, 6):  # RR
+        points.append((26 + k, "R", 100 + (50 + 10 * k) / r2, -50 / r2, -10 * k / r2,
+                       5 - k, 21 if k == 1 else 25 + k))
+    return schematic, coords, Morphology.from_points(points)
+
+
+def test_cable_tree_three_ways():
+    schematic, coords, loaded = cable_trees()
+    for tree in (schematic, coords, loaded):
+        assert tree.total_compartments == 30 and tree.total_sections == 5
+        assert tree["1"] is tree.L and tree["21"] is tree.RL and tree["2"].total_sections == 3
+        assert close(tree.distance, np.arange(10) * 10e-6 + 5e-6)
+        assert close(tree["21"].distance, 150e-6 + np.arange(5) * 10e-6 + 5e-6)
+        assert close(tree.L.end_distance, 200e-6) and close(tree.RR.end_distance, 200e-6)
+        assert close(tree.L.start_diameter, [10e-6, 8e-6, 6e-6, 4e-6, 2e-6])
+        assert close(tree.RR.end_diameter, [4e-6, 3e-6, 2e-6, 1e-6, 0])
+        assert tree.RR.indices[:].tolist() == [25, 26, 27, 28, 29]
+        # a loaded section starts with its parent point's diameter (R: a cone 10 -> 5 um)
+        names = ("length",) if tree is loaded else ("length", "area", "volume",
+                                                    "r_length_1", "r_length_2", "diameter")
+        for name in names:
+            for path in ("L", "R", "RL", "RR"):
+                assert close(getattr(tree[path], name), getattr(schematic[path], name))
+    assert close(loaded.R.start_diameter, [10e-6, 5e-6, 5e-6, 5e-6, 5e-6])
+    for tree in (coords, loaded):  # absolute coordinates
+        step = 10e-6 / np.sqrt(2)
+        assert close(tree.RL.start_x, 100e-6 + 50e-6 / np.sqrt(2) + np.arange(5) * step)
+        assert close(tree.RL.y, np.full(5, -50e-6 / np.sqrt(2)))
+        assert close(tree.RR.end_z, -(np.arange(5) + 1) * step)
+        assert close(tree.L.x, 100e-6 + (np.arange(5) + 0.5) * 2 * step)
+    assert loaded.RL.type == "L" and loaded.R.type is None
+
+
 def test_flat_indices_depth_first():
     morpho = lr_tree()
     assert morpho.indices[0] == 0 and morpho.indices[:].tolist() == [0]
