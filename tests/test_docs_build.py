@@ -103,7 +103,7 @@ def test_mkdocs_build_strict(tmp_path):
     gallery = _load("docs_gallery")
     for path in gallery.examples():
         html = (site / "gallery" / f"{path.stem}.html").read_text()
-        assert f"examples/{path.name}" in html and "def " in html
+        assert f"examples/{path.name}" in html and 'class="language-python"' in html
         if gallery.figure_path(path).exists():
             assert f'src="{path.stem}.png"' in html
             assert (site / "gallery" / f"{path.stem}.png").exists()
