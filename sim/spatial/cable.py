@@ -48,6 +48,11 @@ branch node has conductances ~1e7 times those of the membrane) and the pivots st
 positive whenever ``Cm/dt + gtot > 0``.  Along an unbranched section this is the Thomas
 algorithm for the tridiagonal system.
 
+Against an exact (rational arithmetic) solve of the same system the step agrees to
+~2e-16 relative; Brian 2's decomposition, on the same trees with somata, to ~6e-10 (its
+homogeneous solutions subtract numbers of the soma's conductance scale); without somata
+both to rounding (``tests/test_cable.py``).
+
 The step is unconditionally stable and first order in ``dt``; the spatial
 discretisation (compartments at midpoints, a finite-volume scheme) is second order in
 compartment length.  A compartment's potential is the value at its midpoint.

@@ -108,7 +108,7 @@ def _check_count(owner: str, n: Any) -> int:
         raise DimensionMismatchError(
             f"{owner}: argument 'n' (number of compartments) has to be dimensionless, "
             f"got {n!r}", get_dimensions(n))
-    if np.ndim(n) != 0 or float(n) != int(n):
+    if np.ndim(n) != 0 or not np.isfinite(float(n)) or float(n) != int(n):
         raise TypeError(f"{owner}: argument 'n' (number of compartments) has to be an "
                         f"integer, got {n!r}")
     if int(n) < 1:
@@ -388,7 +388,7 @@ class Morphology(metaclass=abc.ABCMeta):
     """
 
     def __init__(self, n: int, type: str | None = None):
-        self._n = _check_count(type_name(self), n)
+        self._n = _check_count(_type_name(self), n)
         self.type = type
         self._children = Children(self)
         self._parent: Morphology | None = None
@@ -958,7 +958,8 @@ class Morphology(metaclass=abc.ABCMeta):
                                   "supported morphology format.")
 
 
-def type_name(obj: Any) -> str:
+def _type_name(obj: Any) -> str:
+    """The class name, for messages."""
     return type(obj).__name__
 
 
@@ -1001,7 +1002,7 @@ class SubMorphology:
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_") or name not in _VIEW_ATTRIBUTES:
-            raise AttributeError(f"{type_name(self)} has no attribute {name!r}")
+            raise AttributeError(f"{_type_name(self)} has no attribute {name!r}")
         return _slice(getattr(self._morphology, name), self._i, self._j)
 
 
@@ -1049,7 +1050,7 @@ class Soma(Morphology):
         self._z = coords["z"] if coords["z"] is not None else _copy(default)
 
     def __repr__(self) -> str:
-        text = f"{type_name(self)}(diameter={self.diameter[0]!r}"
+        text = f"{_type_name(self)}(diameter={self.diameter[0]!r}"
         if self._x is not None:
             text += f", x={self.x[0]!r}, y={self.y[0]!r}, z={self.z[0]!r}"
         if self.type != "soma":
@@ -1136,7 +1137,7 @@ class Section(Morphology):
     def __init__(self, diameter: Quantity, n: int = 1, length: Quantity | None = None,
                  x: Quantity | None = None, y: Quantity | None = None,
                  z: Quantity | None = None, type: str | None = None):
-        owner = type_name(self)
+        owner = _type_name(self)
         n = _check_count(owner, n)
         Morphology.__init__(self, n=n, type=type)
         d = _length_values(owner, "diameter", diameter)
@@ -1198,7 +1199,7 @@ class Section(Morphology):
             diam: Any = _to_meters(np.array(ends[0]))
         else:
             diam = _to_meters(self._node_diameters)
-        text = f"{type_name(self)}(diameter={diam!r}"
+        text = f"{_type_name(self)}(diameter={diam!r}"
         if self.n != 1:
             text += f", n={self.n}"
         if self._x is not None:
@@ -1340,7 +1341,7 @@ class Cylinder(Section):
     def __init__(self, diameter: Quantity, n: int = 1, length: Quantity | None = None,
                  x: Quantity | None = None, y: Quantity | None = None,
                  z: Quantity | None = None, type: str | None = None):
-        owner = type_name(self)
+        owner = _type_name(self)
         n = _check_count(owner, n)
         Morphology.__init__(self, n=n, type=type)
         d = _length_values(owner, "diameter", diameter, positive=True)
@@ -1361,7 +1362,7 @@ class Cylinder(Section):
         self._length = np.ones(n) * (float(lengths.reshape(-1)[0]) / n)
 
     def __repr__(self) -> str:
-        text = f"{type_name(self)}(diameter={_to_meters(np.array(self._node_diameters[0]))!r}"
+        text = f"{_type_name(self)}(diameter={_to_meters(np.array(self._node_diameters[0]))!r}"
         if self.n != 1:
             text += f", n={self.n}"
         if self._x is not None:
