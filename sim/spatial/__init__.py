@@ -2,6 +2,8 @@
 and the implicit cable-equation solver (`sim.spatial.cable`, loaded on first use: it
 compiles with numba, and ``import sim`` stays light)."""
 
+from typing import Any
+
 from sim.spatial.morphology import (
     Children,
     Cylinder,
@@ -17,7 +19,7 @@ __all__ = ["Morphology", "Soma", "Section", "Cylinder", "SubMorphology", "Childr
            "Topology", "FlatMorphology"]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     if name == "CableSolver":
         from sim.spatial.cable import CableSolver
 
