@@ -102,6 +102,12 @@ from sim.user_functions import Function, implementation
 
 np = numpy = _numpy  # numpy functions keep units: Quantity implements numpy's protocols
 brian_prefs = prefs  # Brian 2's older name
+# numpy 1's aliases, which numpy 2 removed and older Brian 2 / brian2hears scripts use
+# (``clip(x, 0, Inf)``)
+Inf = Infinity = PINF = infty = _numpy.inf
+NINF = -_numpy.inf
+NaN = _numpy.nan
+PZERO, NZERO = 0.0, -0.0
 
 
 def exprel(x):
@@ -219,6 +225,7 @@ _own_names = [
     "numpy",
     "codegen",
     "units",
+    "Inf", "Infinity", "PINF", "infty", "NINF", "NaN", "PZERO", "NZERO",
 ]
 _own_set = frozenset(_own_names)
 #: Python builtins that ``from brian2 import *`` replaces by numpy's (pylab's); the

@@ -139,6 +139,28 @@ def _constant_divisors(tree: ast.expr) -> list[ast.expr]:
     return found
 
 
+def _clock_variable(group, name: str):
+    """Brian 2's clock variables of a group: ``G.t``, ``G.dt``, ``G.t_in_timesteps`` (read-only
+    shared views of its clock, so that ``dt=G.dt[:]`` gives a scalar time) and ``G.t_``,
+    ``G.dt_`` (plain floats, seconds); None for other names."""
+    raw = name.endswith("_")
+    base = name[:-1] if raw else name
+    clock = group.__dict__.get("clock")
+    if base not in ("t", "dt", "t_in_timesteps") or clock is None or (
+            raw and base == "t_in_timesteps"):
+        return None
+    if base == "t_in_timesteps":
+        value, dim, dtype = clock._i, DIMENSIONLESS, np.dtype(np.int64)
+    else:
+        value = clock.t_ if base == "t" else clock.dt_
+        dim, dtype = second.dim, np.dtype(np.float64)
+    if raw:
+        return value
+    var = Variable(base, dim, "array", dtype=dtype, array=np.array([value], dtype=dtype),
+                   shared=True, read_only=True)
+    return VariableView(group, var)
+
+
 class Group:
     """Shared machinery of everything with named variables: state access and compilation."""
 
@@ -160,6 +182,9 @@ class Group:
         if name.endswith("_") and name[:-1] in variables:
             var = variables[name[:-1]]
             return self._get_values(var) if var.kind != "array" else self._raw_view(var)
+        clock_value = _clock_variable(self, name)
+        if clock_value is not None:
+            return clock_value
         raise AttributeError(
             f"{type(self).__name__} '{self.__dict__.get('name', '?')}' has no variable "
             f"'{name}' (variables: {', '.join(k for k in variables if not k.startswith('_'))})"
