@@ -138,6 +138,19 @@ def _check_target(value) -> None:
         )
 
 
+def _check_cuda_backend(value) -> None:
+    allowed = ("auto", "cupy", "pycuda", "host")
+    if value not in allowed:
+        raise PreferenceError(f"prefs.codegen.cuda_backend must be one of {allowed} ('host' "
+                              f"runs the CUDA source on the CPU, for tests), got {value!r}")
+
+
+def _check_device(value) -> None:
+    if value not in ("cpu", "cuda"):
+        raise PreferenceError(f"prefs.hears.device must be 'cpu' or 'cuda' (where filterbanks "
+                              f"run unless one is given its own device=), got {value!r}")
+
+
 def _check_threshold(value) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise PreferenceError(
@@ -195,11 +208,13 @@ class _Prefs(_Section):
     def __init__(self):
         codegen = _Section(
             "codegen",
-            {"target": "auto", "numba_parallel_threshold": 50_000, "numba_threads": None,
+            {"target": "auto", "cuda_backend": "auto",
+             "numba_parallel_threshold": 50_000, "numba_threads": None,
              "numba_max_statements": 5000,
              "loop_invariant_optimisations": True, "max_cache_dir_size": 1000,
              "string_expression_target": "numpy"},
-            {"target": _check_target, "numba_parallel_threshold": _check_threshold,
+            {"target": _check_target, "cuda_backend": _check_cuda_backend,
+             "numba_parallel_threshold": _check_threshold,
              "numba_threads": _check_threads, "numba_max_statements": _check_max_statements},
             sections={
                 "cpp": _inert(
@@ -243,9 +258,10 @@ class _Prefs(_Section):
             "display_brian_error_message", "file_log", "file_log_level", "file_log_max_size",
             "save_script", "std_redirection", "std_redirection_to_file")
         legacy = _inert("legacy", "refractory_timing")
+        hears = _Section("hears", {"device": "cpu"}, {"device": _check_device})
         super().__init__("prefs", {}, sections={
             "codegen": codegen, "core": core, "devices": devices,
-            "logging": logging_section, "legacy": legacy,
+            "logging": logging_section, "legacy": legacy, "hears": hears,
         })
 
 

@@ -146,7 +146,8 @@ class Gammatone(LinearFilterbank):
 
     def __init__(self, source: Any, cf: Any, b: Any = 1.019, erb_order: float = 1,
                  ear_Q: float = EAR_Q, min_bw: float = MIN_BW,  # noqa: N803
-                 cascade: Any = None, *, dtype: Any = None) -> None:
+                 cascade: Any = None, *, dtype: Any = None,
+                 device: str | None = None) -> None:
         src = as_source(source)
         fs = source_rate(src)
         f = _centre_frequencies(cf, fs)
@@ -166,7 +167,7 @@ class Gammatone(LinearFilterbank):
         self.b = bb
         self.erb_order, self.EarQ, self.min_bw = erb_order, ear_Q, min_bw
         filt_b, filt_a = erb_filters_to_ba(coefs)
-        LinearFilterbank.__init__(self, src, filt_b, filt_a, dtype=dtype)
+        LinearFilterbank.__init__(self, src, filt_b, filt_a, dtype=dtype, device=device)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -237,7 +238,8 @@ class ApproximateGammatone(LinearFilterbank):
     """
 
     def __init__(self, source: Any, cf: Any, bandwidth: Any, order: int = 4, *,
-                 dtype: Any = None) -> None:
+                 dtype: Any = None,
+                 device: str | None = None) -> None:
         src = as_source(source)
         fs = source_rate(src)
         f = _centre_frequencies(cf, fs)
@@ -256,7 +258,7 @@ class ApproximateGammatone(LinearFilterbank):
         self.order = int(order)
         filt_b, filt_a = sos_to_ba([_hohmann_sos(fc, b_, fs, self.order)
                                     for fc, b_ in zip(f, bw, strict=True)])
-        LinearFilterbank.__init__(self, src, filt_b, filt_a, dtype=dtype)
+        LinearFilterbank.__init__(self, src, filt_b, filt_a, dtype=dtype, device=device)
 
 
 def hohmann_impulse_response(cf: float, bandwidth: float, samplerate: float, order: int,
@@ -343,7 +345,8 @@ class AsymmetricCompensation(LinearFilterbank):
     """
 
     def __init__(self, source: Any, f: Any, b: Any = 1.019, c: Any = 1, ncascades: int = 4, *,
-                 dtype: Any = None) -> None:
+                 dtype: Any = None,
+                 device: str | None = None) -> None:
         src = as_source(source)
         fs = source_rate(src)
         fr = _centre_frequencies(f, fs, "f")
@@ -352,7 +355,7 @@ class AsymmetricCompensation(LinearFilterbank):
         self.f = fr * Hz
         self.b, self.c = bb, cc
         filt_b, filt_a = _ac_sections(fs, fr, bb, cc, _check_ncascades(ncascades))
-        LinearFilterbank.__init__(self, src, filt_b, filt_a, dtype=dtype)
+        LinearFilterbank.__init__(self, src, filt_b, filt_a, dtype=dtype, device=device)
 
 
 class LogGammachirp(LinearFilterbank):
@@ -367,7 +370,8 @@ class LogGammachirp(LinearFilterbank):
     """
 
     def __init__(self, source: Any, f: Any, b: Any = 1.019, c: Any = 1, ncascades: int = 4, *,
-                 dtype: Any = None) -> None:
+                 dtype: Any = None,
+                 device: str | None = None) -> None:
         src = as_source(source)
         fs = source_rate(src)
         fr = _centre_frequencies(f, fs, "f")
@@ -380,7 +384,7 @@ class LogGammachirp(LinearFilterbank):
         self.gammatone_filt_b, self.gammatone_filt_a = gb, ga
         self.asymmetric_filt_b, self.asymmetric_filt_a = ab, aa
         LinearFilterbank.__init__(self, src, np.concatenate((gb, ab), axis=2),
-                                  np.concatenate((ga, aa), axis=2), dtype=dtype)
+                                  np.concatenate((ga, aa), axis=2), dtype=dtype, device=device)
 
 
 def _chirp_args(f: Any, time_constant: Any, c: Any, phase: Any, fs: float
@@ -511,7 +515,8 @@ class Butterworth(LinearFilterbank):
     """
 
     def __init__(self, source: Any, nchannels: int, order: int, fc: Any, btype: str = "low", *,
-                 dtype: Any = None) -> None:
+                 dtype: Any = None,
+                 device: str | None = None) -> None:
         from scipy import signal
 
         src = as_source(source)
@@ -531,7 +536,7 @@ class Butterworth(LinearFilterbank):
             sos.append(cache[key])
         self.order, self.fc, self.btype = int(order), edges * Hz, btype
         filt_b, filt_a = sos_to_ba(sos)
-        LinearFilterbank.__init__(self, src, filt_b, filt_a, dtype=dtype)
+        LinearFilterbank.__init__(self, src, filt_b, filt_a, dtype=dtype, device=device)
 
 
 # scipy.signal's band names (``band_dict``), as brian2hears passes btype on to scipy
@@ -636,7 +641,8 @@ class IIRFilterbank(LinearFilterbank):
     """
 
     def __init__(self, source: Any, nchannels: int, passband: Any, stopband: Any, gpass: Any,
-                 gstop: Any, btype: str, ftype: str, *, dtype: Any = None) -> None:
+                 gstop: Any, btype: str, ftype: str, *, dtype: Any = None,
+                 device: str | None = None) -> None:
         from scipy import signal
 
         src = as_source(source)
@@ -693,7 +699,7 @@ class IIRFilterbank(LinearFilterbank):
         self.btype: str | tuple[str, ...] = kinds[0] if len(set(kinds)) == 1 else tuple(kinds)
         self.order = int(max(orders))
         filt_b, filt_a = sos_to_ba(sos)
-        LinearFilterbank.__init__(self, src, filt_b, filt_a, dtype=dtype)
+        LinearFilterbank.__init__(self, src, filt_b, filt_a, dtype=dtype, device=device)
 
 
 class LowPass(LinearFilterbank):
@@ -705,7 +711,8 @@ class LowPass(LinearFilterbank):
     ``LowPass(source, fc, *, dtype=None)``
     """
 
-    def __init__(self, source: Any, fc: Any, *, dtype: Any = None) -> None:
+    def __init__(self, source: Any, fc: Any, *, dtype: Any = None,
+                 device: str | None = None) -> None:
         src = as_source(source)
         fs = source_rate(src)
         f = _centre_frequencies(fc, fs, "fc")
@@ -718,7 +725,7 @@ class LowPass(LinearFilterbank):
         filt_a[:, 0, 0] = 1
         filt_a[:, 1, 0] = -q
         self.fc = f * Hz
-        LinearFilterbank.__init__(self, src, filt_b, filt_a, dtype=dtype)
+        LinearFilterbank.__init__(self, src, filt_b, filt_a, dtype=dtype, device=device)
 
 
 class Cascade(LinearFilterbank):
@@ -730,7 +737,8 @@ class Cascade(LinearFilterbank):
     """
 
     def __init__(self, source: Any, filterbank: LinearFilterbank, n: int, *,
-                 dtype: Any = None) -> None:
+                 dtype: Any = None,
+                 device: str | None = None) -> None:
         if not isinstance(filterbank, LinearFilterbank):
             raise TypeError(f"filterbank must be a LinearFilterbank, got "
                             f"{type(filterbank).__name__}")
@@ -743,7 +751,8 @@ class Cascade(LinearFilterbank):
         self.n = int(n)
         LinearFilterbank.__init__(self, src, np.tile(filterbank.filt_b, (1, 1, n)),
                                   np.tile(filterbank.filt_a, (1, 1, n)),
-                                  dtype=dtype if dtype is not None else filterbank.dtype)
+                                  dtype=dtype if dtype is not None else filterbank.dtype,
+                                  device=device)
 
 
 class MiddleEar(LinearFilterbank):
@@ -754,7 +763,8 @@ class MiddleEar(LinearFilterbank):
     ``MiddleEar(source, gain=1, *, dtype=None)``
     """
 
-    def __init__(self, source: Any, gain: Any = 1, *, dtype: Any = None) -> None:
+    def __init__(self, source: Any, gain: Any = 1, *, dtype: Any = None,
+                 device: str | None = None) -> None:
         from scipy import signal
 
         src = as_source(source)
@@ -778,4 +788,4 @@ class MiddleEar(LinearFilterbank):
             sos_list.append(s)
         self.gain = np.array(g)
         filt_b, filt_a = sos_to_ba(sos_list)
-        LinearFilterbank.__init__(self, src, filt_b, filt_a, dtype=dtype)
+        LinearFilterbank.__init__(self, src, filt_b, filt_a, dtype=dtype, device=device)

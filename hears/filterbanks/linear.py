@@ -113,9 +113,46 @@ class LinearFilterbank(Filterbank):
     in place between chunks (time-varying filters); ``filt_state`` gives the state.
     The compiled kernel runs time outer, channels inner (vectorised), parallel over groups of
     channels for large banks.
+
+    ``device``: ``'cpu'``, ``'cuda'``, or None (default: ``prefs.hears.device``, read when
+    processing starts) — also settable as an attribute of any linear filterbank
+    (``Gammatone(...).device = 'cuda'``). On ``'cuda'`` the cascades run on the CUDA backend
+    of ``prefs.codegen.cuda_backend`` (one thread per channel, the CPU kernel's arithmetic:
+    the same output bit for bit), the filter state stays on the device between chunks, and
+    each chunk costs one copy to the device and one back.
     """
 
-    def __init__(self, source: Any, b: Any, a: Any, *, dtype: Any = None) -> None:
+    @property
+    def device(self) -> str:
+        """Where the cascades run: ``'cpu'`` or ``'cuda'``."""
+        if self._device is not None:
+            return self._device
+        from sim.prefs import prefs
+
+        return prefs.hears.device
+
+    @device.setter
+    def device(self, value: str | None) -> None:
+        if value not in (None, "cpu", "cuda"):
+            raise ValueError(f"{type(self).__name__}: device must be 'cpu', 'cuda' or None "
+                             f"(prefs.hears.device), got {value!r}")
+        self._device = value  # (a state on the device moves back at the next CPU chunk)
+
+    def _device_sos(self):
+        """The device-side cascades (made, or remade for new shapes, on first use)."""
+        from hears.filterbanks._cuda_kernels import DeviceSOS
+        from sim.codegen.cuda_runtime import get_backend
+
+        dev = self._on_device
+        shape = (self.nchannels, self.nsections, np.dtype(self.dtype))
+        if dev is None or (dev.nchannels, dev.nsections, dev.dtype) != shape:
+            dev = DeviceSOS(get_backend(), *shape)
+            dev.backend.copy_to_device(dev.state, self._state)
+            self._on_device = dev
+        return dev
+
+    def __init__(self, source: Any, b: Any, a: Any, *, dtype: Any = None,
+                 device: str | None = None) -> None:
         src = as_source(source)
         fb, fa = _as_sections(b, a)
         n = fb.shape[0]
@@ -130,6 +167,8 @@ class LinearFilterbank(Filterbank):
         self._filt_a = np.ascontiguousarray(fa)
         self._alloc_work()
         self._check_stability()
+        self._on_device = None  # the cascades on a CUDA backend, once used
+        self.device = device
 
     def _check_stability(self) -> None:
         radius = np.abs(self.poles())
@@ -184,7 +223,8 @@ class LinearFilterbank(Filterbank):
     @property
     def filt_state(self) -> np.ndarray:
         """Current filter state ``(nchannels, 2, nsections)`` (a copy)."""
-        return np.transpose(self._state, (2, 1, 0)).astype(float)
+        state = self._state if self._on_device is None else self._on_device.host_state()
+        return np.transpose(state, (2, 1, 0)).astype(float)
 
     def sos(self) -> np.ndarray:
         """The normalised sections, shape ``(nchannels, nsections, 6)`` (scipy layout)."""
@@ -226,8 +266,21 @@ class LinearFilterbank(Filterbank):
     def buffer_init(self) -> None:
         Filterbank.buffer_init(self)
         self._state[:] = 0
+        if self.device == "cuda":
+            self._device_sos().reset()
+        else:
+            self._on_device = None
 
     def buffer_apply(self, input: np.ndarray) -> np.ndarray:  # noqa: A002
+        if self.device == "cuda":
+            dev = self._device_sos()
+            if input.ndim != 2 or input.shape[1] not in (1, self.nchannels):
+                raise ValueError(f"{type(self).__name__}: input chunk of shape {input.shape}, "
+                                 f"expected (samples, 1) or (samples, {self.nchannels})")
+            return dev.backend.to_host(dev.apply(input, self._filt_b, self._filt_a))
+        if self._on_device is not None:  # moved back to the CPU: continue from its state
+            self._state[...] = self._on_device.host_state()
+            self._on_device = None
         x = np.ascontiguousarray(input, dtype=self.dtype)
         if x.ndim != 2 or x.shape[1] not in (1, self.nchannels):
             raise ValueError(f"{type(self).__name__}: input chunk of shape {x.shape}, expected "

@@ -1,0 +1,187 @@
+"""GPU filterbanks (issue 12), run without a GPU through the CUDA runtime's host backend.
+
+The host backend compiles the very CUDA C source the GPU runs as host C++ (a shim for
+``blockIdx``/``threadIdx`` and atomics, no FMA contraction) and launches it through ctypes,
+so the device path of every linear filterbank (allocation, launches, state kept between
+chunks, copies) runs here, and its output is compared with the CPU kernel's bit for bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hears import (
+    ApproximateGammatone,
+    Butterworth,
+    Gammatone,
+    IIRFilterbank,
+    LinearFilterbank,
+    LogGammachirp,
+    LowPass,
+    MiddleEar,
+    erbspace,
+)
+from hears.filterbanks._cuda_kernels import sos_source
+from sim import Hz, kHz, prefs
+from sim.codegen import cuda_runtime
+from sim.codegen.cuda_runtime import CudaUnavailable, get_backend
+from sim.prefs import PreferenceError
+from sounds import Sound
+
+
+@pytest.fixture
+def host_backend():
+    previous = prefs.codegen.cuda_backend
+    prefs.codegen.cuda_backend = "host"
+    try:
+        yield get_backend()
+    finally:
+        prefs.codegen.cuda_backend = previous
+
+
+def _noise(n=3000, channels=1, seed=3):
+    x = np.random.default_rng(seed).standard_normal((n, channels))
+    return Sound(x if channels > 1 else x[:, 0], samplerate=44100 * Hz)
+
+
+CF = erbspace(100 * Hz, 8 * kHz, 37)  # not a multiple of the block size or of 32 lanes
+
+FILTERBANKS = {
+    "Gammatone": lambda s, **k: Gammatone(s, CF, **k),
+    "ApproximateGammatone": lambda s, **k: ApproximateGammatone(s, CF, 50 * Hz, 4, **k),
+    "LogGammachirp": lambda s, **k: LogGammachirp(s, CF[:10], c=-2, **k),
+    "Butterworth": lambda s, **k: Butterworth(s, 5, 4, 2 * kHz, **k),
+    "IIRFilterbank": lambda s, **k: IIRFilterbank(s, 3, 1 * kHz, 2 * kHz, 1, 30, "low",
+                                                   "cheby1", **k),
+    "LowPass": lambda s, **k: LowPass(s, 1 * kHz, **k),
+    "MiddleEar": lambda s, **k: MiddleEar(s, **k),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FILTERBANKS))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_device_output_equals_cpu_bit_for_bit(host_backend, name, dtype):
+    sound = _noise()
+    cpu = np.asarray(FILTERBANKS[name](sound, dtype=dtype).process(buffersize=64))
+    fb = FILTERBANKS[name](sound, dtype=dtype, device="cuda")
+    assert fb.device == "cuda"
+    for buffersize in (1, 64, 1000, 5000):  # state carried on the device between chunks
+        gpu = np.asarray(fb.process(buffersize=buffersize))
+        assert gpu.dtype == cpu.dtype and gpu.shape == cpu.shape
+        assert np.array_equal(gpu.view(np.uint8), cpu.view(np.uint8)), buffersize
+
+
+def test_many_channels_from_multichannel_input(host_backend):
+    n = 300  # more than two blocks of 128 threads
+    sound = _noise(800, channels=n)
+    b = np.random.default_rng(4).uniform(0.1, 0.3, (n, 3, 2))
+    a = np.zeros((n, 3, 2))
+    a[:, 0], a[:, 1], a[:, 2] = 2.0, -0.4, 0.1  # a0 != 1: normalised in the kernel
+    cpu = np.asarray(LinearFilterbank(sound, b, a).process())
+    gpu = np.asarray(LinearFilterbank(sound, b, a, device="cuda").process(buffersize=77))
+    assert np.array_equal(cpu, gpu)
+
+
+def test_global_preference_and_moving_between_devices(host_backend):
+    sound = _noise(2000)
+    reference = np.asarray(Gammatone(sound, CF).process(buffersize=100))
+    prefs.hears.device = "cuda"
+    try:
+        fb = Gammatone(sound, CF)
+        assert fb.device == "cuda"
+        fb.buffer_init()
+        first = fb.buffer_fetch(0, 700)
+        assert fb._on_device is not None
+        assert np.array_equal(fb.filt_state, fb._on_device.host_state().transpose(2, 1, 0))
+    finally:
+        prefs.hears.device = "cpu"
+    fb.device = "cpu"  # the state comes back from the device: the output continues exactly
+    second = fb.buffer_fetch(700, 1300)
+    fb.device = "cuda"  # and goes there again
+    third = fb.buffer_fetch(1300, 2000)
+    assert np.array_equal(np.vstack([first, second, third]), reference)
+
+
+def test_coefficients_changed_between_chunks_act_from_the_next_chunk(host_backend):
+    sound = _noise(1200)
+    outputs = []
+    for device in ("cpu", "cuda"):
+        fb = Gammatone(sound, CF, device=device)
+        fb.buffer_init()
+        chunks = [fb.buffer_fetch(0, 400)]
+        fb.filt_b[:, 0, 0] *= 0.5  # time-varying filters modify the coefficients in place
+        chunks.append(fb.buffer_fetch(400, 1200))
+        outputs.append(np.vstack(chunks))
+    assert np.array_equal(outputs[0], outputs[1])
+
+
+def test_without_a_gpu_asking_for_one_says_what_is_missing(monkeypatch):
+    try:
+        get_backend("auto")
+    except CudaUnavailable as exc:
+        message = str(exc)
+    else:
+        pytest.skip("a CUDA backend runs on this machine")
+    assert "CuPy" in message and "GPU:" in message and "hearsim[cuda" in message
+    fb = Gammatone(_noise(100), CF, device="cuda")
+    with pytest.raises(CudaUnavailable, match="No CUDA backend"):
+        fb.process()
+    # and the CPU path is untouched by the failed attempt
+    fb.device = "cpu"
+    assert np.asarray(fb.process()).shape == (100, len(CF))
+
+
+def test_preferences_and_arguments_are_checked():
+    with pytest.raises(PreferenceError, match="cuda_backend"):
+        prefs.codegen.cuda_backend = "opencl"
+    with pytest.raises(PreferenceError, match="hears.device"):
+        prefs.hears.device = "gpu"
+    with pytest.raises(ValueError, match="device must be"):
+        Gammatone(_noise(10), CF, device="gpu")
+    with pytest.raises(ValueError, match="one of"):
+        get_backend("opencl")
+
+
+SAXPY = r"""
+extern "C" __global__ void saxpy(double* y, const double* x, double a, long long n) {
+    long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) y[i] += a * x[i];
+}
+extern "C" __global__ void count_positive(const double* x, unsigned long long* count,
+                                          long long n) {
+    long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n && x[i] > 0) atomicAdd(count, 1ULL);
+}
+"""
+
+
+def test_host_backend_launches_over_the_whole_grid(host_backend):
+    module = host_backend.compile(SAXPY)
+    x = np.arange(1000, dtype=np.float64) - 500
+    y = host_backend.to_device(np.ones(1000))
+    module.function("saxpy")((8,), (128,), (y, host_backend.to_device(x), np.float64(2.0),
+                                            np.int64(1000)))
+    assert np.array_equal(host_backend.to_host(y), 1 + 2 * x)
+    count = host_backend.zeros(1, np.uint64)
+    module.function("count_positive")((4,), (256,), (host_backend.to_device(x), count,
+                                                     np.int64(1000)))
+    assert int(count[0]) == 499
+    with pytest.raises(TypeError, match="ambiguous"):
+        module.function("saxpy")((1,), (1,), (y, x, 2.0, 1000))
+
+
+def test_host_shim_refuses_what_needs_real_threads(host_backend):
+    source = r"""extern "C" __global__ void k(double* x) { __syncthreads(); x[0] = 1; }"""
+    with pytest.raises(RuntimeError, match="syncthreads"):
+        host_backend.compile(source)
+
+
+@pytest.mark.skipif(not cuda_runtime.shutil.which("nvcc"), reason="nvcc not installed")
+@pytest.mark.parametrize("nsections", [1, 4])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sos_kernel_compiles_to_ptx(nsections, dtype):
+    from sim.codegen.cuda_target import compile_ptx
+
+    ptx = compile_ptx(sos_source(nsections, dtype))
+    assert ".entry hs_sos" in ptx
