@@ -108,13 +108,11 @@ class DeviceSOS:
         return self.backend.to_host(self.state)
 
     def apply(self, x, fb: np.ndarray, fa: np.ndarray):
-        """Filter a chunk ``x`` ((nt, 1) or (nt, nch), host or device array); returns the
-        output as a device array (nt, nch)."""
+        """Filter a chunk ``x`` ((nt, 1) or (nt, nch), a device array); returns the output as
+        a device array (nt, nch)."""
         backend = self.backend
-        if not backend.is_device_array(x):
-            x = backend.to_device(np.ascontiguousarray(x, dtype=self.dtype))
-        elif x.dtype != self.dtype:
-            x = x.astype(self.dtype)
+        if x.dtype != self.dtype or not x.flags.c_contiguous:
+            x = x.astype(self.dtype, order="C")
         nt = int(x.shape[0])
         y = backend.zeros((nt, self.nchannels), self.dtype)
         if nt:

@@ -136,6 +136,16 @@ class LinearFilterbank(Filterbank):
         if value not in (None, "cpu", "cuda"):
             raise ValueError(f"{type(self).__name__}: device must be 'cpu', 'cuda' or None "
                              f"(prefs.hears.device), got {value!r}")
+        cached = getattr(self, "cached_buffer_output", None)
+        on_device = getattr(self, "_on_device", None)
+        if value != "cuda" and on_device is not None and cached is not None:
+            self.cached_buffer_output = on_device.backend.to_host(cached)
+        elif value == "cuda" and cached is not None and len(cached):
+            from sim.codegen.cuda_runtime import get_backend
+
+            backend = get_backend()
+            if not backend.is_device_array(cached):
+                self.cached_buffer_output = backend.to_device(np.ascontiguousarray(cached))
         self._device = value  # (a state on the device moves back at the next CPU chunk)
 
     def _device_sos(self):
@@ -271,13 +281,42 @@ class LinearFilterbank(Filterbank):
         else:
             self._on_device = None
 
+    # -- on a CUDA device: chunks stay there between device stages ----------------------------
+    def buffer_fetch_next(self, samples: int):
+        if self.device != "cuda":
+            return Filterbank.buffer_fetch_next(self, samples)
+        start = self.next_sample
+        self.next_sample = start + samples
+        backend = self._device_sos().backend
+        fetch = getattr(self._source, "device_fetch", None)
+        x = fetch(start, start + samples, backend) if fetch is not None else None
+        if x is None:  # a CPU source: one copy of the chunk to the device
+            x = backend.to_device(np.ascontiguousarray(
+                self._source.buffer_fetch(start, start + samples), dtype=self.dtype))
+        return self.buffer_apply(x)
+
+    def device_fetch(self, start: int, end: int, backend):
+        """Output samples ``[start, end)`` as a device array of ``backend`` when this
+        filterbank runs there (for a device stage that follows it), else None."""
+        if self.device != "cuda" or self._device_sos().backend is not backend:
+            return None
+        return Filterbank.buffer_fetch(self, start, end)
+
+    def buffer_fetch(self, start: int, end: int) -> np.ndarray:
+        out = Filterbank.buffer_fetch(self, start, end)
+        if self.device == "cuda":
+            return self._on_device.backend.to_host(out)  # the CPU side gets host arrays
+        return out
+
     def buffer_apply(self, input: np.ndarray) -> np.ndarray:  # noqa: A002
         if self.device == "cuda":
             dev = self._device_sos()
             if input.ndim != 2 or input.shape[1] not in (1, self.nchannels):
                 raise ValueError(f"{type(self).__name__}: input chunk of shape {input.shape}, "
                                  f"expected (samples, 1) or (samples, {self.nchannels})")
-            return dev.backend.to_host(dev.apply(input, self._filt_b, self._filt_a))
+            if not dev.backend.is_device_array(input):  # called directly with a host chunk
+                input = dev.backend.to_device(np.ascontiguousarray(input))
+            return dev.apply(input, self._filt_b, self._filt_a)
         if self._on_device is not None:  # moved back to the CPU: continue from its state
             self._state[...] = self._on_device.host_state()
             self._on_device = None

@@ -103,14 +103,27 @@ class Backend:
     """The interface every backend implements (arrays are the backend's own)."""
 
     name = "?"
+    #: copies between host and device so far, ``{'to_device': n, 'to_host': n}`` (to see
+    #: that a chain of device stages keeps its chunks on the device)
+    copies: dict
 
-    def to_device(self, array: np.ndarray):  # pragma: no cover - interface
+    def to_device(self, array: np.ndarray):
+        """A device copy of a host array."""
+        self.copies["to_device"] = self.copies.get("to_device", 0) + 1
+        return self._to_device(array)
+
+    def to_host(self, array) -> np.ndarray:
+        """A host copy of a device array."""
+        self.copies["to_host"] = self.copies.get("to_host", 0) + 1
+        return self._to_host(array)
+
+    def _to_device(self, array: np.ndarray):  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def _to_host(self, array) -> np.ndarray:  # pragma: no cover - interface
         raise NotImplementedError
 
     def zeros(self, shape, dtype):  # pragma: no cover - interface
-        raise NotImplementedError
-
-    def to_host(self, array) -> np.ndarray:  # pragma: no cover - interface
         raise NotImplementedError
 
     def copy_to_device(self, target, source: np.ndarray) -> None:  # pragma: no cover
@@ -147,13 +160,13 @@ class _CupyBackend(Backend):
         self.cupy = cupy
         self._modules: dict[str, object] = {}
 
-    def to_device(self, array):
+    def _to_device(self, array):
         return self.cupy.asarray(array)
 
     def zeros(self, shape, dtype):
         return self.cupy.zeros(shape, dtype=dtype)
 
-    def to_host(self, array):
+    def _to_host(self, array):
         return self.cupy.asnumpy(array)
 
     def copy_to_device(self, target, source):
@@ -199,13 +212,13 @@ class _PycudaBackend(Backend):
         self.driver, self.gpuarray, self.SourceModule = driver, gpuarray, SourceModule
         self._modules: dict[str, object] = {}
 
-    def to_device(self, array):
+    def _to_device(self, array):
         return self.gpuarray.to_gpu(np.ascontiguousarray(array))
 
     def zeros(self, shape, dtype):
         return self.gpuarray.zeros(shape, dtype=dtype)
 
-    def to_host(self, array):
+    def _to_host(self, array):
         return array.get()
 
     def copy_to_device(self, target, source):
@@ -314,13 +327,13 @@ class _HostBackend(Backend):
                                   "clang++) on the PATH")
         self._modules: dict[str, object] = {}
 
-    def to_device(self, array):
+    def _to_device(self, array):
         return np.array(array, copy=True, order="C")
 
     def zeros(self, shape, dtype):
         return np.zeros(shape, dtype=dtype)
 
-    def to_host(self, array):
+    def _to_host(self, array):
         return np.array(array, copy=True)
 
     def copy_to_device(self, target, source):
@@ -403,5 +416,6 @@ def get_backend(name: str | None = None) -> Backend:
                               f"version (pip install 'hearsim[cuda12]' or 'hearsim[cuda13]'), "
                               f"or use the CPU (the default).")
     backend = _CLASSES[name]()
+    backend.copies = {"to_device": 0, "to_host": 0}
     _instances[name] = backend
     return backend

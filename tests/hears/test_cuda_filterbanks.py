@@ -185,3 +185,20 @@ def test_sos_kernel_compiles_to_ptx(nsections, dtype):
 
     ptx = compile_ptx(sos_source(nsections, dtype))
     assert ".entry hs_sos" in ptx
+
+
+def test_a_chain_of_device_stages_keeps_its_chunks_on_the_device(host_backend):
+    sound = _noise(2000)
+    cpu = np.asarray(LowPass(Gammatone(sound, CF), 1 * kHz).process(buffersize=250))
+    chain = LowPass(Gammatone(sound, CF, device="cuda"), 1 * kHz, device="cuda")
+    host_backend.copies.update(to_device=0, to_host=0)
+    gpu = np.asarray(chain.process(buffersize=250))
+    assert np.array_equal(cpu, gpu)
+    # per chunk: the sound goes to the device once, the last stage's output comes back
+    # once; the Gammatone's output never leaves the device
+    assert host_backend.copies == {"to_device": 8, "to_host": 8}
+    # a CPU stage in between costs one copy each way per chunk, never per sample
+    mixed = LowPass(Gammatone(sound, CF, device="cuda") * 1.0, 1 * kHz, device="cuda")
+    host_backend.copies.update(to_device=0, to_host=0)
+    assert np.array_equal(np.asarray(mixed.process(buffersize=250)), cpu)
+    assert host_backend.copies == {"to_device": 16, "to_host": 16}
