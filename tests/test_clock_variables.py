@@ -39,7 +39,7 @@ def test_clock_variables_are_read_only_and_do_not_hide_model_variables():
         G.dt[:] = 5 * ms
     with pytest.raises(AttributeError, match="no such variable"):
         G.t = 5 * ms
-    H = NeuronGroup(2, "dt_v/dt = -t_v/ms : 1")  # a name starting like a clock name
+    H = NeuronGroup(2, "dt_v/dt = -t_v/ms : 1", dt=0.1 * ms)  # a name like a clock name
     assert np.all(H.t_v[:] == 0) and float(H.t[:]) == 0.0
     with pytest.raises(AttributeError):
         G.t_in_timesteps_  # noqa: B018
