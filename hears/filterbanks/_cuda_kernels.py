@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["sos_source", "DeviceSOS"]
+__all__ = ["sos_source", "DeviceSOS", "fir_source", "DeviceFIR"]
 
 #: threads per block
 BLOCK = 128
@@ -122,4 +122,87 @@ class DeviceSOS:
             self.kernel(grid, (BLOCK,), (x, y, self._fb, self._fa, self.state, np.int64(nt),
                                          np.int64(self.nchannels),
                                          np.int32(1 if x.shape[1] == 1 else 0)))
+        return y
+
+
+def fir_source(dtype) -> str:
+    """CUDA C of the direct FIR kernels: ``hs_fir`` (one thread per output sample and
+    channel, ``y[t, c] = sum_k h[k, c] * ext[t + L-1 - k, c]`` summed for ``k = 0 .. L-1``
+    in that order, as the CPU kernel) and ``hs_fir_history`` (the last ``L-1`` input rows,
+    kept for the next chunk).  ``ext`` is the history followed by the chunk, read from the
+    two arrays without joining them."""
+    real = {np.dtype(np.float64): "double", np.dtype(np.float32): "float"}[np.dtype(dtype)]
+    return f"""
+typedef {real} real;
+__device__ __forceinline__ real hs_ext(const real* hist, const real* x, long long row,
+                                       long long c, long long nh, long long nch, int mono) {{
+    if (row < nh) return hist[row * nch + c];
+    return mono ? x[row - nh] : x[(row - nh) * nch + c];
+}}
+extern "C" __global__ void hs_fir(const real* __restrict__ hist, const real* __restrict__ x,
+                                  const real* __restrict__ h, real* __restrict__ y,
+                                  long long nt, long long nch, long long ntaps, int mono,
+                                  int shared) {{
+    long long q = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (q >= nt * nch) return;
+    long long t = q / nch, c = q % nch;
+    real acc = (real)0.0;
+    for (long long k = 0; k < ntaps; ++k) {{
+        real hk = shared ? h[k] : h[k * nch + c];
+        acc += hk * hs_ext(hist, x, t + ntaps - 1 - k, c, ntaps - 1, nch, mono);
+    }}
+    y[q] = acc;
+}}
+extern "C" __global__ void hs_fir_history(const real* __restrict__ hist,
+                                          const real* __restrict__ x,
+                                          real* __restrict__ out, long long nt, long long nch,
+                                          long long ntaps, int mono) {{
+    long long q = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    long long nh = ntaps - 1;
+    if (q >= nh * nch) return;
+    long long r = q / nch, c = q % nch;
+    out[q] = hs_ext(hist, x, nt + r, c, nh, nch, mono);
+}}
+"""
+
+
+class DeviceFIR:
+    """A direct-form FIR filterbank on a CUDA backend: taps and input history on the device."""
+
+    def __init__(self, backend, taps: np.ndarray, nchannels: int, dtype):
+        self.backend = backend
+        self.dtype = np.dtype(dtype)
+        self.nchannels = int(nchannels)
+        self.ntaps = int(taps.shape[0])
+        self.shared = taps.shape[1] == 1
+        module = backend.compile(fir_source(dtype))
+        self.kernel, self.history_kernel = module.function("hs_fir"), \
+            module.function("hs_fir_history")
+        self.taps = backend.to_device(np.ascontiguousarray(taps, dtype=self.dtype))
+        self.history = backend.zeros((max(self.ntaps - 1, 1), self.nchannels), self.dtype)
+
+    def reset(self) -> None:
+        self.backend.copy_to_device(self.history, np.zeros(self.history.shape, self.dtype))
+
+    def apply(self, x):
+        """Filter a chunk ``x`` ((nt, 1) or (nt, nch), a device array) into a new device
+        array (nt, nch); the history moves on to the chunk's last ``L-1`` rows."""
+        backend = self.backend
+        if x.dtype != self.dtype or not x.flags.c_contiguous:
+            x = x.astype(self.dtype, order="C")
+        nt, nch = int(x.shape[0]), self.nchannels
+        mono = np.int32(1 if x.shape[1] == 1 and nch > 1 else 0)
+        y = backend.zeros((nt, nch), self.dtype)
+        if nt:
+            n = nt * nch
+            self.kernel(((n + BLOCK - 1) // BLOCK,), (BLOCK,),
+                        (self.history, x, self.taps, y, np.int64(nt), np.int64(nch),
+                         np.int64(self.ntaps), mono, np.int32(self.shared)))
+            if self.ntaps > 1:
+                new = backend.zeros(self.history.shape, self.dtype)
+                m = (self.ntaps - 1) * nch
+                self.history_kernel(((m + BLOCK - 1) // BLOCK,), (BLOCK,),
+                                    (self.history, x, new, np.int64(nt), np.int64(nch),
+                                     np.int64(self.ntaps), mono))
+                self.history = new
         return y

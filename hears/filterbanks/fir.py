@@ -10,6 +10,7 @@ from sim.units import Quantity, second
 
 from . import _kernels
 from ._args import dimensionless, float_dtype, is_int, samplerate_hz, times_s
+from ._device import DeviceStage
 from .base import Filterbank, as_source, source_rate
 
 __all__ = ["FIRFilterbank", "FractionalDelay", "fractional_delay_ir", "LinearFIRFilterbank",
@@ -19,7 +20,7 @@ __all__ = ["FIRFilterbank", "FractionalDelay", "fractional_delay_ir", "LinearFIR
 DIRECT_MAX_TAPS = 48
 
 
-class FIRFilterbank(Filterbank):
+class FIRFilterbank(DeviceStage, Filterbank):
     """Bank of finite impulse response filters.
 
     ``FIRFilterbank(source, impulse_response, use_linearfilterbank=False,
@@ -37,6 +38,13 @@ class FIRFilterbank(Filterbank):
     ``minimum_buffer_size``
         Minimum number of samples computed at a time (see :class:`Bufferable`).
 
+    ``device``
+        ``'cpu'``, ``'cuda'`` or None (``prefs.hears.device``), as for
+        :class:`LinearFilterbank`: the direct method runs on the CUDA backend (one thread per
+        output sample and channel, the CPU's sum in the CPU's order: the same output bit for
+        bit), with the taps and the input history on the device. The FFT method runs on the
+        CPU (``device='cuda'`` with it is refused when processing starts).
+
     Both methods carry their state (past input, or the overlap-add tail) between chunks and
     compute in a fixed order independent of the chunk sizes, so the output does not depend on
     the buffer size. The FFT method processes the source in fixed blocks of
@@ -45,7 +53,7 @@ class FIRFilterbank(Filterbank):
 
     def __init__(self, source: Any, impulse_response: Any, use_linearfilterbank: bool = False,
                  minimum_buffer_size: Any = None, *, method: str = "auto",
-                 dtype: Any = None) -> None:
+                 dtype: Any = None, device: str | None = None) -> None:
         src = as_source(source)
         ir = dimensionless(impulse_response, "impulse_response")
         if ir.ndim == 1:
@@ -94,6 +102,30 @@ class FIRFilterbank(Filterbank):
             self._nfft = nfft
             self._H = fft.rfft(self._ir.T, n=nfft, axis=0)  # (nfft//2+1, 1 or n)
         self._reset_state()
+        self.device = device
+
+    # -- the CUDA path (DeviceStage; direct method) -------------------------------------------
+    def _device_key(self) -> tuple:
+        if self.method != "direct":
+            raise NotImplementedError(
+                f"{type(self).__name__}(method='fft') runs on the CPU only: give "
+                f"method='direct' to run it on the device, or device='cpu'")
+        return (self.nchannels, self._taps.shape, np.dtype(self.dtype))
+
+    def _make_device_impl(self, backend):
+        from ._cuda_kernels import DeviceFIR
+
+        impl = DeviceFIR(backend, self._taps, self.nchannels, self.dtype)
+        if self._history.shape[0]:
+            backend.copy_to_device(impl.history, self._history)
+        return impl
+
+    def _device_state_to_host(self, impl) -> None:
+        if self._history.shape[0]:
+            self._history = impl.backend.to_host(impl.history).astype(self.dtype)
+
+    def _apply_on_device(self, impl, x):
+        return impl.apply(x)
 
     @property
     def impulse_response(self) -> np.ndarray:
@@ -120,8 +152,12 @@ class FIRFilterbank(Filterbank):
     def buffer_init(self) -> None:
         Filterbank.buffer_init(self)
         self._reset_state()
+        self._device_reset()
 
     def buffer_apply(self, input: np.ndarray) -> np.ndarray:  # noqa: A002 - direct method
+        if self.device == "cuda":
+            return self._device_apply(input)
+        self._leave_device()  # moved back to the CPU: continue from the device's history
         nt = input.shape[0]
         ntaps = self._ir.shape[1]
         ext = np.empty((ntaps - 1 + nt, self.nchannels), dtype=self.dtype)
@@ -152,6 +188,8 @@ class FIRFilterbank(Filterbank):
 
     def buffer_fetch_next(self, samples: int) -> np.ndarray:
         if self.method == "direct":
+            if self.device == "cuda":
+                return self._device_fetch_next(samples)
             return Filterbank.buffer_fetch_next(self, samples)
         parts = [self._pending]
         have = self._pending.shape[0]

@@ -11,6 +11,7 @@ import numpy as np
 
 from . import _kernels
 from ._args import float_dtype, frequencies_hz
+from ._device import DeviceStage
 from .base import Filterbank, as_source
 
 __all__ = ["LinearFilterbank", "sos_to_ba"]
@@ -90,7 +91,7 @@ def _as_sections(b: Any, a: Any) -> tuple[np.ndarray, np.ndarray]:
     return sos_to_ba(per_channel)
 
 
-class LinearFilterbank(Filterbank):
+class LinearFilterbank(DeviceStage, Filterbank):
     """Bank of linear IIR filters, each a cascade of second-order sections.
 
     ``LinearFilterbank(source, b, a, dtype=None)``
@@ -122,44 +123,22 @@ class LinearFilterbank(Filterbank):
     each chunk costs one copy to the device and one back.
     """
 
-    @property
-    def device(self) -> str:
-        """Where the cascades run: ``'cpu'`` or ``'cuda'``."""
-        if self._device is not None:
-            return self._device
-        from sim.prefs import prefs
+    # -- the CUDA path (DeviceStage) ----------------------------------------------------------
+    def _device_key(self) -> tuple:
+        return (self.nchannels, self.nsections, np.dtype(self.dtype))
 
-        return prefs.hears.device
+    def _make_device_impl(self, backend):
+        from ._cuda_kernels import DeviceSOS
 
-    @device.setter
-    def device(self, value: str | None) -> None:
-        if value not in (None, "cpu", "cuda"):
-            raise ValueError(f"{type(self).__name__}: device must be 'cpu', 'cuda' or None "
-                             f"(prefs.hears.device), got {value!r}")
-        cached = getattr(self, "cached_buffer_output", None)
-        on_device = getattr(self, "_on_device", None)
-        if value != "cuda" and on_device is not None and cached is not None:
-            self.cached_buffer_output = on_device.backend.to_host(cached)
-        elif value == "cuda" and cached is not None and len(cached):
-            from sim.codegen.cuda_runtime import get_backend
+        impl = DeviceSOS(backend, *self._device_key())
+        backend.copy_to_device(impl.state, self._state)
+        return impl
 
-            backend = get_backend()
-            if not backend.is_device_array(cached):
-                self.cached_buffer_output = backend.to_device(np.ascontiguousarray(cached))
-        self._device = value  # (a state on the device moves back at the next CPU chunk)
+    def _device_state_to_host(self, impl) -> None:
+        self._state[...] = impl.host_state()
 
-    def _device_sos(self):
-        """The device-side cascades (made, or remade for new shapes, on first use)."""
-        from hears.filterbanks._cuda_kernels import DeviceSOS
-        from sim.codegen.cuda_runtime import get_backend
-
-        dev = self._on_device
-        shape = (self.nchannels, self.nsections, np.dtype(self.dtype))
-        if dev is None or (dev.nchannels, dev.nsections, dev.dtype) != shape:
-            dev = DeviceSOS(get_backend(), *shape)
-            dev.backend.copy_to_device(dev.state, self._state)
-            self._on_device = dev
-        return dev
+    def _apply_on_device(self, impl, x):
+        return impl.apply(x, self._filt_b, self._filt_a)
 
     def __init__(self, source: Any, b: Any, a: Any, *, dtype: Any = None,
                  device: str | None = None) -> None:
@@ -276,50 +255,20 @@ class LinearFilterbank(Filterbank):
     def buffer_init(self) -> None:
         Filterbank.buffer_init(self)
         self._state[:] = 0
-        if self.device == "cuda":
-            self._device_sos().reset()
-        else:
-            self._on_device = None
+        self._device_reset()
 
-    # -- on a CUDA device: chunks stay there between device stages ----------------------------
     def buffer_fetch_next(self, samples: int):
         if self.device != "cuda":
             return Filterbank.buffer_fetch_next(self, samples)
-        start = self.next_sample
-        self.next_sample = start + samples
-        backend = self._device_sos().backend
-        fetch = getattr(self._source, "device_fetch", None)
-        x = fetch(start, start + samples, backend) if fetch is not None else None
-        if x is None:  # a CPU source: one copy of the chunk to the device
-            x = backend.to_device(np.ascontiguousarray(
-                self._source.buffer_fetch(start, start + samples), dtype=self.dtype))
-        return self.buffer_apply(x)
-
-    def device_fetch(self, start: int, end: int, backend):
-        """Output samples ``[start, end)`` as a device array of ``backend`` when this
-        filterbank runs there (for a device stage that follows it), else None."""
-        if self.device != "cuda" or self._device_sos().backend is not backend:
-            return None
-        return Filterbank.buffer_fetch(self, start, end)
-
-    def buffer_fetch(self, start: int, end: int) -> np.ndarray:
-        out = Filterbank.buffer_fetch(self, start, end)
-        if self.device == "cuda":
-            return self._on_device.backend.to_host(out)  # the CPU side gets host arrays
-        return out
+        return self._device_fetch_next(samples)
 
     def buffer_apply(self, input: np.ndarray) -> np.ndarray:  # noqa: A002
         if self.device == "cuda":
-            dev = self._device_sos()
             if input.ndim != 2 or input.shape[1] not in (1, self.nchannels):
                 raise ValueError(f"{type(self).__name__}: input chunk of shape {input.shape}, "
                                  f"expected (samples, 1) or (samples, {self.nchannels})")
-            if not dev.backend.is_device_array(input):  # called directly with a host chunk
-                input = dev.backend.to_device(np.ascontiguousarray(input))
-            return dev.apply(input, self._filt_b, self._filt_a)
-        if self._on_device is not None:  # moved back to the CPU: continue from its state
-            self._state[...] = self._on_device.host_state()
-            self._on_device = None
+            return self._device_apply(input)
+        self._leave_device()  # moved back to the CPU: continue from the device's state
         x = np.ascontiguousarray(input, dtype=self.dtype)
         if x.ndim != 2 or x.shape[1] not in (1, self.nchannels):
             raise ValueError(f"{type(self).__name__}: input chunk of shape {x.shape}, expected "

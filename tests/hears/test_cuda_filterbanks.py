@@ -202,3 +202,50 @@ def test_a_chain_of_device_stages_keeps_its_chunks_on_the_device(host_backend):
     host_backend.copies.update(to_device=0, to_host=0)
     assert np.array_equal(np.asarray(mixed.process(buffersize=250)), cpu)
     assert host_backend.copies == {"to_device": 16, "to_host": 16}
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("layout", ["shared taps", "taps per channel", "mono source"])
+def test_direct_fir_on_the_device_equals_cpu_bit_for_bit(host_backend, dtype, layout):
+    from hears import FIRFilterbank
+
+    rng = np.random.default_rng(7)
+    if layout == "shared taps":
+        sound, ir = _noise(1500, channels=5), rng.standard_normal(30)
+    elif layout == "taps per channel":
+        sound, ir = _noise(1500, channels=5), rng.standard_normal((5, 30))
+    else:
+        sound, ir = _noise(1500), rng.standard_normal((5, 30))
+    cpu = np.asarray(FIRFilterbank(sound, ir, method="direct", dtype=dtype).process())
+    fb = FIRFilterbank(sound, ir, method="direct", dtype=dtype, device="cuda")
+    for buffersize in (7, 29, 30, 400):  # chunks shorter than the history, and longer
+        gpu = np.asarray(fb.process(buffersize=buffersize))
+        assert np.array_equal(gpu.view(np.uint8), cpu.view(np.uint8)), buffersize
+    fb.buffer_init()  # moving to the CPU mid-stream carries the history back
+    first = fb.buffer_fetch(0, 500)
+    fb.device = "cpu"
+    second = fb.buffer_fetch(500, 1500)
+    assert np.array_equal(np.vstack([first, second]), cpu)
+
+
+def test_fft_fir_stays_on_the_cpu_with_a_clear_error(host_backend):
+    from hears import FIRFilterbank
+
+    fb = FIRFilterbank(_noise(500), np.ones(100) / 100, method="fft", device="cuda")
+    with pytest.raises(NotImplementedError, match="method='direct'"):
+        fb.process()
+    fb.device = "cpu"
+    assert np.asarray(fb.process()).shape == (500, 1)
+
+
+def test_gammatone_then_fir_chain_on_the_device(host_backend):
+    from hears import FIRFilterbank
+
+    sound = _noise(1000)
+    ir = np.random.default_rng(8).standard_normal((len(CF), 12))
+    cpu = np.asarray(FIRFilterbank(Gammatone(sound, CF), ir, method="direct").process(buffersize=100))
+    chain = FIRFilterbank(Gammatone(sound, CF, device="cuda"), ir, method="direct",
+                          device="cuda")
+    host_backend.copies.update(to_device=0, to_host=0)
+    assert np.array_equal(np.asarray(chain.process(buffersize=100)), cpu)
+    assert host_backend.copies == {"to_device": 10 + 1, "to_host": 10}  # + the taps
