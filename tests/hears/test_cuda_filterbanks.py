@@ -243,7 +243,8 @@ def test_gammatone_then_fir_chain_on_the_device(host_backend):
 
     sound = _noise(1000)
     ir = np.random.default_rng(8).standard_normal((len(CF), 12))
-    cpu = np.asarray(FIRFilterbank(Gammatone(sound, CF), ir, method="direct").process(buffersize=100))
+    cpu = np.asarray(FIRFilterbank(Gammatone(sound, CF), ir, method="direct")
+                     .process(buffersize=100))
     chain = FIRFilterbank(Gammatone(sound, CF, device="cuda"), ir, method="direct",
                           device="cuda")
     host_backend.copies.update(to_device=0, to_host=0)
