@@ -84,14 +84,17 @@ class DeviceStage:
         self.next_sample = start + samples
         return self.buffer_apply(self._device_input(start, start + samples))
 
-    def _device_input(self, start: int, end: int):
-        """Input samples ``[start, end)`` as a device array."""
+    def _device_input(self, start: int, end: int, source: Any = None):
+        """Input samples ``[start, end)`` of the source (or of ``source``, one of several)
+        as a device array."""
+        source = self._source if source is None else source
         backend = self._device_impl().backend
-        fetch = getattr(self._source, "device_fetch", None)
+        fetch = getattr(source, "device_fetch", None)
         x = fetch(start, end, backend) if fetch is not None else None
         if x is None:  # a CPU source: one copy of the chunk to the device
-            x = backend.to_device(np.ascontiguousarray(self._source.buffer_fetch(start, end),
-                                                       dtype=self.dtype))
+            x = backend.to_device(np.ascontiguousarray(source.buffer_fetch(start, end),
+                                                       dtype=getattr(source, "dtype",
+                                                                     self.dtype)))
         return x
 
     def device_fetch(self, start: int, end: int, backend):
@@ -122,3 +125,13 @@ def _backend():
     from sim.codegen.cuda_runtime import get_backend
 
     return get_backend()
+
+
+class StatelessOnDevice:
+    """The device implementation of a filterbank without state (a function of its input)."""
+
+    def __init__(self, backend):
+        self.backend = backend
+
+    def reset(self) -> None:
+        pass

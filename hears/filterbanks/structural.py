@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ._args import dimensionless, is_int, nsamples
+from ._device import DeviceStage, StatelessOnDevice
 from .base import (
     Filterbank,
     as_source,
@@ -196,7 +197,7 @@ class Interleave(RestructureFilterbank):
         RestructureFilterbank.__init__(self, _flatten_sources(sources), type="interleave")
 
 
-class FunctionFilterbank(Filterbank):
+class FunctionFilterbank(DeviceStage, Filterbank):
     """Apply a function to each chunk of one or more sources.
 
     ``FunctionFilterbank(source, func, nchannels=None, **params)``
@@ -227,7 +228,23 @@ class FunctionFilterbank(Filterbank):
     when ``nchannels=1`` was forgotten). Quantities are taken in SI units (a
     frequency in Hz), as brian2hears' float buffers do; int and bool results become floats.
     Anything else raises a ``ValueError`` naming the function and both shapes.
+
+    ``device`` (an attribute, default ``prefs.hears.device``; ``**params`` go to the
+    function): on ``'cuda'`` the function receives device arrays (CuPy's, which numpy's
+    functions accept through numpy's dispatch protocols), read from device sources without
+    a copy, and its result stays on the device for a following device stage. A result of
+    another shape than ``(samples, nchannels)`` is checked and broadcast on the host.
     """
+
+    # -- the CUDA path (DeviceStage): no state ------------------------------------------------
+    def _device_key(self) -> tuple:
+        return ("function",)
+
+    def _make_device_impl(self, backend):
+        return StatelessOnDevice(backend)
+
+    def _device_state_to_host(self, impl) -> None:
+        pass
 
     def __init__(self, source: Any, func: Callable, nchannels: int | None = None,
                  **params: Any) -> None:
@@ -244,9 +261,28 @@ class FunctionFilterbank(Filterbank):
             self.nchannels = int(nchannels)
         self.dtype = np.result_type(*[getattr(s, "dtype", np.float64) for s in self._source])
 
+    def buffer_init(self) -> None:
+        Filterbank.buffer_init(self)
+        self._device_reset()
+
+    def _device_chunk(self, start: int, samples: int):
+        backend = self._device_impl().backend
+        inputs = [self._device_input(start, start + samples, s) for s in self._source]
+        result = self.func(*inputs, **self.params)
+        if (backend.is_device_array(result) and tuple(result.shape) == (samples, self.nchannels)
+                and result.dtype.kind in "fc"):
+            return result
+        # another shape (a scalar, one value per channel...): checked and broadcast as on the
+        # CPU, then sent back (one copy each way)
+        host = backend.to_host(result) if backend.is_device_array(result) else result
+        return backend.to_device(_broadcast_output(host, samples, self.nchannels, self.func))
+
     def buffer_fetch_next(self, samples: int) -> np.ndarray:
         start = self.next_sample
         self.next_sample = start + samples
+        if self.device == "cuda":
+            return self._device_chunk(start, samples)
+        self._on_device = None
         inputs = [s.buffer_fetch(start, start + samples) for s in self._source]
         result = self.func(*inputs, **self.params)
         out = _broadcast_output(result, samples, self.nchannels, self.func)

@@ -250,3 +250,31 @@ def test_gammatone_then_fir_chain_on_the_device(host_backend):
     host_backend.copies.update(to_device=0, to_host=0)
     assert np.array_equal(np.asarray(chain.process(buffersize=100)), cpu)
     assert host_backend.copies == {"to_device": 10 + 1, "to_host": 10}  # + the taps
+
+
+def test_function_filterbanks_between_device_stages(host_backend):
+    from hears import FunctionFilterbank
+
+    sound = _noise(1000)
+
+    def pipeline(device):
+        gfb = Gammatone(sound, CF, device=device)
+        compressed = FunctionFilterbank(gfb, lambda x: np.cbrt(np.maximum(x, 0.0)))
+        summed = compressed + gfb  # a SumFilterbank: a function of two sources
+        for fb in (compressed, summed):
+            fb.device = device
+        return LowPass(summed, 1 * kHz, device=device)
+
+    cpu = np.asarray(pipeline("cpu").process(buffersize=100))
+    gpu_chain = pipeline("cuda")
+    host_backend.copies.update(to_device=0, to_host=0)
+    assert np.array_equal(np.asarray(gpu_chain.process(buffersize=100)), cpu)
+    assert host_backend.copies == {"to_device": 10, "to_host": 10}  # the sound in, output out
+    # a result of another shape is broadcast on the host, as on the CPU
+    level = FunctionFilterbank(Gammatone(sound, CF, device="cuda"),
+                               lambda x: np.sqrt(np.mean(x ** 2, axis=0)))
+    level.device = "cuda"
+    cpu_level = FunctionFilterbank(Gammatone(sound, CF), lambda x: np.sqrt(np.mean(x ** 2,
+                                                                                  axis=0)))
+    assert np.array_equal(np.asarray(level.process(buffersize=100)),
+                          np.asarray(cpu_level.process(buffersize=100)))
