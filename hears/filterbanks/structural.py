@@ -91,7 +91,7 @@ def _broadcast_output(result: Any, samples: int, nchannels: int, func: Callable)
     return np.array(np.broadcast_to(out, target))
 
 
-class RestructureFilterbank(Filterbank):
+class RestructureFilterbank(DeviceStage, Filterbank):
     """Repeat, join, interleave and tile the channels of one or more sources.
 
     ``RestructureFilterbank(source, numrepeat=1, type='serial', numtile=1, indexmapping=None)``
@@ -159,9 +159,31 @@ class RestructureFilterbank(Filterbank):
             source = (source,)
         Filterbank.change_source(self, tuple(source))
 
+    # -- the CUDA path (DeviceStage; ``device`` an attribute, default prefs.hears.device) ----
+    def _device_key(self) -> tuple:
+        return ("restructure", self.indexmapping.tobytes())
+
+    def _make_device_impl(self, backend):
+        impl = StatelessOnDevice(backend)
+        impl.mapping = backend.to_device(self.indexmapping.astype(np.int64))
+        return impl
+
+    def _device_state_to_host(self, impl) -> None:
+        pass
+
+    def buffer_init(self) -> None:
+        Filterbank.buffer_init(self)
+        self._device_reset()
+
     def buffer_fetch_next(self, samples: int) -> np.ndarray:
         start = self.next_sample
         self.next_sample = start + samples
+        if self.device == "cuda":  # gathered on the device (CuPy's hstack and indexing)
+            impl = self._device_impl()
+            inputs = [self._device_input(start, start + samples, s) for s in self._source]
+            x = inputs[0] if len(inputs) == 1 else np.hstack(inputs)
+            return x[:, impl.mapping]
+        self._on_device = None
         inputs = [s.buffer_fetch(start, start + samples) for s in self._source]
         x = inputs[0] if len(inputs) == 1 else np.hstack(inputs)
         return x[:, self.indexmapping]

@@ -278,3 +278,22 @@ def test_function_filterbanks_between_device_stages(host_backend):
                                                                                   axis=0)))
     assert np.array_equal(np.asarray(level.process(buffersize=100)),
                           np.asarray(cpu_level.process(buffersize=100)))
+
+
+def test_restructuring_between_device_stages(host_backend):
+    from hears import Join, Repeat, Tile
+
+    sound = _noise(600, channels=2)
+
+    def pipeline(device):
+        low = LowPass(sound, 1 * kHz, device=device)
+        joined = Join(Repeat(low, 3), Tile(low, 2))
+        for fb in (joined, *joined.source):
+            fb.device = device
+        return Gammatone(joined, erbspace(200 * Hz, 2 * kHz, 10), device=device)
+
+    cpu = np.asarray(pipeline("cpu").process(buffersize=200))
+    chain = pipeline("cuda")
+    host_backend.copies.update(to_device=0, to_host=0)
+    assert np.array_equal(np.asarray(chain.process(buffersize=200)), cpu)
+    assert host_backend.copies == {"to_device": 3 + 3, "to_host": 3}  # + three index maps
