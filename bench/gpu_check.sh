@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The device check for sessions lent a GPU (run it there from the repository root, e.g. with
+# the `run` tool): the GPU filterbank tests with the real backend instead of the host one,
+# then the GPU filterbank benchmark. Needs CuPy (or PyCUDA) importable on that machine:
+# pip install ".[cuda13]" (or ".[cuda12]") where a registry can be reached.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+out="${OUT:-/tmp}"
+python -c "import sim.codegen.cuda_runtime as r; print(r.describe_cuda())"
+python -c "import cupy" 2>/dev/null || python -c "import pycuda" 2>/dev/null || {
+  echo "no CuPy or PyCUDA here: nothing to run on the GPU"; exit 3; }
+# the same tests, with the CUDA backend of the machine in place of the host shim
+HEARSIM_TEST_CUDA_BACKEND=auto python -m pytest -q tests/hears/test_cuda_filterbanks.py \
+  2>&1 | tee "$out/gpu_tests.txt"
+python bench/bench_gpu_filterbanks.py 1024 8192 | tee "$out/bench_gpu_filterbanks.json"
