@@ -263,3 +263,8 @@ __all__ = [
 from sim.spatial.morphology import Cylinder, Morphology, Section, Soma  # noqa: E402
 
 __all__ += ["Morphology", "Soma", "Cylinder", "Section"]
+
+# multicompartment neurons (the cable step's numba kernels load at the first run)
+from sim.spatial.spatialneuron import SpatialNeuron  # noqa: E402
+
+__all__ += ["SpatialNeuron"]

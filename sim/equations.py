@@ -73,6 +73,7 @@ KNOWN_FLAGS = frozenset(
         "event-driven",
         "clock-driven",
         "summed",
+        "point current",  # SpatialNeuron's; NeuronGroup and Synapses refuse it
     }
 )
 

@@ -1,6 +1,7 @@
-"""Multicompartment neurons: morphologies (`Morphology`, `Soma`, `Section`, `Cylinder`)
-and the implicit cable-equation solver (`sim.spatial.cable`, loaded on first use: it
-compiles with numba, and ``import sim`` stays light)."""
+"""Multicompartment neurons: morphologies (`Morphology`, `Soma`, `Section`, `Cylinder`),
+`SpatialNeuron` (`sim.spatial.spatialneuron`) and the implicit cable-equation solver
+(`sim.spatial.cable`, loaded on first use: it compiles with numba, and ``import sim``
+stays light)."""
 
 from typing import Any
 
@@ -14,9 +15,10 @@ from sim.spatial.morphology import (
     SubMorphology,
     Topology,
 )
+from sim.spatial.spatialneuron import SpatialNeuron, SpatialSubgroup
 
 __all__ = ["Morphology", "Soma", "Section", "Cylinder", "SubMorphology", "Children",
-           "Topology", "FlatMorphology"]
+           "Topology", "FlatMorphology", "SpatialNeuron", "SpatialSubgroup"]
 
 
 def __getattr__(name: str) -> Any:

@@ -82,7 +82,7 @@ from sim.units import (
     siemens,
 )
 
-__all__ = ["CableSolver", "cable_step", "CableTree", "build_tree"]
+__all__ = ["CableSolver", "cable_step", "cable_loop_step", "CableTree", "build_tree"]
 
 
 class CableTree:
@@ -172,7 +172,9 @@ def cable_step(v, inv_dt, Cm, area, gtot, I0, I_point, parent, g, compartment_un
     overwritten with the new values), ``inv_dt`` (1/s; 0 gives the steady state),
     ``Cm`` (F/m^2), ``area`` (m^2), ``gtot`` (S/m^2), ``I0`` (A/m^2), ``I_point`` (A),
     all per compartment; ``parent``, ``g``, ``compartment_unknown`` from `build_tree`;
-    ``e``, ``b``, ``x``: work arrays of the number of unknowns.
+    ``e``, ``b``, ``x``: work arrays of the number of unknowns.  A singular system (a zero
+    pivot) raises ``ZeroDivisionError`` before ``v`` is written, whatever the caller's
+    numba ``error_model`` (a compiled caller's flags apply to the callee's compilation).
     """
     n_unknowns = parent.shape[0]
     for k in range(n_unknowns):
@@ -188,8 +190,12 @@ def cable_step(v, inv_dt, Cm, area, gtot, I0, I_point, parent, g, compartment_un
         p = parent[u]
         gu = g[u]
         denominator = e[u] + gu
+        if denominator == 0.0:  # explicit: a caller's error_model='numpy' would give NaN
+            raise ZeroDivisionError("cable_step: singular system")
         e[p] += gu * e[u] / denominator
         b[p] += gu * b[u] / denominator
+    if e[0] == 0.0:
+        raise ZeroDivisionError("cable_step: singular system")
     x[0] = b[0] / e[0]
     for u in range(1, n_unknowns):
         x[u] = (b[u] + g[u] * x[parent[u]]) / (e[u] + g[u])
@@ -332,3 +338,18 @@ class CableSolver:
             raise ValueError(
                 "CableSolver: the linear system is singular (a zero pivot): a step needs "
                 "Cm/dt + gtot > 0, a steady state needs gtot > 0 somewhere") from None
+
+
+@njit(cache=True, nogil=True)
+def cable_loop_step(t, dt, v, Cm, area, gtot, I0, I_point, parent, g, compartment_unknown,
+                    e, b, x, v_previous, Ic):  # pragma: no cover - compiled
+    """A `SpatialNeuron`'s cable step, as a compiled run loop calls it (``CallCompiled``):
+    ``cable_step`` over ``dt`` (s), then the capacitive current ``Ic`` (A/m^2) =
+    ``Cm*(v_new - v_old)/dt``; ``v_previous`` receives ``v_old``.  ``t`` is unused (the
+    loop passes every callee the time)."""
+    for i in range(v.shape[0]):
+        v_previous[i] = v[i]
+    cable_step(v, 1.0 / dt, Cm, area, gtot, I0, I_point, parent, g, compartment_unknown,
+               e, b, x)
+    for i in range(v.shape[0]):
+        Ic[i] = Cm[i] * (v[i] - v_previous[i]) / dt
