@@ -53,9 +53,13 @@ from sim import (
 
 @pytest.fixture(autouse=True)
 def _fresh_scope():
+    """A new scope on the numpy target (the cable step is numba's on both targets; the
+    numba target's kernels and loop are tested once, below: compiling every model's
+    kernels would take most of this file's time on a cold cache)."""
     start_scope()
     saved_dt = defaultclock.dt
     saved_target = prefs.codegen.target
+    prefs.codegen.target = "numpy"
     yield
     defaultclock.dt = saved_dt
     prefs.codegen.target = saved_target
@@ -308,6 +312,52 @@ def test_finitecable():
     theory = -70 * mV + ra * neuron.I[0] * np.cosh((length - x) / la) / np.sinh(length / la)
     assert_allclose(neuron.v[:] - (-70 * mV), theory - (-70 * mV), atol=1e-6)
     assert np.max(theory - (-70 * mV)) > 1 * mV
+
+
+def _sealed_cable_response(x, t, length, diameter, Ri, Cm, gL, current, terms=4000):
+    """Potential change (V) at ``x`` (m) and times ``t`` (s) of a sealed cable after a
+    current step into its end x = 0: the eigenfunction series
+    ``I*ra*lam/Le * [1 - exp(-T) + 2*sum_n cos(n*pi*X/Le)/(1 + k_n)*(1 - exp(-(1 + k_n)*T))]``
+    with ``k_n = (n*pi/Le)**2``, ``X = x/lam``, ``T = t/tau``, ``Le = length/lam``."""
+    tau = float(Cm / gL)
+    rm = 1 / (float(gL) * np.pi * float(diameter))
+    ra = 4 * float(Ri) / (np.pi * float(diameter) ** 2)
+    lam = np.sqrt(rm / ra)
+    Le, X, T = float(length) / lam, float(x) / lam, np.asarray(t, dtype=float) / tau
+    total = 1 - np.exp(-T)
+    for n in np.array_split(np.arange(1, terms + 1), 8):
+        k = (n[:, None] * np.pi / Le) ** 2
+        total = total + 2 * np.sum(np.cos(n[:, None] * np.pi * X / Le) / (1 + k)
+                                   * (1 - np.exp(-(1 + k) * T[None, :])), axis=0)
+    return float(current) * ra * lam / Le * total
+
+
+def test_rallpack1():
+    """Rallpack 1 (a 1 mm sealed cable, 1000 compartments, 0.1 nA into one end, 250 ms):
+    Brian 2's test and criteria (relative RMS error < 0.1 %, maximum < 0.5 % of the
+    response's range), against the cable's series solution instead of the Rallpack
+    reference file.  Measured: 0.046 % / 0.38 % at the injection site, 0.015 % / 0.038 % at
+    the far end (Brian 2 2.9.0 on the same script: the same to the digits shown)."""
+    defaultclock.dt = 0.05 * ms
+    diameter, length, Cm, Ri, N = 1 * um, 1 * mm, 1 * uF / cm ** 2, 100 * ohm * cm, 1000
+    gL, EL = 1.0 / (40000 * ohm * cm ** 2), -65 * mV
+    neuron = SpatialNeuron(morphology=Cylinder(diameter=diameter, length=length, n=N),
+                           model="Im = gL*(EL - v) : amp/meter**2\n"
+                                 "I : amp (point current, constant)", Cm=Cm, Ri=Ri)
+    neuron.v = EL
+    neuron.I[0] = 0.1 * nA
+    mon = StateMonitor(neuron, "v", record=[0, 999], when="start", dt=0.05 * ms)
+    run(250 * ms + defaultclock.dt)
+    t = np.asarray(mon.t[:])
+    assert_allclose(t, np.arange(5001) * 0.05e-3)
+    for row, x, rms_max, max_max in ((0, 0 * um, 0.1, 0.5), (1, length, 0.1, 0.5)):
+        theory = float(EL) + _sealed_cable_response(x, t, length, diameter, Ri, Cm, gL,
+                                                    0.1 * nA)
+        v = np.asarray(mon.v[:])[row]
+        scale = np.ptp(theory)
+        assert 100 * np.sqrt(np.mean((v - theory) ** 2)) / scale < rms_max
+        assert 100 * np.max(np.abs(v - theory)) / scale < max_max
+    assert np.ptp(theory) > 0.1  # the far end moves by ~108 mV
 
 
 def test_rall():
@@ -700,3 +750,68 @@ def test_hodgkin_huxley_propagation_speed():
                              np.asarray(neuron.distance[:][spikes.i[:]] / meter)).slope
     assert slope == pytest.approx(12.33, rel=0.01)
     assert 9.6 / 2 < slope < 9.6 * 2
+
+
+def test_default_method_for_gating_variables():
+    """Brian 2's default ('exact', 'exponential_euler', ...) on HH gating: hearsim's exact
+    propagators are fixed for a run, so coefficients depending on v select exponential
+    Euler (the exact solution for the step's fixed v); the result is the explicit choice's."""
+    defaultclock.dt = 0.01 * ms
+    traces = []
+    for method in (("exact", "exponential_euler", "rk2", "heun"), "exponential_euler",
+                   "exact"):
+        start_scope()
+        morpho = Cylinder(length=1 * cm, diameter=2 * 238 * um, n=10)
+        neuron = SpatialNeuron(morpho, HH, method=method, Cm=1 * uF / cm ** 2,
+                               Ri=35.4 * ohm * cm, namespace=HH_CONSTANTS)
+        neuron.h, neuron.n, neuron.gNa = 1, 0.5, 120 * msiemens / cm ** 2
+        neuron.I[0] = 2 * uA
+        run(3 * ms)
+        assert neuron.method_used == "exponential_euler"
+        traces.append(neuron.v[:].copy())
+    assert_equal(traces[0], traces[1])
+    assert_equal(traces[2], traces[1])
+    coupled = """
+    Im = -g*v*a*siemens/meter**2 : amp/meter**2
+    da/dt = (b - a)*v/(mV*ms) : 1
+    db/dt = -b/ms : 1
+    g = 1 : 1
+    """
+    with pytest.raises(ValueError, match="coupled"):
+        neuron = SpatialNeuron(Soma(10 * um), coupled, method="exact")
+        run(0.1 * ms)
+
+
+def test_synaptic_conductances_summed_and_store_restore():
+    """Brian 2's second way of synapses on a SpatialNeuron (multicompartmental.rst): the
+    synapses' conductances summed into a point current's conductance; store/restore."""
+    defaultclock.dt = 0.01 * ms
+    morpho = Soma(30 * um)
+    morpho.dend = Cylinder(length=200 * um, diameter=1 * um, n=20)
+    eqs = """
+    Im = gL * (EL - v) : amp/meter**2
+    Is = gs * (Es - v) : amp (point current)
+    gs : siemens
+    """
+    namespace = {"gL": 1e-4 * siemens / cm ** 2, "EL": -70 * mV, "Es": 0 * mV,
+                 "taus": 1 * ms, "w": 1e-9 * siemens}
+    neuron = SpatialNeuron(morphology=morpho, model=eqs, Cm=1 * uF / cm ** 2,
+                           Ri=100 * ohm * cm, namespace=namespace)
+    neuron.v = -70 * mV
+    stim = SpikeGeneratorGroup(2, [0, 1], [1, 2] * ms)
+    syn = Synapses(stim, neuron, model="""dg/dt = -g/taus : siemens (clock-driven)
+                                          gs_post = g : siemens (summed)""",
+                   on_pre="g += w", namespace=namespace)
+    target = morpho.dend.indices[50 * um]
+    syn.connect(i=[0, 1], j=[target, target])
+    mon = StateMonitor(neuron, "v", record=[0, target])
+    net = Network(neuron, stim, syn, mon)
+    net.store()
+    net.run(5 * ms)
+    v = np.asarray(mon.v[:])
+    assert np.max(v[1]) - (-70e-3) > 4e-3  # the synapses' compartment: ~5 mV
+    assert 0 < np.max(v[0]) - (-70e-3) < np.max(v[1]) - (-70e-3)  # the soma: less
+    first = neuron.v[:].copy()
+    net.restore()
+    net.run(5 * ms)
+    assert_equal(neuron.v[:], first)
