@@ -601,6 +601,8 @@ def test_spatialneuron_threshold_location():
         with pytest.raises(AttributeError):
             SpatialNeuron(morpho, model, threshold_location=location,
                           threshold="should_spike")
+    with pytest.raises(ValueError, match="needs a threshold"):
+        SpatialNeuron(morpho, model, threshold_location=2)
     monitors = [SpikeMonitor(n) for n in neurons]
     net = Network(neurons, monitors)
     for value in (True, False, [False, False, True], [True, True, False]):

@@ -335,6 +335,8 @@ def _threshold_at(threshold: str | None, location: Any) -> str | None:
     """Brian 2's ``threshold_location``: the threshold holds at one compartment only."""
     if location is None:
         return threshold
+    if threshold is None:
+        raise ValueError("threshold_location needs a threshold")
     if hasattr(location, "_indices"):  # a morphology or a view on a section
         location = location._indices()
     try:
