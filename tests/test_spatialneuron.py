@@ -521,6 +521,10 @@ def test_short_names():
     assert_equal(neuron.L.R.indices[:], [3, 4, 5])
     assert_equal(neuron.L.main.indices[:], [1, 2])
     assert_equal(neuron.R.indices[:], [6, 7, 8, 9])
+    # a variable named like a path that is no subtree stays a variable
+    soma = SpatialNeuron(Soma(20 * um), "Im = (-v)/(R*area) : amp/meter**2\nR : ohm")
+    soma.R = 1e8 * ohm
+    assert_allclose(soma.R[:], [1e8] * ohm)
 
 
 def test_tree_index_consistency():

@@ -385,9 +385,15 @@ def _spatial_attribute(group: SpatialNeuron | SpatialSubgroup, name: str) -> Any
             return SpatialSubgroup(group, int(indices[0]), int(indices[-1]) + 1, morphology)
         if name != "morphology" and (name in morphology.children
                                      or all(c in "LR123456789" for c in name)):
-            sub = morphology[name]
-            start = int(np.atleast_1d(sub.indices[:])[0])
-            return SpatialSubgroup(group, start, _subtree_end(sub) + 1, sub)
+            try:
+                sub = morphology[name]
+            except AttributeError:
+                if name not in group.__dict__["variables"]:
+                    raise
+                sub = None  # a variable named like a path ('R'), no such subtree
+            if sub is not None:
+                start = int(np.atleast_1d(sub.indices[:])[0])
+                return SpatialSubgroup(group, start, _subtree_end(sub) + 1, sub)
     value = Subgroup.__getattr__(group, name)  # Group.__getattr__: the variables
     if isinstance(value, VariableView) and not isinstance(value, _SpatialView):
         return _SpatialView(value.group, value.variable)
