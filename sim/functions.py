@@ -73,6 +73,14 @@ class UserFunction:
         arguments) and the extra arguments it needs, named ``_uf_<name>_*``."""
         raise NotImplementedError(f"The function '{name}' has no numba implementation")
 
+    def cuda_template(self, name: str, owner_dt: Fraction) -> tuple[str, dict]:
+        """The same for generated CUDA C (extra arguments named ``..._values`` are arrays,
+        the others numbers)."""
+        from sim.parsing import ModelSyntaxError
+
+        raise ModelSyntaxError(f"{name}(): this user function has no implementation on the "
+                               f"cuda target yet (TimedArray has; use numba or numpy)")
+
 
 class TimedArray(UserFunction):
     """Values sampled every ``dt``, used in model strings as a function of time.
@@ -194,6 +202,17 @@ class TimedArray(UserFunction):
             f"_uf_{name}_ps": float(per_second),
             f"_uf_{name}_pt": int(per_sample),
         }
+        return f"{helper}({{args}}, {', '.join(extra)})", extra
+
+    def cuda_template(self, name: str, owner_dt: Fraction) -> tuple[str, dict]:
+        per_second, per_sample = self._grid(owner_dt)
+        extra = {f"_uf_{name}_values": np.ascontiguousarray(self.values),
+                 f"_uf_{name}_n": float(self.values.shape[0])}
+        if self.values.ndim == 2:
+            extra[f"_uf_{name}_width"] = float(self.values.shape[1])
+        extra[f"_uf_{name}_ps"] = float(per_second)
+        extra[f"_uf_{name}_pt"] = float(per_sample)
+        helper = "hs_timedarray1" if self.values.ndim == 1 else "hs_timedarray2"
         return f"{helper}({{args}}, {', '.join(extra)})", extra
 
     def __call__(self, t, i=None):

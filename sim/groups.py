@@ -87,6 +87,10 @@ def _target_module():
         from sim.codegen import numba_target
 
         return numba_target
+    if target == "cuda":
+        from sim.codegen import cuda_target
+
+        return cuda_target
     raise ValueError(f"The code generation target '{target}' is not available")
 
 
@@ -691,6 +695,12 @@ class Group:
                     table.add(arg, CONSTANT)
                     values[arg] = value
                 user_functions[fname] = template
+            elif target.__name__.endswith("cuda_target"):
+                template, extra = impl.cuda_template(fname, self.clock._dt_frac)
+                for arg, value in extra.items():
+                    table.add(arg, CONSTANT)
+                    values[arg] = value
+                user_functions[fname] = (template, list(extra))
             else:
                 table.add(fname, CONSTANT)
                 values[fname] = impl.numpy_implementation(self.clock._dt_frac)

@@ -122,13 +122,15 @@ _COMPILED_ALIASES = ("cython", "weave", "cpp")
 
 
 def _check_target(value) -> None:
-    allowed = ("auto", *TARGETS)
+    allowed = ("auto", *TARGETS, "cuda")
     if value == "cuda":
-        raise ValueError(
-            "prefs.codegen.target = 'cuda': the CUDA target cannot run simulations yet "
-            "(sim.codegen.cuda_target generates and compiles CUDA C for the kernels, "
-            f"but there is no device run loop); use one of {allowed}"
-        )
+        from sim.codegen.cuda_runtime import CudaUnavailable, get_backend
+
+        try:
+            get_backend()
+        except CudaUnavailable as exc:
+            raise ValueError(f"prefs.codegen.target = 'cuda': {exc}") from None
+        return
     if value in _COMPILED_ALIASES:
         return  # Brian 2's compiled targets: numba (see active_target)
     if value not in allowed:

@@ -9,10 +9,8 @@ import pytest
 
 import sim.groups
 from sim import (
-    Hz,
     Network,
     NeuronGroup,
-    PoissonGroup,
     SpikeMonitor,
     StateMonitor,
     Synapses,
@@ -22,7 +20,6 @@ from sim import (
 )
 from sim.codegen import cuda_target, numpy_target
 from sim.codegen.philox import uniform
-from sim.parsing import ModelSyntaxError
 from sim.random import stream_keys
 
 pytestmark = pytest.mark.skipif(not cuda_target.nvcc_available(),
@@ -40,6 +37,16 @@ class _Recorder:
     def compile_block(self, block, table, user_functions=None, size=0):
         self.blocks.append((block, table))
         return numpy_target.compile_block(block, table, user_functions, size=size)
+
+
+@pytest.fixture
+def host_cuda():
+    """The CUDA runtime's host backend (the generated CUDA C run on the CPU)."""
+    from sim import prefs
+
+    prefs.codegen.cuda_backend = "host"
+    yield
+    prefs.codegen.cuda_backend = "auto"
 
 
 def _blocks_of(build, monkeypatch):
@@ -93,15 +100,40 @@ def test_every_block_of_a_network_compiles_to_ptx(monkeypatch):
     assert kinds == {"condition", "scatter", "random", "normal", "outputs"}
 
 
-def test_unsupported_random_functions_are_refused_clearly(monkeypatch):
-    def build():
-        P = PoissonGroup(5, 10 * Hz)  # resets draw geometric waiting times
-        return Network(P)
+def test_every_random_function_draws_the_cpu_numbers_bit_for_bit(host_cuda):
+    """binomial, poisson and geometric (both regimes of each: inversion and PTRS/BTRD),
+    run as generated CUDA kernels through the host backend, against the CPU streams."""
+    from sim.codegen import random_streams as rs
+    from sim.codegen.ir import ARRAY, CodeBlock, NameTable
+    from sim.parsing import Statement, parse_expression
 
-    blocks = _blocks_of(build, monkeypatch)
-    with pytest.raises(ModelSyntaxError, match="geometric"):
-        for block, table in blocks:
-            cuda_target.generate_source(block, table)
+    rng = np.random.default_rng(5)
+    n_el = 4000
+    idx = np.arange(n_el, dtype=np.int64)
+    cases = {
+        "binomial(nn, pp)": lambda keys, nn, pp, lam: rs.np_binomial(nn, pp, keys, 77, idx),
+        "poisson(lam)": lambda keys, nn, pp, lam: rs.np_poisson(lam, keys, 77, idx),
+        "geometric(pp)": lambda keys, nn, pp, lam: rs.np_geometric(pp, keys, 77, idx),
+    }
+    nn = rng.integers(0, 400, n_el).astype(float)
+    pp = rng.uniform(0, 1, n_el)
+    pp[:50] = [0.0, 1.0, 1e-17, 1 - 1e-12, 0.5] * 10
+    lam = np.concatenate([rng.uniform(0, 10, n_el // 2), rng.uniform(10, 500, n_el // 2)])
+    for expr, reference in cases.items():
+        node = parse_expression(expr)
+        block = CodeBlock([Statement("x", "=", node, f"x = {expr}")], None, "draw")
+        table = NameTable()
+        for name, kind in (("x", ARRAY), ("nn", ARRAY), ("pp", ARRAY), ("lam", ARRAY)):
+            table.add(name, kind)
+        kernel = cuda_target.compile_block(block, table)
+        kernel.keys = stream_keys("draws", kernel.n_sites)
+        out = np.zeros(n_el)
+        arrays = {"x": out, "nn": nn, "pp": pp, "lam": lam}
+        kernel(slice(0, n_el), n_el, 0.0, 1e-4,
+               *(arrays[a[len("_arr_"):]] for a in kernel.arg_names), step=77)
+        key = (int(kernel.keys[0, 0]), int(kernel.keys[0, 1]))
+        expected = reference(key, nn.astype(np.int64), pp, lam).astype(float)
+        assert np.array_equal(out, expected), expr
 
 
 @pytest.mark.parametrize("opt", ["-O0", "-O2"])
@@ -120,7 +152,7 @@ def test_cuda_random_streams_match_the_cpu_streams_bit_for_bit(opt):
     if cc is None:
         pytest.skip("no C compiler")
     support = cuda_target.SUPPORT.replace("__device__ __forceinline__", "static inline")
-    support = support.replace("__device__", "static")
+    support = support.replace("__device__", "static").replace("__constant__", "static")
     program = support.replace("#include <stdint.h>", "#include <stdint.h>\n#include <math.h>\n"
                               "#include <stdio.h>\n#include <stdbool.h>") + r"""
 int main(void) {

@@ -254,9 +254,19 @@ def test_prefs_target():
     prefs.codegen.target = "numpy"
     with pytest.raises(ValueError, match="prefs.codegen.target"):
         prefs.codegen.target = "fortran"
-    with pytest.raises(ValueError, match="CUDA target cannot run simulations yet"):
-        prefs.codegen.target = "cuda"
-    assert prefs.codegen.target == "numpy"  # a refused value leaves the preference alone
+    from sim.codegen.cuda_runtime import CudaUnavailable, get_backend
+
+    prefs.codegen.cuda_backend = "auto"
+    try:
+        get_backend()
+    except CudaUnavailable:  # no GPU here: the target is refused, saying what is missing
+        with pytest.raises(ValueError, match="target = 'cuda': No CUDA backend"):
+            prefs.codegen.target = "cuda"
+        assert prefs.codegen.target == "numpy"  # a refused value leaves the preference alone
+    prefs.codegen.cuda_backend = "host"  # the CUDA source run on the CPU: always available
+    prefs.codegen.target = "cuda"
+    assert prefs.codegen.target == "cuda"
+    prefs.codegen.target = "numpy"
     with pytest.raises(AttributeError, match="No preference"):
         prefs.codegen.nonsense = 1
 

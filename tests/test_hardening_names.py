@@ -208,6 +208,9 @@ def test_generated_code_uses_no_unreserved_bare_name(codegen_target, tmp_path, m
     prefs.codegen.target = codegen_target
     counts = _network()
     assert counts.sum() > 0  # the reset, synaptic and monitor code ran
+    if codegen_target == "cuda":
+        _check_cuda_kernels_use_no_bare_model_name(tmp_path)
+        return
     if codegen_target == "numpy":
         sources = list(numpy_target._CACHE)
     else:
@@ -220,3 +223,28 @@ def test_generated_code_uses_no_unreserved_bare_name(codegen_target, tmp_path, m
         f"generated code uses bare names a user may also choose: {sorted(unexpected)}; "
         "add them to sim.parsing.RESERVED_FOR_GENERATED_CODE"
     )
+
+
+_C_WORDS = {"extern", "void", "const", "double", "float", "int", "int64_t", "int32_t",
+            "uint64_t", "uint32_t", "bool", "unsigned", "long", "if", "else", "return", "for",
+            "true", "false", "blockIdx", "threadIdx", "blockDim", "x", "atomicAdd", "ULL",
+            "NAN", "INFINITY", "kernel", "pow"}
+
+
+def _check_cuda_kernels_use_no_bare_model_name(cache: pathlib.Path) -> None:
+    """CUDA kernels: every model name is written ``_m_<name>``; what remains bare is C, the
+    support code's ``hs_`` functions, the maths functions of the translation, t and dt."""
+    import re
+
+    from sim.codegen.cuda_target import _FUNCTIONS
+
+    allowed = _C_WORDS | {"t", "dt"} | {f.strip("()") for f in _FUNCTIONS.values()}
+    files = list(cache.rglob("*.cpp"))
+    assert files
+    for path in files:
+        text = path.read_text()
+        body = text[text.rindex('__global__ void kernel('):text.index("hs_launch_kernel")]
+        body = re.sub(r'"[^"]*"', "", body)
+        words = set(re.findall(r"\b[A-Za-z][A-Za-z0-9_]*\b", body))
+        unexpected = {w for w in words - allowed if not w.startswith("hs_")}
+        assert not unexpected, f"{path.name}: bare names in a kernel: {sorted(unexpected)}"

@@ -171,6 +171,7 @@ def test_non_finite_delays_are_named_not_called_negative(delay):
 double_it = Function(lambda x: 2 * x, arg_units=[1], return_unit=1)
 
 
+@pytest.mark.cuda_refuses("Python user functions")
 def test_a_function_from_a_lambda_runs_on_every_target():
     """A lambda's source is its whole line: it used to raise a bare StopIteration."""
     G = NeuronGroup(2, "v : 1")
@@ -179,6 +180,7 @@ def test_a_function_from_a_lambda_runs_on_every_target():
     np.testing.assert_array_equal(G.v[:], 3.0)
 
 
+@pytest.mark.cuda_refuses("Python user functions")
 def test_two_lambdas_on_one_line_give_a_named_error(codegen_target):
     f, g = (Function(lambda x: 2 * x, arg_units=[1], return_unit=1),
             Function(lambda x: 3 * x, arg_units=[1], return_unit=1))

@@ -40,6 +40,7 @@ def _expected_squash(v):
     return 2e-3 * np.tanh(v / 2e-3)
 
 
+@pytest.mark.cuda_refuses("Python user functions")
 def test_check_units_function_in_equations_matches_its_values():
     G = NeuronGroup(3, """dv/dt = (squash(v0) - v)/(5*ms) : volt
                           v0 : volt""", method="exact")
@@ -49,6 +50,7 @@ def test_check_units_function_in_equations_matches_its_values():
                        rtol=1e-4)
 
 
+@pytest.mark.cuda_refuses("Python user functions")
 def test_implementation_decorated_function_and_time_dependence():
     G = NeuronGroup(2, "dv/dt = usersin(2*pi*t/(10*ms) + i)/ms : 1", method="euler")
     M = StateMonitor(G, "v", record=True)
@@ -94,6 +96,7 @@ def test_numba_refuses_what_it_cannot_compile_clearly():
         run(0.1 * ms)
 
 
+@pytest.mark.cuda_refuses("Python user functions")
 def test_discard_units_replaces_quantities_in_the_function_namespace():
     @implementation("numpy", discard_units=True)
     @check_units(v=volt, result=1)

@@ -263,6 +263,7 @@ static hs_dim3 blockIdx, threadIdx, blockDim, gridDim;
 #define __device__ static inline
 #define __forceinline__
 #define __host__
+#define __constant__ static
 #define __restrict__ __restrict
 #define __syncthreads() HS_HOST_SHIM_CANNOT_RUN__syncthreads
 #define __shared__ HS_HOST_SHIM_CANNOT_RUN__shared__

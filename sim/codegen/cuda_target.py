@@ -27,6 +27,7 @@ later slice adds.  ``prefs.codegen.target`` does not offer ``'cuda'`` yet.
 from __future__ import annotations
 
 import ast
+import hashlib
 import shutil
 import subprocess
 import tempfile
@@ -35,10 +36,11 @@ from pathlib import Path
 import numpy as np
 
 from sim.codegen.ir import ARRAY, CONSTANT, INDEXED, LINKED, SHARED, CodeBlock, NameTable
-from sim.codegen.translate import ExpressionTranslator
+from sim.codegen.translate import ExpressionTranslator, int_message
 from sim.parsing import ModelSyntaxError
 
-__all__ = ["generate_source", "compile_ptx", "nvcc_available", "SUPPORT"]
+__all__ = ["generate_source", "generate_kernel", "compile_block", "CudaBlock", "compile_ptx",
+           "nvcc_available", "SUPPORT"]
 
 _FUNCTIONS = {
     "exp": "exp", "log": "log", "log10": "log10", "expm1": "expm1", "log1p": "log1p",
@@ -56,20 +58,64 @@ def _random_constants() -> str:
 
     names = ["TWO_M53", "SQRT_HALF", "LN2_HI", "LN2_LO", "PI_4",
              *(f"LG{k}" for k in range(1, 8)), *(f"S{k}" for k in range(1, 7)),
-             *(f"C{k}" for k in range(1, 7))]
-    return "\n".join(f"#define HS_{n} ({float(getattr(philox, '_' + n))!r})" for n in names)
+             *(f"C{k}" for k in range(1, 7)), "INV_LN2", *(f"P{k}" for k in range(1, 6)),
+             "EXP_MAX", "EXP_MIN", "HALF_LN_2PI", *(f"FC{k}" for k in range(1, 6)),
+             "FC_TABLE_SIZE", "THIRD", "SIXTH", *(f"L1M{k}" for k in range(2, 9)),
+             "LOG1M_SERIES_MAX"]
+    lines = [f"#define HS_{n} ({float(getattr(philox, '_' + n))!r})" for n in names]
+    lines += [f"#define HS_{n} ({getattr(philox, n)!r})" for n in
+              ("DRAW_BITS", "MAX_ATTEMPTS", "POISSON_INVERSION_MAX", "BINOMIAL_INVERSION_MAX")]
+    from sim.codegen.random_streams import NEVER
+
+    lines.append(f"#define HS_NEVER ({NEVER}LL)")
+    table = ", ".join(repr(float(v)) for v in philox._FC_TABLE)
+    lines.append(f"__constant__ double HS_FC_TABLE[{len(philox._FC_TABLE)}] = "
+                 f"{{{table}}};")
+    return "\n".join(lines)
 
 
 #: Device helpers every kernel includes (mirroring sim.codegen.numba_support).
 SUPPORT = r"""
 #include <stdint.h>
+#include <math.h>
 """ + _random_constants() + r"""
 __device__ __forceinline__ double hs_exprel(double x) {
     if (fabs(x) < 1e-5) return 1.0 + x / 2.0 + x * x / 6.0;
     return expm1(x) / x;
 }
 __device__ __forceinline__ double hs_clip(double x, double lo, double hi) {
+    if (x != x || lo != lo || hi != hi) return NAN;  // a NaN anywhere: NaN, as numpy's clip
     return fmin(fmax(x, lo), hi);
+}
+// int(): a value with no 64-bit integer (inf, NaN, out of range) marks the error flag with
+// the call site (1-based), and the host raises the site's ModelValueError after the launch
+__device__ __forceinline__ int64_t hs_int(double x, int* err, int site) {
+    if (!(x >= -9.223372036854775808e18 && x < 9.223372036854775808e18)) {
+        *err = site;
+        return 0;
+    }
+    return (int64_t)x;
+}
+// TimedArray look-ups (sim.codegen.numba_support._timedarray1/2: same integer grid)
+__device__ __forceinline__ long long hs_floordiv_ll(long long a, long long b) {  // a // b
+    long long q = a / b;
+    if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+    return q;
+}
+__device__ __forceinline__ double hs_timedarray1(double t, const double* values, double n,
+                                                 double per_second, double per_sample) {
+    long long ticks = llrint(t * per_second);
+    long long k = hs_floordiv_ll(ticks, (long long)per_sample);
+    if (k < 0) k = 0; else if (k > (long long)n - 1) k = (long long)n - 1;
+    return values[k];
+}
+__device__ __forceinline__ double hs_timedarray2(double t, double i, const double* values,
+                                                 double n, double width, double per_second,
+                                                 double per_sample) {
+    long long ticks = llrint(t * per_second);
+    long long k = hs_floordiv_ll(ticks, (long long)per_sample);
+    if (k < 0) k = 0; else if (k > (long long)n - 1) k = (long long)n - 1;
+    return values[k * (long long)width + (long long)i];
 }
 __device__ __forceinline__ double hs_sign(double x) { return (x > 0) - (x < 0); }
 __device__ __forceinline__ int64_t hs_timestep(double t, double dt) {
@@ -161,6 +207,212 @@ __device__ double hs_randn(const int64_t* keys, int site, uint64_t step, int64_t
     hs_sincos2pi(u2, &sn, &cs);
     return (index & 1) ? radius * sn : radius * cs;
 }
+// --- binomial, poisson and geometric draws: sim.codegen.philox's algorithms, operation for
+// operation (inversion for small means, PTRS and BTRD above; one block per element and
+// attempt: counter (step, index, draw + attempt << DRAW_BITS))
+__device__ __forceinline__ void hs_block_raw(const int64_t* keys, int site, uint64_t step,
+                                             int64_t index, uint32_t word3, uint32_t c[4]) {
+    c[0] = (uint32_t)step; c[1] = (uint32_t)(step >> 32);
+    c[2] = (uint32_t)(uint64_t)index; c[3] = word3;
+    hs_philox4x32_10(c, (uint32_t)keys[2 * site], (uint32_t)keys[2 * site + 1]);
+}
+__device__ __forceinline__ double hs_u53(uint32_t w0, uint32_t w1) {
+    return (double)hs_u53_bits(w0, w1) * HS_TWO_M53;
+}
+__device__ __forceinline__ double hs_u53_open0(uint32_t w0, uint32_t w1) {
+    return ((double)hs_u53_bits(w0, w1) + 1.0) * HS_TWO_M53;
+}
+__device__ double hs_det_log(double x) {  // philox.det_log_scalar
+    if (x != x || x < 0.0) return NAN;
+    if (x == 0.0) return -INFINITY;
+    if (x == INFINITY) return INFINITY;
+    int e;
+    double f = frexp(x, &e);
+    if (f < HS_SQRT_HALF) { f = f * 2.0; e = e - 1; }
+    f = f - 1.0;
+    double dk = (double)e;
+    double s = f / (2.0 + f);
+    double z = s * s;
+    double w = z * z;
+    double t1 = w * (HS_LG2 + w * (HS_LG4 + w * HS_LG6));
+    double t2 = z * (HS_LG1 + w * (HS_LG3 + w * (HS_LG5 + w * HS_LG7)));
+    double r = t2 + t1;
+    double hfsq = 0.5 * f * f;
+    return dk * HS_LN2_HI - ((hfsq - (s * (hfsq + r) + dk * HS_LN2_LO)) - f);
+}
+__device__ double hs_det_exp(double x) {  // philox.det_exp_scalar
+    if (x != x) return NAN;
+    if (x > HS_EXP_MAX) return INFINITY;
+    if (x < HS_EXP_MIN) return 0.0;
+    double dk = floor(x * HS_INV_LN2 + 0.5);
+    double hi = x - dk * HS_LN2_HI;
+    double lo = dk * HS_LN2_LO;
+    double r = hi - lo;
+    double t = r * r;
+    double c = r - t * (HS_P1 + t * (HS_P2 + t * (HS_P3 + t * (HS_P4 + t * HS_P5))));
+    double y = 1.0 - ((lo - (r * c) / (2.0 - c)) - hi);
+    return ldexp(y, (int)dk);
+}
+__device__ double hs_fc(double k) {
+    if (k < HS_FC_TABLE_SIZE) return HS_FC_TABLE[(int)k];
+    double kp1 = k + 1.0;
+    double z = 1.0 / (kp1 * kp1);
+    return (HS_FC1 - z * (HS_FC2 - z * (HS_FC3 - z * (HS_FC4 - z * HS_FC5)))) / kp1;
+}
+__device__ double hs_log_factorial(double k) {
+    return (k + 0.5) * hs_det_log(k + 1.0) - (k + 1.0) + HS_HALF_LN_2PI + hs_fc(k);
+}
+__device__ double hs_log1m(double p) {
+    if (p < HS_LOG1M_SERIES_MAX)
+        return -p * (1.0 + p * (HS_L1M2 + p * (HS_L1M3 + p * (HS_L1M4 + p * (HS_L1M5
+                     + p * (HS_L1M6 + p * (HS_L1M7 + p * HS_L1M8)))))));
+    return hs_det_log(1.0 - p);
+}
+__device__ int64_t hs_poisson(double lam, const int64_t* keys, int site, uint64_t step,
+                              int64_t index) {
+    if (!(lam > 0.0)) return 0;
+    uint32_t c[4];
+    if (lam < HS_POISSON_INVERSION_MAX) {
+        hs_block_raw(keys, site, step, index, 0u, c);
+        double u = hs_u53(c[0], c[1]);
+        double p = hs_det_exp(-lam);
+        double big_f = p;
+        int64_t k = 0;
+        while (u >= big_f) {
+            k += 1;
+            p = p * lam / (double)k;
+            double f_next = big_f + p;
+            if (f_next == big_f) break;
+            big_f = f_next;
+        }
+        return k;
+    }
+    double slam = sqrt(lam);
+    double loglam = hs_det_log(lam);
+    double b = 0.931 + 2.53 * slam;
+    double a = -0.059 + 0.02483 * b;
+    double inv_alpha = 1.1239 + 1.1328 / (b - 3.4);
+    double vr = 0.9277 - 3.6224 / (b - 2.0);
+    double log_inv_alpha = hs_det_log(inv_alpha);
+    for (uint32_t attempt = 0; attempt < HS_MAX_ATTEMPTS; ++attempt) {
+        hs_block_raw(keys, site, step, index, attempt << HS_DRAW_BITS, c);
+        double u = hs_u53(c[0], c[1]) - 0.5;
+        double v = hs_u53_open0(c[2], c[3]);
+        double us = 0.5 - fabs(u);
+        if (us < 0.013 && v > us) continue;
+        double kf = floor((2.0 * a / us + b) * u + lam + 0.43);
+        if (us >= 0.07 && v <= vr) return (int64_t)kf;
+        if (kf < 0.0) continue;
+        double lhs = hs_det_log(v) + log_inv_alpha - hs_det_log(a / (us * us) + b);
+        double rhs = -lam + kf * loglam - hs_log_factorial(kf);
+        if (lhs <= rhs) return (int64_t)kf;
+    }
+    return (int64_t)floor(lam);
+}
+__device__ double hs_binomial_btrd(double n, double p, const int64_t* keys, int site,
+                                   uint64_t step, int64_t index) {
+    double q = 1.0 - p;
+    double m = floor((n + 1.0) * p);
+    double r = p / q;
+    double nr = (n + 1.0) * r;
+    double npq = n * p * q;
+    double sqnpq = sqrt(npq);
+    double b = 1.15 + 2.53 * sqnpq;
+    double a = -0.0873 + 0.0248 * b + 0.01 * p;
+    double cc = n * p + 0.5;
+    double alpha = (2.83 + 5.1 / b) * sqnpq;
+    double vr = 0.92 - 4.2 / b;
+    double urvr = 0.86 * vr;
+    double nm = n - m + 1.0;
+    uint32_t c[4];
+    for (uint32_t attempt = 0; attempt < HS_MAX_ATTEMPTS; ++attempt) {
+        hs_block_raw(keys, site, step, index, attempt << HS_DRAW_BITS, c);
+        double v = hs_u53(c[0], c[1]);
+        double u2 = hs_u53_open0(c[2], c[3]);
+        double u;
+        if (v <= urvr) {
+            u = v / vr - 0.43;
+            return floor((2.0 * a / (0.5 - fabs(u)) + b) * u + cc);
+        }
+        if (v >= vr) {
+            u = u2 - 0.5;
+        } else {
+            u = v / vr - 0.93;
+            if (u < 0.0) u = -0.5 - u; else u = 0.5 - u;
+            v = u2 * vr;
+        }
+        double us = 0.5 - fabs(u);
+        if (us <= 0.0) continue;
+        double k = floor((2.0 * a / us + b) * u + cc);
+        if (k < 0.0 || k > n) continue;
+        v = v * alpha / (a / (us * us) + b);
+        double km = fabs(k - m);
+        if (km <= 15.0) {
+            double f = 1.0;
+            if (m < k) {
+                double i = m;
+                while (i < k) { i = i + 1.0; f = f * (nr / i - r); }
+            } else if (m > k) {
+                double i = k;
+                while (i < m) { i = i + 1.0; v = v * (nr / i - r); }
+            }
+            if (v <= f) return k;
+            continue;
+        }
+        v = hs_det_log(v);
+        double rho = (km / npq) * (((km * HS_THIRD + 0.625) * km + HS_SIXTH) / npq + 0.5);
+        double t = -km * km / (2.0 * npq);
+        if (v < t - rho) return k;
+        if (v > t + rho) continue;
+        double h = (m + 0.5) * hs_det_log((m + 1.0) / (r * nm)) + hs_fc(m) + hs_fc(n - m);
+        double nk = n - k + 1.0;
+        double bound = (h + (n + 1.0) * hs_det_log(nm / nk)
+                        + (k + 0.5) * hs_det_log(nk * r / (k + 1.0)) - hs_fc(k)
+                        - hs_fc(n - k));
+        if (v <= bound) return k;
+    }
+    return m;
+}
+__device__ int64_t hs_binomial(double n_, double p, const int64_t* keys, int site,
+                               uint64_t step, int64_t index) {
+    double nf = (double)(int64_t)n_;
+    int flip = p > 0.5;
+    double pp = flip ? 1.0 - p : p;
+    double x;
+    if (!(nf > 0.0 && pp > 0.0)) {
+        x = 0.0;
+    } else if (nf * pp < HS_BINOMIAL_INVERSION_MAX) {
+        uint32_t c[4];
+        hs_block_raw(keys, site, step, index, 0u, c);
+        double u = hs_u53(c[0], c[1]);
+        double q = 1.0 - pp;
+        double s = pp / q;
+        double a = (nf + 1.0) * s;
+        double r = hs_det_exp(nf * hs_log1m(pp));
+        x = 0.0;
+        while (u >= r && x < nf) {
+            if (r == 0.0) break;
+            u = u - r;
+            x = x + 1.0;
+            r = r * (a / x - s);
+        }
+    } else {
+        x = hs_binomial_btrd(nf, pp, keys, site, step, index);
+    }
+    if (flip) x = nf - x;
+    return (int64_t)x;
+}
+__device__ int64_t hs_geometric(double p, const int64_t* keys, int site, uint64_t step,
+                                int64_t index) {
+    if (p >= 1.0) return 0;
+    if (p <= 0.0) return HS_NEVER;
+    double u = 1.0 - hs_rand(keys, site, step, index);
+    double log_q = p <= 0.5 ? hs_det_log(1.0 - fmax(p, 1e-300))
+                            : hs_det_log(fmax(1.0 - p, 1e-300));
+    double count = floor(hs_det_log(u) / log_q);
+    double never = (double)HS_NEVER;
+    return (int64_t)((never < count) ? never : count);  // Python's min(count, NEVER)
+}
 """
 
 _CTYPES = {
@@ -198,15 +450,17 @@ class _Translator(ExpressionTranslator):
         return f"(({cond}) ? ({a}) : ({b}))"
 
     def random_text(self, name: str, args: list[str], site: int) -> str:
-        if name not in ("rand", "randn"):
-            raise ModelSyntaxError(f"{name}() is not available on the cuda target yet "
-                                   f"(rand() and randn() are)")
-        return f"hs_{name}(_rng_keys, {site}, _step, _j)"
+        head = "".join(f"(double)({a}), " for a in args)
+        return f"hs_{name}({head}_rng_keys, {site}, _step, _j)"
 
     def call_text(self, name: str, args: list[str]) -> str:
         if name not in self.functions:
             raise ModelSyntaxError(f"The cuda target has no implementation of '{name}()'")
-        return f"{self.functions[name]}({', '.join(args)})"
+        return super().call_text(name, args)
+
+    def int_text(self, arg: str, node: ast.Call) -> str:
+        self.int_messages.append(int_message(node))
+        return f"hs_int({arg}, _err, {len(self.int_messages)})"
 
 
 def _accumulated(block: CodeBlock, table: NameTable) -> set[str]:
@@ -217,18 +471,47 @@ def _accumulated(block: CodeBlock, table: NameTable) -> set[str]:
 
 def generate_source(block: CodeBlock, table: NameTable, name: str = "kernel") -> str:
     """CUDA C source of one kernel for a block (see the module docstring)."""
-    translate = _Translator(dict(_FUNCTIONS))
+    return generate_kernel(block, table, name)[0]
+
+
+def generate_kernel(block: CodeBlock, table: NameTable, name: str = "kernel",
+                    user_functions: dict | None = None
+                    ) -> tuple[str, list[str], int, bool, list[str]]:
+    """(CUDA C source, names of the block's own arguments in order, random sites, serial,
+    the error messages of its ``int()`` sites):
+    the names are those of the numba kernels' interface (``_arr_v`` for arrays, ``_index_v``
+    for their indices, constants by name, then the user functions' extra arguments), after
+    the fixed head (indices, n, t, dt, the step and stream keys, found/count, outputs).
+
+    ``user_functions``: ``{name: (template, extra argument names)}`` (TimedArray's
+    ``cuda_template``); extra arguments named ``..._values`` are arrays, the others doubles.
+    A block that writes through an index other than by ``+=``/``-=`` (``x_post = t``,
+    last writer wins) is *serial*: one thread runs its elements in order, as on the CPU."""
+    user_functions = user_functions or {}
+    translate = _Translator({**_FUNCTIONS, **{f: t for f, (t, _) in user_functions.items()}})
+    translate.int_messages = []
+    # every model name is written _m_<name> in C: a variable called e.g. 'fabs', 'pow' or
+    # 'double' can neither clash with C nor change what a C function name means
+    names = block.reads | block.writes | {st.var for st in block.statements}
+    translate.renamed = {n: f"_m_{n}" for n in names if n not in ("t", "dt")}
+
+    def m(name: str) -> str:
+        return translate.renamed.get(name, name)
+
     reads, writes = block.reads, block.writes
     used = reads | writes
+    extras = [a for _, (_, names) in sorted(user_functions.items()) for a in names]
     arrays = sorted(n for n in used if table.kind(n) in (ARRAY, SHARED, LINKED, INDEXED))
-    constants = sorted(n for n in reads if table.kind(n) == CONSTANT)
+    constants = sorted(n for n in reads if table.kind(n) == CONSTANT and n not in extras)
     accumulated = _accumulated(block, table)
+    serial = False
     for var in writes:
         if table.kind(var) in (CONSTANT, LINKED):
             raise ModelSyntaxError(f"'{var}' is read-only and cannot be assigned in '{block}'")
         if table.kind(var) == INDEXED and var not in accumulated:
-            raise ModelSyntaxError(f"'{var}' is written through an index other than by "
-                                   f"'+='/'-=': not supported on the cuda target yet")
+            serial = True
+    if serial:
+        accumulated = set()  # one thread: plain read-modify-write, in the CPU's order
     ctype = {n: _CTYPES.get(table.dtypes.get(n, np.dtype(np.float64)), "double")
              for n in arrays}
     body: list[str] = []
@@ -239,7 +522,7 @@ def generate_source(block: CodeBlock, table: NameTable, name: str = "kernel") ->
         kind = table.kind(var)
         index = {SHARED: "0", LINKED: f"_index_{var}[_j]", INDEXED: f"_index_{var}[_j]"}.get(
             kind, "_j")
-        body.append(f"{ctype[var]} {var} = _arr_{var}[{index}];")
+        body.append(f"{ctype[var]} {m(var)} = _arr_{var}[{index}];")
         declared.add(var)
     for st in block.statements:
         expr = translate.visit(st.expr)
@@ -249,42 +532,58 @@ def generate_source(block: CodeBlock, table: NameTable, name: str = "kernel") ->
             continue
         if st.var not in declared:
             decl = ctype.get(st.var, "double")
-            body.append(f"{decl} {st.var};" if st.op != "=" else f"{decl} {st.var} = {expr};")
+            body.append(f"{decl} {m(st.var)};" if st.op != "="
+                        else f"{decl} {m(st.var)} = {expr};")
             declared.add(st.var)
             if st.op == "=":
                 continue
-        rhs = expr if st.op == "=" else f"{st.var} {st.op[0]} ({expr})"
-        body.append(f"{st.var} = {rhs};")
+        rhs = expr if st.op == "=" else f"{m(st.var)} {st.op[0]} ({expr})"
+        body.append(f"{m(st.var)} = {rhs};")
     for var in arrays:
         if var in writes and var not in accumulated:
             index = {SHARED: "0", INDEXED: f"_index_{var}[_j]"}.get(table.kind(var), "_j")
-            body.append(f"_arr_{var}[{index}] = {var};")
-    if block.condition is not None:
+            body.append(f"_arr_{var}[{index}] = {m(var)};")
+    if block.condition is not None:  # (positions within the indices, as the CPU kernels)
         body.append(f"if ({translate.visit(block.condition)}) "
-                    f"{{ _found[atomicAdd(_count, 1ULL)] = _j; }}")
+                    f"{{ _found[atomicAdd(_count, 1ULL)] = _k; }}")
     for k, out in enumerate(block.outputs):
-        body.append(f"_out_{k}[_k] = {out};")
+        body.append(f"_out_{k}[_k] = {m(out)};")
     params = ["const int64_t* _idx", "int64_t _n", "double t", "double dt"]
     if translate.random_sites:
         params += ["uint64_t _step", "const int64_t* _rng_keys"]
     if block.condition is not None:
         params += ["int64_t* _found", "unsigned long long* _count"]
+    if translate.int_messages:
+        params += ["int* _err"]
     params += [f"double* _out_{k}" for k in range(len(block.outputs))]
     params += [f"{ctype[v]}* _arr_{v}" for v in arrays]
-    params += [f"const int64_t* _index_{v}" for v in arrays
-               if table.kind(v) in (LINKED, INDEXED)]
-    params += [f"double {c}" for c in constants]
+    indexed = [v for v in arrays if table.kind(v) in (LINKED, INDEXED)]
+    params += [f"const int64_t* _index_{v}" for v in indexed]
+    params += [f"double {m(c)}" for c in constants]
+    params += [f"const double* {a}" if a.endswith("_values") else f"double {a}"
+               for a in extras]
+    arg_names = ([f"_arr_{v}" for v in arrays] + [f"_index_{v}" for v in indexed]
+                 + list(constants) + extras)
+    if serial:
+        loop = ["    if (blockIdx.x != 0 || threadIdx.x != 0) return;",
+                "    for (int64_t _k = 0; _k < _n; ++_k) {",
+                "    int64_t _j = _idx[_k];"]
+        end = ["    }"]
+    else:
+        loop = ["    int64_t _k = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;",
+                "    if (_k >= _n) return;",
+                "    int64_t _j = _idx[_k];"]
+        end = []
     lines = [
         SUPPORT,
         f'extern "C" __global__ void {name}({", ".join(params)}) {{',
-        "    int64_t _k = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;",
-        "    if (_k >= _n) return;",
-        "    int64_t _j = _idx[_k];",
+        *loop,
         *(f"    {line}" for line in body),
+        *end,
         "}",
         "",
     ]
-    return "\n".join(lines)
+    return "\n".join(lines), arg_names, translate.random_sites, serial, translate.int_messages
 
 
 def nvcc_available() -> bool:
@@ -306,3 +605,112 @@ def compile_ptx(source: str, arch: str = "sm_80") -> str:
         if result.returncode != 0:
             raise RuntimeError(f"nvcc failed:\n{result.stderr}\n--- source ---\n{source}")
         return out.read_text()
+
+
+#: threads per block of the element kernels
+BLOCK = 128
+
+
+class CudaBlock:
+    """A CUDA kernel with the numba kernels' calling convention:
+    ``kernel(idx, n, t, dt, *args, step=0)`` (``idx`` an index array or a slice); a
+    condition returns the positions within ``idx`` where it holds, in increasing order
+    (the device finds them in any order); output blocks return a tuple of arrays.
+
+    Each call runs on the CUDA backend of ``prefs.codegen.cuda_backend``: host arrays are
+    copied to the device and the ones the block writes copied back (no copy on the host
+    backend, whose device arrays are host arrays).  This is the per-call form that every
+    object's Python step runs unchanged; a run with state resident on the device is the
+    loop builder's job.
+    """
+
+    def __init__(self, source: str, arg_names: list[str], has_condition: bool, n_outputs: int,
+                 n_sites: int, written: set[str], backend, serial: bool = False,
+                 int_messages: list[str] | None = None):
+        self.source = source
+        self.arg_names = arg_names
+        self.has_condition = has_condition
+        self.n_outputs = n_outputs
+        self.n_sites = n_sites
+        self.keys = None
+        self.serial = serial
+        self.backend = backend
+        self.module_name = "hs_cuda_" + hashlib.sha1(source.encode()).hexdigest()[:16]
+        self.int_messages = list(int_messages or [])
+        self._launch = None  # compiled on first use, as numba compiles its kernels
+        self._written = [k for k, name in enumerate(arg_names)
+                         if name.startswith("_arr_") and name[len("_arr_"):] in written]
+        self._ranges: dict[tuple[int, int], np.ndarray] = {}
+
+    @property
+    def uses_random(self) -> bool:
+        return self.n_sites > 0
+
+    def _indices(self, idx, n: int) -> np.ndarray:
+        if isinstance(idx, slice):
+            key = (idx.start or 0, n)
+            if key not in self._ranges:
+                self._ranges[key] = np.arange(key[0], key[0] + n, dtype=np.int64)
+            return self._ranges[key]
+        return np.ascontiguousarray(idx, dtype=np.int64)
+
+    def _device(self, value, name: str):
+        backend = self.backend
+        if isinstance(value, np.ndarray):
+            return value if backend.is_device_array(value) else backend.to_device(value)
+        if name.startswith("_arr_") or name.startswith("_index_"):
+            return backend.to_device(np.ascontiguousarray(value))
+        return np.float64(value)  # a constant: every constant parameter is a double
+
+    def __call__(self, idx, n, t, dt, *args, step: int = 0):
+        backend = self.backend
+        n = int(n)
+        indices = self._indices(idx, n)
+        head = [self._device(indices, "_index_"), np.int64(n), np.float64(t), np.float64(dt)]
+        if self.n_sites:
+            head += [np.uint64(step), self._device(np.ascontiguousarray(self.keys,
+                                                                        dtype=np.int64),
+                                                   "_index_")]
+        found = count = None
+        if self.has_condition:
+            found = backend.zeros(max(n, 1), np.int64)
+            count = backend.zeros(1, np.uint64)
+            head += [found, count]
+        err = None
+        if self.int_messages:
+            err = backend.zeros(1, np.int32)
+            head.append(err)
+        outs = [backend.zeros(max(n, 1), np.float64) for _ in range(self.n_outputs)]
+        values = [self._device(v, name) for v, name in zip(args, self.arg_names, strict=True)]
+        if n:
+            if self._launch is None:
+                self._launch = backend.compile(self.source).function("kernel")
+            grid, block = ((1,), (1,)) if self.serial else (((n + BLOCK - 1) // BLOCK,),
+                                                             (BLOCK,))
+            self._launch(grid, block, (*head, *outs, *values))
+        if err is not None:
+            site = int(backend.to_host(err)[0])
+            if site:
+                from sim.errors import ModelValueError
+
+                raise ModelValueError(self.int_messages[site - 1])
+        for k in self._written:  # back into the host arrays (not needed on the host backend)
+            if values[k] is not args[k]:
+                args[k][...] = backend.to_host(values[k])
+        if self.has_condition:
+            c = int(backend.to_host(count)[0])
+            return np.sort(backend.to_host(found)[:c])
+        if self.n_outputs:
+            return tuple(backend.to_host(o)[:n] for o in outs)
+        return None
+
+
+def compile_block(block: CodeBlock, table: NameTable, user_functions: dict | None = None,
+                  size: int = 0) -> CudaBlock:
+    """Compile a block into a CUDA kernel on the active CUDA backend (see CudaBlock)."""
+    from sim.codegen.cuda_runtime import get_backend
+
+    source, arg_names, n_sites, serial, int_messages = generate_kernel(
+        block, table, user_functions=user_functions)
+    return CudaBlock(source, arg_names, block.condition is not None, len(block.outputs),
+                     n_sites, set(block.writes), get_backend(), serial, int_messages)
