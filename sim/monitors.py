@@ -292,6 +292,8 @@ def _compile_recording(monitor, namespace: dict):
 
 
 def _record_indices(record, n: int) -> np.ndarray:
+    if hasattr(record, "_indices"):  # a part of a morphology (record=morpho.L[75*um])
+        record = record._indices()
     if record is True:
         return np.arange(n)
     if record is False or record is None:
@@ -628,6 +630,10 @@ class StateMonitor(SimObject):
     def __getitem__(self, item) -> _Recorded:
         """``mon[i]``, ``mon[[i, k]]``, ``mon[G[2:5]]`` (a subgroup of the source):
         views of those elements' traces, as Brian 2's StateMonitorView."""
+        if hasattr(item, "_indices") and not hasattr(item, "_index_offset"):
+            item = item._indices()  # a part of a morphology (mon[morpho.L[75*um]])
+            if np.ndim(item) == 0:
+                item = int(item)
         if isinstance(item, int | np.integer) and not isinstance(item, bool):
             return _Recorded(self, self._row_of(int(item)), int(item))
         if hasattr(item, "_index_offset") and hasattr(item, "N"):  # a subgroup

@@ -603,6 +603,9 @@ class Synapses(Group, SimObject):
             self.state_updater = CodeRunner(self, self._state_update_block, "groups", order,
                                             name=f"{self.name}_stateupdater")
             self.contained_objects.append(self.state_updater)
+        #: Brian 2's: the updater of each (summed) variable, by name (its ``when`` and
+        #: ``order`` may be changed: ``S.summed_updaters['v_post'].when = 'after_groups'``)
+        self.summed_updaters = {}
         for eq in self._summed:
             if not eq.varname.endswith("_post") and not eq.varname.endswith("_pre"):
                 raise EquationError(f"A (summed) variable must name its target with _post or "
@@ -610,8 +613,9 @@ class Synapses(Group, SimObject):
             side, var = ("post", eq.varname[:-5]) if eq.varname.endswith("_post") else (
                 "pre", eq.varname[:-4])
             group = target if side == "post" else source
-            self.contained_objects.append(_SummedUpdater(self, eq.varname, eq.expr, group, var,
-                                                         side))
+            updater = _SummedUpdater(self, eq.varname, eq.expr, group, var, side)
+            self.summed_updaters[eq.varname] = updater
+            self.contained_objects.append(updater)
         self._frozen = True
 
     # -- growing the model after construction (Brian 1's STDP/STP factories) ----------
@@ -1481,6 +1485,8 @@ def _not_whole(array: np.ndarray) -> np.ndarray:
 
 def _indices(values, name: str) -> np.ndarray:
     """Explicit connect indices as int64; 0.5 is refused, not truncated to 0."""
+    if hasattr(values, "_indices"):  # a part of a morphology (j=morpho[25*um], Brian 2's)
+        values = values._indices()
     array = np.atleast_1d(np.asarray(values))
     if array.dtype.kind == "f" and np.any(_not_whole(array)):
         bad = float(array[_not_whole(array)][0])

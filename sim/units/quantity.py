@@ -760,7 +760,8 @@ class Quantity(np.ndarray):
                 values.append(value)
                 dims.append(dim)
             elif hasattr(item, "__array__") or hasattr(item, "__array_interface__"):
-                values.append(item)
+                # (e.g. a group's variable view: its values in SI, its dimensions kept)
+                values.append(np.asarray(item))
                 dims.append(get_dimensions(item) if hasattr(item, "dim") else DIMENSIONLESS)
             else:
                 return NotImplemented
