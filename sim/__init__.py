@@ -26,6 +26,7 @@ import sim.units.constants
 from sim import _pylab
 from sim.base import BrianObject, SimObject, start_scope
 from sim.brian1 import STDP, STP, Connection, DelayConnection, Parameters
+from sim.brian2_bases import CodeRunner, Group, Nameable, SpikeSource
 from sim.brian2_names import (
     DEFAULT_CONSTANTS,
     DEFAULT_FUNCTIONS,
@@ -139,6 +140,10 @@ _own_names = [
     *_units_all,
     "BrianObject",
     "SimObject",
+    "Nameable",
+    "SpikeSource",
+    "Group",
+    "CodeRunner",
     "start_scope",
     "Connection",
     "DelayConnection",

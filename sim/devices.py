@@ -40,6 +40,9 @@ What each call does in hearsim:
     :func:`sim.seed`.
 ``device.insert_code(...)``
     refused: there is no C++ project to insert code into.
+``sim.devices.device``, ``sim.devices.device_module``
+    Brian 2's module paths of this module; ``device_module.active_device = dev`` makes
+    ``dev`` the current device, as in Brian 2.
 ``reinit_devices()``
     Brian 2's reset between simulations: reinitialises the devices, activates the current
     one again and calls :func:`restore_initial_state` (default preferences, ``defaultclock.dt
@@ -50,6 +53,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import sys
 from typing import Any
 
 __all__ = ["Device", "set_device", "get_device", "reset_device", "device", "reinit_devices",
@@ -222,14 +226,14 @@ def _run_arg_setter(key, value):
         f"got {key!r}")
 
 
-_current = Device("runtime")
+active_device = Device("runtime")
 _previous: list[Device] = []
 
 
 def set_device(device, build_on_run: bool = True, **kwargs) -> None:
     """Choose a Brian 2 device (``'runtime'``, ``'cpp_standalone'``, ``'cuda_standalone'``,
     ``'genn'``). Every device runs in process here, compiled by numba."""
-    global _current
+    global active_device
     name = device.name if isinstance(device, Device) else device
     if name not in KNOWN_DEVICES:
         raise ValueError(f"Unknown device '{name}' (known: {', '.join(KNOWN_DEVICES)})")
@@ -237,22 +241,22 @@ def set_device(device, build_on_run: bool = True, **kwargs) -> None:
         _logger.warning("set_device('%s'): %s", name, KNOWN_DEVICES[name])
     else:
         _logger.info("set_device('%s'): %s", name, KNOWN_DEVICES[name])
-    _previous.append(_current)
-    _current = device if isinstance(device, Device) else Device(name)
-    _current.activate(build_on_run=build_on_run, **kwargs)
+    _previous.append(active_device)
+    active_device = device if isinstance(device, Device) else Device(name)
+    active_device.activate(build_on_run=build_on_run, **kwargs)
 
 
 def get_device() -> Device:
-    return _current
+    return active_device
 
 
 def reset_device(device=None) -> None:
     """Back to the previous device (or to ``device``), as Brian 2."""
-    global _current
+    global active_device
     if device is not None:
         set_device(device)
         return
-    _current = _previous.pop() if _previous else Device("runtime")
+    active_device = _previous.pop() if _previous else Device("runtime")
 
 
 def restore_initial_state() -> None:
@@ -271,9 +275,9 @@ def restore_initial_state() -> None:
 def reinit_devices() -> None:
     """Brian 2's: reinitialise every device, activate the current one again (with its
     options) and :func:`restore_initial_state`.  ``defaultclock.dt`` is 0.1 ms afterwards."""
-    for dev in {id(d): d for d in (*_previous, _current)}.values():
+    for dev in {id(d): d for d in (*_previous, active_device)}.values():
         dev.reinit()
-    _current.activate(build_on_run=_current.build_on_run, **_current.options)
+    active_device.activate(build_on_run=active_device.build_on_run, **active_device.options)
     restore_initial_state()
 
 
@@ -281,10 +285,17 @@ class _CurrentDevice:
     """``device``: whichever device is active (as Brian 2's proxy)."""
 
     def __getattr__(self, name: str):
-        return getattr(_current, name)
+        return getattr(active_device, name)
 
     def __repr__(self) -> str:
-        return repr(_current)
+        return repr(active_device)
 
 
 device = _CurrentDevice()
+
+
+# Brian 2's module paths: ``brian2.devices.device`` (``from brian2.devices.device import
+# reset_device``) and ``brian2.devices.device_module`` (``device_module.active_device =
+# dev`` makes ``dev`` the current device) are this module
+device_module = sys.modules[__name__]
+sys.modules.setdefault(__name__ + ".device", device_module)

@@ -8,7 +8,7 @@ it needs, and how to record less) when that does not fit in memory.  Event
 monitors, whose number of events is not known in advance, grow by a quarter.
 Buffers grow in place when nothing else holds them (``realloc``: no second
 copy), and the data are returned as read-only views with units: ``mon.v`` is
-``buffer[:n].T``, no copy.
+``buffer[:n].T``, no copy; ``mon[i].v`` is a copy, as in Brian 2.
 """
 
 from __future__ import annotations
@@ -340,7 +340,9 @@ class _Recorded:
         var = name[:-1] if raw else name
         if var not in mon.record_variables:
             raise AttributeError(f"StateMonitor '{mon.name}' does not record '{var}'")
-        values = _read_only(mon._buffers[var].values()[:, self._row].T)
+        # a copy, as Brian 2's StateMonitorView (``v = mon[0].v; v[k] = 50*mV`` leaves the
+        # recording alone); ``mon.v`` stays a read-only view of the buffer
+        values = np.array(mon._buffers[var].values()[:, self._row].T)
         return values if raw else mon._with_unit(var, values)
 
     def __repr__(self) -> str:
@@ -404,7 +406,8 @@ class StateMonitor(SimObject):
 
     ``StateMonitor(G, 'v' | ['v', 'w'], record=True | False | indices, dt=/clock=)``;
     ``mon.v`` has shape (recorded elements, time points), ``mon.t`` the times,
-    ``mon[i].v`` the trace of element ``i`` (an index into the group).
+    ``mon[i].v`` the trace of element ``i`` (an index into the group; a copy that the
+    caller may change, as Brian 2's).
 
     The values are kept time-major (one row of recorded elements per time point);
     ``mon.v`` is a read-only transposed view of that buffer (no copy; ``mon.v.copy()``

@@ -95,12 +95,14 @@ def _text_reporter(stream) -> Callable:
         if completed <= 0 and elapsed == 0:
             stream.write(f"Starting simulation at t={t_start} for a duration of {duration}\n")
         else:
-            remaining = elapsed * (1 - completed) / completed
+            # nothing simulated yet after a report period (a long compilation): no estimate
+            estimate = 0 < completed < 1
+            remaining = elapsed * (1 - completed) / completed if estimate else 0.0
             done = Quantity(float(duration) * completed, dim=second.dim)  # '100. ms'
             stream.write(
                 f"{done} ({completed:.0%}) simulated in "
                 f"{elapsed:.3g} s" + (f", estimated {remaining:.3g} s remaining.\n"
-                                        if completed < 1 else "\n")
+                                        if estimate else "\n")
             )
         stream.flush()
 

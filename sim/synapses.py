@@ -64,7 +64,7 @@ from sim.units import (
 )
 from sim.variables import Resolved, Variable, VariableView
 
-__all__ = ["Synapses", "SynapticPathway"]
+__all__ = ["Synapses", "SynapticPathway", "SynapticIndexing", "SynapticSubgroup"]
 
 _SYNAPSE_FLAGS = {
     DIFFERENTIAL_EQUATION: {"event-driven", "clock-driven"},
@@ -488,6 +488,66 @@ class _SummedUpdater(SimObject):
         ])
 
 
+def _neuron_indices(part, group) -> np.ndarray:
+    """The neuron numbers of ``group`` selected by one index of ``S.indices[pre, post]``:
+    an integer, a sequence, a boolean mask, a slice (over the group's size, as Brian 2) or a
+    subgroup."""
+    if hasattr(part, "_index_offset") and hasattr(part, "N"):  # a subgroup of the group
+        start = part._index_offset() - group._index_offset()
+        return np.arange(start, start + part.N)
+    if hasattr(part, "_indices") and callable(part._indices):
+        return np.asarray(part._indices(), dtype=np.int64)
+    try:  # negative numbers count from the end; numbers out of range select nothing
+        return np.atleast_1d(np.arange(group.N)[part])
+    except IndexError:
+        return np.array([], dtype=np.int64)
+
+
+class SynapticIndexing:
+    """Brian 2's ``Synapses.indices``: ``S.indices[i, j]`` (``[i, j, k]``, a slice, an
+    array, a condition string) gives the numbers of the synapses selected."""
+
+    def __init__(self, synapses: Synapses):
+        self.synapses = synapses
+
+    def __call__(self, index=None) -> np.ndarray:
+        """The synapse numbers of ``index`` (all synapses for ``None`` or ``'True'``)."""
+        s = self.synapses
+        if index is None or (isinstance(index, str) and index == "True"):
+            index = slice(None)
+        if isinstance(index, slice):
+            return np.arange(s.N)[index]
+        if isinstance(index, str):
+            return s._synapse_indices(index, level=1)
+        return np.asarray(s._synapse_indices(index, level=1), dtype=np.int64)
+
+    def __getitem__(self, item) -> np.ndarray:
+        return self(item)
+
+
+class SynapticSubgroup:
+    """Brian 2's ``S[i, j]``: a fixed set of synapse numbers of ``synapses``, usable as an
+    index (``record=``, ``S.w[sub]``)."""
+
+    def __init__(self, synapses: Synapses, indices):
+        self.synapses = synapses
+        self._stored_indices = np.asarray(indices, dtype=np.int64)
+        self._source_N = synapses.N
+
+    def _indices(self, index_var: str = "_idx") -> np.ndarray:
+        if self.synapses.N != self._source_N:
+            raise RuntimeError("Synapses have been added/removed since this synaptic "
+                               "subgroup has been created")
+        return self._stored_indices
+
+    def __len__(self) -> int:
+        return len(self._stored_indices)
+
+    def __repr__(self) -> str:
+        return (f"<SynapticSubgroup, storing {len(self._stored_indices)} indices of "
+                f"{self.synapses.name}>")
+
+
 class Synapses(Group, SimObject):
     """Synapses between two groups (Brian 2's ``Synapses``).
 
@@ -785,18 +845,40 @@ class Synapses(Group, SimObject):
         n = self.N
         if isinstance(key, str):
             return self._indices_from_condition(key, level=level + 1)
+        if hasattr(key, "_indices") and not isinstance(key, tuple):  # S[0, :] as an index
+            return np.asarray(key._indices(), dtype=np.int64)
         if isinstance(key, tuple):
-            if len(key) != 2:
-                raise IndexError("Synapses are indexed by S.var[pre, post] (two indices)")
+            if len(key) not in (2, 3):
+                raise IndexError("Synapses are indexed by S.var[pre, post] or "
+                                 "S.var[pre, post, k] (k: the multisynaptic index)")
             mask = np.ones(n, dtype=bool)
-            for part, idx in zip(key, (self._pre[:n], self._post[:n]), strict=True):
-                if isinstance(part, slice):
-                    start, stop, stp = part.indices(int(idx.max()) + 1 if n else 0)
-                    mask &= (idx >= start) & (idx < stop) & ((idx - start) % stp == 0)
-                else:
-                    mask &= np.isin(idx, np.atleast_1d(part))
+            for part, idx, group in zip(key[:2], (self._pre[:n], self._post[:n]),
+                                        (self.source, self.target), strict=True):
+                if not (isinstance(part, slice) and part == slice(None)):
+                    mask &= np.isin(idx, _neuron_indices(part, group))
+            if len(key) == 3 and not (isinstance(key[2], slice) and key[2] == slice(None)):
+                name = self._multisynaptic_index
+                if name is None:
+                    raise IndexError("To index by the third dimension you need to switch on "
+                                     "the calculation of the 'multisynaptic_index' when you "
+                                     "create the Synapses object")
+                number = self._raw_view(self.variables[name])
+                mask &= np.isin(number, np.arange(int(number.max()) + 1 if n else 0)[key[2]]
+                                if isinstance(key[2], slice) else np.atleast_1d(key[2]))
             return np.flatnonzero(mask)
         return key
+
+    @property
+    def indices(self) -> SynapticIndexing:
+        """Brian 2's ``S.indices[pre, post]`` (or ``[pre, post, k]``, a synapse number or
+        slice, a condition string): the numbers of the synapses selected, as an integer
+        array (``S.w[S.indices[:, 5:10]] = ...``)."""
+        return SynapticIndexing(self)
+
+    def __getitem__(self, item) -> SynapticSubgroup:
+        """``S[pre, post]`` (any index of ``S.indices``): the selected synapses as a
+        `SynapticSubgroup`, usable as ``StateMonitor(S, 'w', record=S[0, :])``."""
+        return SynapticSubgroup(self, self.indices[item])
 
     def _assign_expression(self, var: Variable, indices: np.ndarray, expr: str, level: int):
         super()._assign_expression(var, indices, expr, level + 1)

@@ -98,7 +98,8 @@ def get_dimensions(obj: Any) -> Dimension:
 
     Quantities and units give their dimension, a `Dimension` gives itself,
     any object with a ``dim`` attribute holding a `Dimension` gives that,
-    numbers, booleans and plain arrays are dimensionless, and lists or tuples
+    numbers (any `numbers.Number`), booleans, ranges and plain arrays are dimensionless,
+    and lists or tuples
     of quantities give their common dimension. Anything else raises
     `TypeError`.
     """
@@ -115,6 +116,8 @@ def get_dimensions(obj: Any) -> Dimension:
         return DIMENSIONLESS
     if isinstance(obj, (list, tuple)):
         return _split(obj)[1]
+    if isinstance(obj, range | numbers.Number):  # Brian 2: what Quantity(obj) takes
+        return DIMENSIONLESS
     raise TypeError(f"Object of type {type(obj).__name__} does not have dimensions")
 
 

@@ -1,0 +1,240 @@
+"""Idioms of Brian 2's published examples that hearsim lacked (issues 18 and 20): each test
+is a minimal reproduction of what an example does, checked against Brian 2's documented
+behaviour."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from sim import (
+    CodeRunner,
+    Group,
+    Hz,
+    Nameable,
+    Network,
+    NeuronGroup,
+    PoissonGroup,
+    SpikeGeneratorGroup,
+    SpikeMonitor,
+    SpikeSource,
+    StateMonitor,
+    Synapses,
+    defaultclock,
+    get_dimensions,
+    ms,
+    mV,
+    second,
+    start_scope,
+)
+from sim.units import DIMENSIONLESS
+
+
+@pytest.fixture(autouse=True)
+def _scope():
+    start_scope()
+    yield
+    start_scope()
+
+
+# -- StateMonitor views (Brette_Gerstner_2005, Brette_2012/Fig5A) --------------------------
+
+def test_monitor_view_trace_is_a_writable_copy():
+    # ``v = M[0].v; v[k] = 50*mV`` draws spikes into a copy: Brian 2's StateMonitorView
+    # returns Quantity(..., copy=True), the recording stays as it was
+    G = NeuronGroup(2, "dv/dt = (1 - v)/(10*ms) : 1", method="euler")
+    M = StateMonitor(G, "v", record=[0, 1])
+    Network(G, M).run(1 * ms)
+    v = M[0].v
+    before = np.array(M.v[0])
+    v[3] = 50
+    assert v[3] == 50
+    np.testing.assert_array_equal(M.v[0], before)
+    np.testing.assert_array_equal(M[0].v_, before)
+    raw = M[1].v_
+    raw[0] = -1.0
+    assert M[1].v_[0] == 0.0
+
+
+def test_monitor_view_keeps_units_after_writing():
+    G = NeuronGroup(1, "dv/dt = -v/(10*ms) : volt", method="euler")
+    G.v = -70 * mV
+    M = StateMonitor(G, "v", record=0)
+    Network(G, M).run(0.5 * ms)
+    v = M[0].v
+    v[int(0.2 * ms / defaultclock.dt)] = 20 * mV
+    assert get_dimensions(v) == mV.dim
+    assert float(v[2] / mV) == pytest.approx(20)
+    with pytest.raises(Exception, match="[Dd]imension|units"):
+        v[0] = 1 * second
+
+
+# -- Synapses.indices and S[i, j] (Brunel_Wang_2001, Stimberg_et_al_2018) ----------------
+
+def _synapses(**kwargs):
+    G = NeuronGroup(6, "v : 1")
+    S = Synapses(G, G, "w : 1", **kwargs)
+    return G, S
+
+
+def test_synapses_indices_select_synapse_numbers():
+    G, S = _synapses()
+    S.connect()
+    pre, post = np.asarray(S.i[:]), np.asarray(S.j[:])
+    sel = S.indices[:, 2:4]
+    np.testing.assert_array_equal(sel, np.flatnonzero((post >= 2) & (post < 4)))
+    # Brunel & Wang's idiom: set the weights of a block of the matrix
+    S.w[S.indices[1:3, 2:4]] = 5
+    block = (pre >= 1) & (pre < 3) & (post >= 2) & (post < 4)
+    np.testing.assert_array_equal(np.asarray(S.w[:]) == 5, block)
+    # negative numbers count from the end of the group (Brian 2: the group's indices)
+    np.testing.assert_array_equal(S.indices[-1, -1], np.flatnonzero((pre == 5) & (post == 5)))
+    # an integer, arrays, a condition and the call form
+    np.testing.assert_array_equal(S.indices[0, [1, 3]],
+                                  np.flatnonzero((pre == 0) & np.isin(post, [1, 3])))
+    np.testing.assert_array_equal(S.indices["i == j"], np.flatnonzero(pre == post))
+    np.testing.assert_array_equal(S.indices(), np.arange(S.N))
+    # out of range selects nothing (Brian 2 returns an empty array)
+    assert len(S.indices[10, :]) == 0
+
+
+def test_synapses_indices_third_index_is_the_multisynaptic_index():
+    G, S = _synapses(multisynaptic_index="k")
+    S.connect(i=0, j=1, n=3)
+    S.connect(i=1, j=1, n=2)
+    np.testing.assert_array_equal(S.indices[0, 1, 1], [1])
+    np.testing.assert_array_equal(S.indices[:, 1, 0], [0, 3])
+    np.testing.assert_array_equal(S.indices[0, 1, 1:], [1, 2])
+    _, plain = _synapses()
+    plain.connect()
+    with pytest.raises(IndexError, match="multisynaptic_index"):
+        plain.indices[0, 1, 0]
+
+
+def test_synapses_subgroup_records_selected_synapses():
+    # Stimberg et al. 2018: StateMonitor(exc_syn, [...], record=exc_syn[ni, :])
+    G = NeuronGroup(4, "dv/dt = 1/ms : 1", threshold="v > 0.5", reset="v = 0",
+                    method="euler")
+    S = Synapses(G, G, "w : 1", on_pre="w += 1")
+    S.connect()
+    sub = S[2, :]
+    assert len(sub) == 4
+    np.testing.assert_array_equal(sub._indices(), np.flatnonzero(np.asarray(S.i[:]) == 2))
+    M = StateMonitor(S, "w", record=sub)
+    Network(G, S, M).run(2 * ms)
+    np.testing.assert_array_equal(M.record, sub._indices())
+    assert M.w.shape[0] == 4
+    np.testing.assert_array_equal(S.w[sub], S.w[2, :])
+    S.connect(i=0, j=0)
+    with pytest.raises(RuntimeError, match="added/removed"):
+        sub._indices()
+
+
+def test_synapses_indices_of_subgroups():
+    G = NeuronGroup(6, "v : 1")
+    S = Synapses(G, G, "w : 1")
+    S.connect()
+    pre = np.asarray(S.i[:])
+    np.testing.assert_array_equal(S.indices[G[4:6], :], np.flatnonzero(pre >= 4))
+
+
+# -- values without dimensions (Tetzlaff_2015: ``neurons.index = range(N)``) --------------
+
+def test_range_is_dimensionless():
+    G = NeuronGroup(5, "index : 1")
+    G.index = range(5)
+    np.testing.assert_array_equal(G.index[:], np.arange(5))
+    assert get_dimensions(range(3)) is DIMENSIONLESS
+    from fractions import Fraction
+
+    assert get_dimensions(Fraction(1, 2)) is DIMENSIONLESS
+    H = NeuronGroup(3, "v : volt")
+    with pytest.raises(Exception, match="[Dd]imension|units"):
+        H.v = range(3)
+
+
+# -- Brian 2's module paths (coupled_oscillators, float_32_64_benchmark, standalone) ------
+
+def test_brian2_module_paths():
+    from sim.devices.device import reinit_devices, reset_device  # noqa: F401
+
+    from sim.core.functions import timestep
+    from sim.core.magic import run, start_scope  # noqa: F401
+    from sim.core.network import Network as CoreNetwork
+    from sim.devices import Device, device_module, get_device
+
+    assert timestep(0.3 * ms, 0.1 * ms) == 3
+    assert CoreNetwork is Network
+    previous = get_device()
+    try:
+        # the standalone multiple-processes example: device_module.active_device = dev
+        dev = Device("cpp_standalone")
+        device_module.active_device = dev
+        assert get_device() is dev
+        import sim
+
+        assert sim.device.name == "cpp_standalone"
+    finally:
+        device_module.active_device = previous
+
+
+# -- Brian 2's base classes in the star import -------------------------------------------
+
+def test_brian2_base_classes():
+    G = NeuronGroup(3, "v : 1", threshold="v > 1")
+    S = Synapses(G, G)
+    P = PoissonGroup(2, 5 * Hz)
+    gen = SpikeGeneratorGroup(2, [0], [1] * ms)
+    mon = SpikeMonitor(G)
+    for source in (G, G[1:], P, gen):
+        assert isinstance(source, SpikeSource)
+        assert isinstance(source.spikes, np.ndarray)
+    assert not isinstance(S, SpikeSource)
+    assert not isinstance(mon, SpikeSource)
+    for named in (G, S, P, mon, Network(), defaultclock):
+        assert isinstance(named, Nameable)
+        assert isinstance(named.name, str)
+    for group in (G, S, G[1:], gen):
+        assert isinstance(group, Group)
+    assert isinstance(G.state_updater, CodeRunner)
+    assert isinstance(G.thresholder, CodeRunner)
+
+    class Source(SpikeSource):  # a user spike source implements ``spikes``
+        @property
+        def spikes(self):
+            return np.array([1])
+
+    assert isinstance(Source(), SpikeSource)
+    with pytest.raises(TypeError):
+        type("Broken", (SpikeSource,), {})()
+
+
+def test_star_import_gives_brian2_base_classes():
+    code = textwrap.dedent("""
+        from sim import *
+        print(all(isinstance(c, type) for c in (Group, CodeRunner, Nameable, SpikeSource)))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "True"
+
+
+# -- run(report='text') while the first step is still compiling (Nicola_Clopath_2017) -----
+
+def test_text_report_before_anything_is_simulated():
+    from sim.network import _text_reporter
+
+    stream = io.StringIO()
+    report = _text_reporter(stream)
+    report(0.0, 0.0, 0 * second, 1 * second)
+    report(10.0, 0.0, 0 * second, 1 * second)  # a report period passed, no step done yet
+    report(20.0, 0.5, 0 * second, 1 * second)
+    lines = stream.getvalue().splitlines()
+    assert lines[0].startswith("Starting simulation at t=0. s")
+    assert lines[1] == "0. s (0%) simulated in 10 s"
+    assert lines[2] == "0.5 s (50%) simulated in 20 s, estimated 20 s remaining."
