@@ -238,3 +238,30 @@ def test_text_report_before_anything_is_simulated():
     assert lines[0].startswith("Starting simulation at t=0. s")
     assert lines[1] == "0. s (0%) simulated in 10 s"
     assert lines[2] == "0.5 s (50%) simulated in 20 s, estimated 20 s remaining."
+
+
+# -- brian2hears' module paths (approximate_gammatone: from brian2hears.filtering.
+#    filterbanklibrary import ApproximateGammatone) ----------------------------------------
+
+@pytest.mark.parametrize("module, names", [
+    ("filterbanklibrary", ["Gammatone", "ApproximateGammatone", "LogGammachirp",
+                           "LinearGammachirp", "IIRFilterbank", "Butterworth", "LowPass",
+                           "Cascade", "AsymmetricCompensation"]),
+    ("filterbank", ["Filterbank", "FunctionFilterbank", "ControlFilterbank", "Repeat", "Tile",
+                    "Join", "Interleave", "SumFilterbank", "RestructureFilterbank"]),
+    ("linearfilterbank", ["LinearFilterbank"]),
+    ("firfilterbank", ["FIRFilterbank", "LinearFIRFilterbank", "FFTFIRFilterbank"]),
+    ("filterbankgroup", ["FilterbankGroup"]),
+    ("dcgc", ["DCGC"]),
+    ("drnl", ["DRNL"]),
+    ("fractionaldelay", ["FractionalDelay"]),
+])
+def test_brian2hears_filtering_module_paths(module, names):
+    import importlib
+
+    import hears
+
+    mod = importlib.import_module(f"hears.filtering.{module}")
+    for name in names:
+        assert name in mod.__all__
+        assert getattr(mod, name) is getattr(hears, name)
