@@ -287,10 +287,6 @@ class Equations:
                 f"'{name}' is reserved for the generated code (a module or builtin it uses) "
                 f"and cannot be a variable; choose another name: '{eq.line}'"
             )
-        if eq.type == SUBEXPRESSION and any(is_noise_name(n) for n in eq.identifiers):
-            raise EquationError(
-                f"Noise (xi) may only appear in differential equations: '{eq.line}'"
-            )
         self._eqs[name] = eq
 
     def _substitute(self, subs: Mapping[str, object]) -> None:
@@ -419,9 +415,12 @@ class Equations:
 
     @property
     def noise_names(self) -> list[str]:
+        """The noise sources of the differential equations (``xi``, ``xi_*``), those of the
+        subexpressions they use included (Brian 2: ``noise = sigma*xi : amp`` inlined in
+        ``dv/dt = (... + noise)/C``)."""
         found: list[str] = []
         for eq in self._eqs.values():
-            if eq.type == DIFFERENTIAL_EQUATION:
+            if eq.type in (DIFFERENTIAL_EQUATION, SUBEXPRESSION):
                 for n in sorted(eq.identifiers):
                     if is_noise_name(n) and n not in found:
                         found.append(n)

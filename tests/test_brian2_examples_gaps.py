@@ -265,3 +265,46 @@ def test_brian2hears_filtering_module_paths(module, names):
     for name in names:
         assert name in mod.__all__
         assert getattr(mod, name) is getattr(hears, name)
+
+
+# -- noise in a subexpression (Spreizer_et_al_2019: noise = mu + sigma*sqrt(dt)*xi_pop) ----
+
+def test_noise_in_a_subexpression_is_inlined_into_the_differential_equation():
+    from sim import mA, ohm, seed  # noqa: F401  (ohm: used in the model strings)
+
+    def final_v(eqs):
+        start_scope()
+        seed(3)
+        G = NeuronGroup(400, eqs, method="euler")
+        G.sigma = 1 * mA
+        M = StateMonitor(G, "v", record=True)
+        Network(G, M).run(20 * ms)
+        return np.asarray(M.v_)
+
+    via_subexpression = final_v("""
+        dv/dt = (-v + noise*ohm)/(10*ms) : volt
+        noise = mu + sigma*sqrt(noise_dt)*xi_pop : amp
+        mu : amp
+        sigma : amp
+        noise_dt = 1*ms : second (shared)
+        """)
+    inlined = final_v("""
+        dv/dt = (-v + (mu + sigma*sqrt(noise_dt)*xi_pop)*ohm)/(10*ms) : volt
+        mu : amp
+        sigma : amp
+        noise_dt = 1*ms : second (shared)
+        """)
+    np.testing.assert_array_equal(via_subexpression, inlined)
+    assert np.std(via_subexpression[:, -1]) > 0
+
+
+
+def test_noise_subexpression_outside_the_state_update_is_refused():
+    from sim import ModelSyntaxError, ohm  # noqa: F401  (ohm: used in the model string)
+
+    G = NeuronGroup(2, """dv/dt = (-v + noise*ohm)/(10*ms) : volt
+                          noise = sigma*sqrt(ms)*xi : amp
+                          sigma : amp""", method="euler")
+    M = StateMonitor(G, "noise", record=True)
+    with pytest.raises(ModelSyntaxError, match="only be used in differential equations"):
+        Network(G, M).run(1 * ms)

@@ -113,7 +113,8 @@ def test_equation_kinds_and_flags():
         ("v : volt\nv : volt", "defined twice"),
         ("t : second", "reserved"),
         ("dv/dt = : volt", "Missing expression"),
-        ("I = xi : 1", "Noise"),
+        # noise in a subexpression is Brian 2's (inlined into the differential equations
+        # that use it): tests/test_brian2_examples_gaps.py
         ("exp : 1", "function"),
     ],
 )
