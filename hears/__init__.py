@@ -10,6 +10,7 @@ written for brian2hears run with ``from sim import *; from hears import *``.
 inner-hair-cell output of ``TanCarney``.
 """
 
+from . import _main_named_sounds  # noqa: F401, I001  (first: a script named sounds.py)
 import sounds as _sounds
 
 if not getattr(_sounds, "__hearsim__", False):  # a user's sounds.py (or sounds/) hides ours
