@@ -16,6 +16,7 @@ matplotlib when first used, and then behave as the real objects.
 """
 
 import builtins as _builtins
+import types as _types
 
 import numpy as _numpy
 
@@ -119,6 +120,19 @@ def exprel(x):
     fail_for_dimension_mismatch(x, None, "exprel needs a dimensionless argument")
     value = _exprel(x)
     return value.item() if value.ndim == 0 else value
+
+
+def sum(a, *args, **kwargs):  # noqa: A001  (pylab's sum, as in Brian 2's star import)
+    """numpy's ``sum`` (units kept), as ``from brian2 import *`` gives it; a generator is
+    summed by Python's ``sum``, as numpy did before 2.4 (``sum(t for t in times)``)."""
+    if isinstance(a, _types.GeneratorType):  # numpy 1's behaviour: the other arguments
+        result = _builtins.sum(a)  # are ignored, but ``out=``
+        out = kwargs.get("out")
+        if out is not None:
+            out[...] = result
+            return out
+        return result
+    return _numpy.sum(a, *args, **kwargs)
 
 
 def __getattr__(name: str):
@@ -231,6 +245,7 @@ _own_names = [
     "codegen",
     "units",
     "Inf", "Infinity", "PINF", "infty", "NINF", "NaN", "PZERO", "NZERO",
+    "sum",
 ]
 _own_set = frozenset(_own_names)
 #: Python builtins that ``from brian2 import *`` replaces by numpy's (pylab's); the

@@ -308,3 +308,17 @@ def test_noise_subexpression_outside_the_state_update_is_refused():
     M = StateMonitor(G, "noise", record=True)
     with pytest.raises(ModelSyntaxError, match="only be used in differential equations"):
         Network(G, M).run(1 * ms)
+
+
+# -- pylab's sum of a generator (float_32_64_benchmark: sum(t for name, t in ...)) --------
+
+def test_star_import_sum_takes_a_generator_as_numpy_1():
+    import sim
+
+    assert sim.sum(t for t in [1 * ms, 2 * ms]) == 3 * ms
+    assert sim.sum(x for x in range(4)) == 6
+    np.testing.assert_array_equal(sim.sum(np.ones((2, 3)), axis=0), [2, 2, 2])
+    total = sim.sum(np.array([1.0, 2.0]) * mV)
+    assert get_dimensions(total) == mV.dim and float(total / mV) == pytest.approx(3)
+    out = np.zeros(())
+    assert sim.sum((x for x in (1.0, 2.0)), out=out) is out and out == 3
