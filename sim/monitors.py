@@ -291,9 +291,20 @@ def _compile_recording(monitor, namespace: dict):
     return monitor.source.compile(block, namespace, monitor.name)
 
 
-def _record_indices(record, n: int) -> np.ndarray:
+def _absolute_offset(source, index) -> int:
+    """The number to subtract from ``index._indices()`` to count in ``source``: the
+    source's first element where the index gives absolute numbers (a morphology part),
+    0 for an index of the source's own numbering (a ``SynapticSubgroup``)."""
+    if getattr(index, "synapses", None) is not None or not hasattr(source, "_index_offset"):
+        return 0
+    return int(source._index_offset())
+
+
+def _record_indices(record, n: int, offset: int = 0) -> np.ndarray:
     if hasattr(record, "_indices"):  # a part of a morphology (record=morpho.L[75*um])
-        record = record._indices()
+        # absolute numbers, relative to a subgroup source as in Brian 2 (``offset``: the
+        # source's first element)
+        record = np.asarray(record._indices()) - offset
     if record is True:
         return np.arange(n)
     if record is False or record is None:
@@ -441,7 +452,7 @@ class StateMonitor(SimObject):
             self._dims[var], self._dtypes[var] = _recordable(source, var, "StateMonitor")
         self.source = source
         self.record_variables = variables
-        self.record = _record_indices(record, source.N)
+        self.record = _record_indices(record, source.N, _absolute_offset(source, record))
         self._buffers = {v: _Growable(len(self.record), self._dtypes[v]) for v in variables}
         self._times = _Growable(1, np.float64)
         self._kernel = None
@@ -634,7 +645,9 @@ class StateMonitor(SimObject):
         """``mon[i]``, ``mon[[i, k]]``, ``mon[G[2:5]]`` (a subgroup of the source):
         views of those elements' traces, as Brian 2's StateMonitorView."""
         if hasattr(item, "_indices") and not hasattr(item, "_index_offset"):
-            item = item._indices()  # a part of a morphology (mon[morpho.L[75*um]])
+            # a part of a morphology (mon[morpho.L[75*um]]): absolute numbers, relative to
+            # a subgroup source (Brian 2: item._indices() - source._offset)
+            item = np.asarray(item._indices()) - _absolute_offset(self.source, item)
             if np.ndim(item) == 0:
                 item = int(item)
         if isinstance(item, int | np.integer) and not isinstance(item, bool):
@@ -1059,7 +1072,7 @@ class RecentStateMonitor(SimObject):
             if var not in source.variables:
                 raise KeyError(f"RecentStateMonitor: '{source.name}' has no variable '{var}'")
         self.source = source
-        self.record = _record_indices(record, source.N)
+        self.record = _record_indices(record, source.N, _absolute_offset(source, record))
         self.duration = float(duration)
         self.size = max(1, int(np.ceil(self.duration / self.clock.dt_ - 1e-9)))
         self._ring = {

@@ -322,3 +322,27 @@ def test_star_import_sum_takes_a_generator_as_numpy_1():
     assert get_dimensions(total) == mV.dim and float(total / mV) == pytest.approx(3)
     out = np.zeros(())
     assert sim.sum((x for x in (1.0, 2.0)), out=out) is out and out == 3
+
+
+# -- morphology parts index a monitor of a subgroup relative to it (bipolar_cell,
+#    bipolar_with_inputs: StateMonitor(neuron.L, 'v', record=morpho.L[-1])) ---------------
+
+def test_morphology_parts_index_a_subgroup_monitor_relative_to_it():
+    from sim import Cylinder, Soma, SpatialNeuron, cm, um
+
+    morpho = Soma(30 * um)
+    morpho.L = Cylinder(diameter=1 * um, length=100 * um, n=10)
+    morpho.R = Cylinder(diameter=1 * um, length=150 * um, n=5)
+    neuron = SpatialNeuron(morpho, "Im = 1e-4*siemens/cm**2*(-70*mV - v) : amp/meter**2")
+    neuron.v = "-70*mV + distance*1e3*mV/meter"
+    assert cm is not None  # (cm: used in the model string)
+    mon_L = StateMonitor(neuron.L, "v", record=True)
+    mon_R = StateMonitor(neuron.R, "v", record=morpho.R[-1])
+    mon_all = StateMonitor(neuron, "v", record=morpho.R[-1])
+    Network(neuron, mon_L, mon_R, mon_all).run(0.2 * ms)
+    # Brian 2: record = part._indices() - source offset
+    np.testing.assert_array_equal(mon_R.record, [4])
+    np.testing.assert_array_equal(mon_all.record, [1 + 10 + 4])
+    np.testing.assert_array_equal(mon_R[morpho.R[-1]].v, mon_all[morpho.R[-1]].v)
+    np.testing.assert_array_equal(mon_L[morpho.L[55 * um]].v, mon_L[5].v)
+    np.testing.assert_array_equal(mon_L[morpho.L[-1]].v, mon_L[9].v)
