@@ -30,8 +30,13 @@ def available_targets() -> dict[str, str | None]:
     """Each code generation target and why it cannot run here (None: it can)."""
     targets: dict[str, str | None] = {"numpy": None}
     targets["numba"] = None if importlib.util.find_spec("numba") else "numba is not installed"
-    targets["cuda"] = ("not yet: the cuda target generates kernels but has no runtime "
-                       "(issues 12 and 13)")
+    from sim.codegen.cuda_runtime import CudaUnavailable, get_backend
+
+    try:
+        get_backend()  # prefs.codegen.cuda_backend: a GPU (auto), or 'host' where chosen
+        targets["cuda"] = None
+    except CudaUnavailable as exc:
+        targets["cuda"] = str(exc).split(". ")[0]
     return targets
 
 
