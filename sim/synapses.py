@@ -869,6 +869,18 @@ class Synapses(Group, SimObject):
         return key
 
     @property
+    def N_incoming_post(self) -> np.ndarray:  # noqa: N802  (Brian 2's name)
+        """Brian 2's: the number of incoming synapses of each neuron of the target group
+        (an integer array of the target's size)."""
+        return np.bincount(self._post[:self.N], minlength=self.target.N).astype(np.int32)
+
+    @property
+    def N_outgoing_pre(self) -> np.ndarray:  # noqa: N802  (Brian 2's name)
+        """Brian 2's: the number of outgoing synapses of each neuron of the source group
+        (an integer array of the source's size)."""
+        return np.bincount(self._pre[:self.N], minlength=self.source.N).astype(np.int32)
+
+    @property
     def indices(self) -> SynapticIndexing:
         """Brian 2's ``S.indices[pre, post]`` (or ``[pre, post, k]``, a synapse number or
         slice, a condition string): the numbers of the synapses selected, as an integer

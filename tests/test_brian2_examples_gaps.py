@@ -346,3 +346,19 @@ def test_morphology_parts_index_a_subgroup_monitor_relative_to_it():
     np.testing.assert_array_equal(mon_R[morpho.R[-1]].v, mon_all[morpho.R[-1]].v)
     np.testing.assert_array_equal(mon_L[morpho.L[55 * um]].v, mon_L[5].v)
     np.testing.assert_array_equal(mon_L[morpho.L[-1]].v, mon_L[9].v)
+
+
+# -- per-neuron synapse counts (Spreizer_et_al_2019: syn.N_incoming_post.reshape(...)) ----
+
+def test_synapses_counts_per_neuron():
+    A = NeuronGroup(3, "v : 1")
+    B = NeuronGroup(4, "v : 1")
+    S = Synapses(A, B)
+    S.connect(i=[0, 0, 1, 2, 2, 2], j=[1, 3, 3, 0, 1, 3])
+    np.testing.assert_array_equal(S.N_incoming_post, [1, 2, 0, 3])
+    np.testing.assert_array_equal(S.N_outgoing_pre, [2, 1, 3])
+    # the per-synapse variables Brian 2 has too: the count of each synapse's target/source
+    np.testing.assert_array_equal(S.N_incoming[:], [2, 3, 3, 1, 2, 3])
+    np.testing.assert_array_equal(S.N_outgoing[:], [2, 2, 1, 3, 3, 3])
+    empty = Synapses(A, B)
+    np.testing.assert_array_equal(empty.N_incoming_post, np.zeros(4))
