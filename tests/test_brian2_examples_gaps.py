@@ -362,3 +362,25 @@ def test_synapses_counts_per_neuron():
     np.testing.assert_array_equal(S.N_outgoing[:], [2, 2, 1, 3, 3, 3])
     empty = Synapses(A, B)
     np.testing.assert_array_equal(empty.N_incoming_post, np.zeros(4))
+
+
+# -- numpy.histogram2d of spike times (Spreizer_et_al_2019) --------------------------------
+
+def test_histogram2d_of_times_and_indices():
+    from sim import DimensionMismatchError, mV
+
+    ts = np.array([1.0, 2.0, 30.0]) * ms
+    idx = np.array([0, 1, 2])
+    h, t_edges, i_edges = np.histogram2d(ts, idx, bins=[np.arange(0, 51, 25) * ms, range(4)])
+    np.testing.assert_array_equal(h, [[1, 1, 0], [0, 0, 1]])
+    assert get_dimensions(t_edges) == ms.dim
+    np.testing.assert_allclose(np.asarray(t_edges), [0, 0.025, 0.05])
+    np.testing.assert_array_equal(i_edges, [0, 1, 2, 3])
+    # density: per unit of area (1/(second*volt)); range rows in each coordinate's unit
+    d, _, v_edges = np.histogram2d(ts, idx * mV, bins=2, density=True,
+                                   range=[[0 * ms, 50 * ms], [0 * mV, 3 * mV]])
+    assert get_dimensions(d) == (1 / (ms * mV)).dim
+    assert float(np.sum(np.asarray(d)) * 0.025 * 1.5e-3) == pytest.approx(1)
+    assert get_dimensions(v_edges) == mV.dim
+    with pytest.raises(DimensionMismatchError):
+        np.histogram2d(ts, idx, bins=[np.arange(3) * mV, range(4)])

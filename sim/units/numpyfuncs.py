@@ -477,6 +477,40 @@ def _histogram(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str
     return _wrap(hist, hist_dim), _wrap(edges, dim)
 
 
+@_implements(_functions(["histogram2d"]))
+def _histogram2d(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """``histogram2d(x, y, bins, range, density, weights)``: ``x`` and ``y`` may each have a
+    dimension; bins given as edges (``[x_edges, y_edges]``) and ``range``'s rows are in the
+    dimension of their coordinate.  Returns ``(H, x_edges, y_edges)``, the edges with their
+    coordinate's unit, ``H`` dimensionless (the weights' dimension with ``weights``, the
+    inverse of the bin area's with ``density``)."""
+    x = _argument(args, kwargs, 0, "x")
+    y = _argument(args, kwargs, 1, "y")
+    bins = _argument(args, kwargs, 2, "bins")
+    value_range = _argument(args, kwargs, 3, "range")
+    density = _argument(args, kwargs, 4, "density")
+    weights = _argument(args, kwargs, 5, "weights")
+    x_bins = y_bins = None
+    if isinstance(bins, Quantity) and np.ndim(bins) == 1:  # the same edges for both
+        x_bins = y_bins = bins
+    elif isinstance(bins, list | tuple) and len(bins) == 2:
+        x_bins, y_bins = (b if isinstance(b, Quantity) else None for b in bins)
+    x_items, y_items = [x, x_bins], [y, y_bins]
+    if value_range is not None:
+        x_items.extend(value_range[0])
+        y_items.extend(value_range[1])
+    x_dim, y_dim = _common_dim(func, x_items), _common_dim(func, y_items)
+    plain_bins = [_strip(b) for b in bins] if isinstance(bins, list | tuple) else _strip(bins)
+    plain_range = None if value_range is None else [_strip(list(r)) for r in value_range]
+    hist, x_edges, y_edges = func(_strip(x), _strip(y), bins=plain_bins, range=plain_range,
+                                  density=density, weights=_strip(weights))
+    if density:
+        hist_dim = DIMENSIONLESS / (x_dim * y_dim)
+    else:
+        hist_dim = DIMENSIONLESS if weights is None else get_dimensions(weights)
+    return _wrap(hist, hist_dim), _wrap(x_edges, x_dim), _wrap(y_edges, y_dim)
+
+
 @_implements(_functions(["bincount"]))
 def _bincount(func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     x = _argument(args, kwargs, 0, "x")
