@@ -63,7 +63,7 @@ from sim.devices import (
 )
 from sim.equations import EquationError, Equations
 from sim.errors import ModelValueError
-from sim.functions import TimedArray, timestep
+from sim.functions import BinomialFunction, TimedArray, timestep
 from sim.groups import NeuronGroup, Subgroup, linked_var
 from sim.inputs import PoissonGroup, PoissonInput, SpikeGeneratorGroup
 from sim.logger import BrianLogger, get_logger
@@ -180,6 +180,7 @@ _own_names = [
     "EquationError",
     "Equations",
     "TimedArray",
+    "BinomialFunction",
     "NeuronGroup",
     "Subgroup",
     "linked_var",

@@ -7,6 +7,7 @@ one implementation per target; nothing of it is executed at parse time.
 
 from __future__ import annotations
 
+import ast
 import math
 from collections.abc import Callable
 from fractions import Fraction
@@ -24,7 +25,7 @@ from sim.units import (
     second,
 )
 
-__all__ = ["UserFunction", "TimedArray", "timestep"]
+__all__ = ["UserFunction", "TimedArray", "BinomialFunction", "timestep"]
 
 
 def timestep(t, dt):
@@ -233,3 +234,62 @@ class TimedArray(UserFunction):
 
     def __repr__(self) -> str:
         return f"TimedArray(shape={self.values.shape}, dt={self.dt} s, name={self.name!r})"
+
+
+class BinomialFunction(UserFunction):
+    """Brian 2's ``BinomialFunction(n, p, approximate=True, name='_binomial*')``: a function
+    of no arguments whose every call in a model string draws from the binomial distribution
+    of ``n`` trials of probability ``p`` (``f = BinomialFunction(100, 0.1)``, then
+    ``v += f()*mV`` in a reset).
+
+    With ``approximate`` (Brian 2's default) and both ``n*p > 5`` and ``n*(1 - p) > 5``, the
+    draw is the normal approximation ``n*p + sqrt(n*p*(1 - p))*randn()`` (a float, as in
+    Brian 2); otherwise an exact draw, ``binomial(n, p)`` of the model strings (an integer).
+    A call is replaced by that expression when the code is generated, so that it draws from
+    the block's random streams on every target (``seed()`` makes it reproducible).
+    ``n`` and ``p`` are dimensionless (``n`` an integer >= 0, ``0 <= p <= 1``).
+    """
+
+    nargs = 0
+
+    def __init__(self, n, p, approximate: bool = True, name: str = "_binomial*"):
+        for label, value in (("n", n), ("p", p)):
+            if get_dimensions(value) is not DIMENSIONLESS:
+                raise DimensionMismatchError(f"BinomialFunction: {label} must be dimensionless",
+                                             get_dimensions(value))
+        n_value, p_value = float(n), float(p)
+        if n_value < 0 or n_value != int(n_value):
+            raise ValueError(f"BinomialFunction: n must be a whole number >= 0, got {n!r}")
+        if not 0 <= p_value <= 1:
+            raise ValueError(f"BinomialFunction: p must lie in [0, 1], got {p!r}")
+        self.n, self.p = int(n_value), p_value
+        self.approximate = bool(approximate)
+        self.name = name
+        self.use_normal = (self.approximate and self.n * self.p > 5
+                           and self.n * (1 - self.p) > 5)
+
+    def result_dims(self, arg_dims: list[Dimension], expr: str) -> Dimension:
+        return DIMENSIONLESS
+
+    def expression(self) -> str:
+        """The model-string expression a call stands for."""
+        if self.use_normal:
+            loc = self.n * self.p
+            scale = math.sqrt(self.n * self.p * (1 - self.p))
+            return f"({loc!r} + {scale!r}*randn())"
+        return f"binomial({self.n}, {self.p!r})"
+
+    def expand_call(self, args: list) -> ast.expr:
+        """The AST that replaces a call (no arguments) when code is generated."""
+        if args:
+            from sim.parsing import ModelSyntaxError
+
+            raise ModelSyntaxError(f"{self.name}() takes no arguments, {len(args)} given")
+        return ast.parse(self.expression(), mode="eval").body
+
+    def numpy_implementation(self, owner_dt: Fraction):  # pragma: no cover - expanded
+        raise AssertionError("BinomialFunction calls are expanded before code generation")
+
+    def __repr__(self) -> str:
+        return (f"BinomialFunction({self.n}, {self.p!r}, approximate={self.approximate}, "
+                f"name={self.name!r})")

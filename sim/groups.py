@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import copy
 import functools
 import sys
 from collections.abc import Callable
@@ -469,6 +470,30 @@ class Group:
             )
         raise EquationError(f"Circular subexpressions in '{to_source(node)}'")
 
+    def _expand_calls(self, node: ast.expr, namespace: dict | None, context: str) -> ast.expr:
+        """Replace calls of user functions that stand for an expression (``expand_call``:
+        Brian 2's ``BinomialFunction``) by that expression."""
+        calls = [n for n in ast.walk(node) if isinstance(n, ast.Call)
+                 and isinstance(n.func, ast.Name) and n.func.id not in DEFAULT_FUNCTIONS]
+        if not calls:
+            return node
+        group = self
+
+        class _Expand(ast.NodeTransformer):
+            def visit_Call(self, call: ast.Call) -> ast.expr:
+                self.generic_visit(call)
+                if isinstance(call.func, ast.Name) and call.func.id not in DEFAULT_FUNCTIONS:
+                    try:
+                        resolved = group._resolve(call.func.id, namespace, context)
+                    except (KeyError, TypeError, SyntaxError):
+                        return call
+                    expand = getattr(resolved.value, "expand_call", None)
+                    if resolved.kind == "function" and expand is not None:
+                        return expand(call.args)
+                return call
+
+        return ast.fix_missing_locations(_Expand().visit(copy.deepcopy(node)))
+
     def _scalar_name(self, namespace: dict | None) -> Callable[[str], bool]:
         def scalar(name: str) -> bool:
             if name == "dt":
@@ -620,11 +645,14 @@ class Group:
         extra_constants = extra_constants or {}
         extra_arrays = extra_arrays or {}
         statements = [
-            Statement(st.var, st.op, self._inline_subexpressions(st.expr), st.line)
+            Statement(st.var, st.op,
+                      self._expand_calls(self._inline_subexpressions(st.expr), namespace,
+                                         context), st.line)
             for st in block.statements
         ]
         condition = (
-            self._inline_subexpressions(block.condition) if block.condition is not None else None
+            self._expand_calls(self._inline_subexpressions(block.condition), namespace, context)
+            if block.condition is not None else None
         )
         block = CodeBlock(statements, condition, block.name, list(block.outputs))
         table = NameTable()

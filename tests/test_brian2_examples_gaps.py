@@ -384,3 +384,48 @@ def test_histogram2d_of_times_and_indices():
     assert get_dimensions(v_edges) == mV.dim
     with pytest.raises(DimensionMismatchError):
         np.histogram2d(ts, idx, bins=[np.arange(3) * mV, range(4)])
+
+
+# -- BinomialFunction (Brian 2's star import) ----------------------------------------------
+
+@pytest.mark.parametrize("target", ["numpy", "numba"])
+def test_binomial_function_draws_in_model_strings(target):
+    from sim import BinomialFunction, prefs, seed
+
+    if target == "numba":
+        pytest.importorskip("numba")
+    previous = prefs.codegen.target
+    prefs.codegen.target = target
+    try:
+        seed(2)
+        exact = BinomialFunction(10, 0.2)  # n*p = 2 < 5: an exact (integer) draw
+        normal = BinomialFunction(1000, 0.3)  # Brian 2's normal approximation
+        assert not exact.use_normal and normal.use_normal
+        assert exact.expression() == "binomial(10, 0.2)"
+        G = NeuronGroup(20000, "x : 1\ny : 1", namespace={"exact": exact, "normal": normal})
+        G.run_regularly("x = exact()\ny = normal()")
+        Network(G).run(defaultclock.dt)
+        x, y = np.asarray(G.x[:]), np.asarray(G.y[:])
+    finally:
+        prefs.codegen.target = previous
+    assert np.all(x == np.round(x)) and x.min() >= 0 and x.max() <= 10
+    assert x.mean() == pytest.approx(2, abs=0.05) and x.var() == pytest.approx(1.6, rel=0.05)
+    assert y.mean() == pytest.approx(300, abs=0.5) and y.var() == pytest.approx(210, rel=0.05)
+    assert not np.all(y == np.round(y))
+
+
+def test_binomial_function_checks_its_arguments():
+    from sim import BinomialFunction, DimensionMismatchError
+
+    f = BinomialFunction(10, 0.5, approximate=False)
+    G = NeuronGroup(500, "x : 1")
+    G.x = "f()"  # string assignments draw too
+    assert 3 < float(np.mean(G.x[:])) < 7
+    assert not BinomialFunction(1000, 0.5, approximate=False).use_normal
+    with pytest.raises(DimensionMismatchError):
+        BinomialFunction(3 * mV, 0.5)
+    with pytest.raises(ValueError, match="p must lie"):
+        BinomialFunction(3, 1.5)
+    with pytest.raises(ValueError, match="whole number"):
+        BinomialFunction(2.5, 0.5)
+    assert f.name == "_binomial*"
