@@ -305,3 +305,22 @@ def test_restructuring_between_device_stages(host_backend):
     host_backend.copies.update(to_device=0, to_host=0)
     assert np.array_equal(np.asarray(chain.process(buffersize=200)), cpu)
     assert host_backend.copies == {"to_device": 3 + 3, "to_host": 3}  # + three index maps
+
+
+def test_drnl_runs_on_the_device_as_a_chain_of_device_stages(host_backend):
+    """DRNL is linear, function and sum filterbanks: with prefs.hears.device = 'cuda' every
+    stage runs on the device, the CPU's output bit for bit, one copy in and out per chunk."""
+    from hears import DRNL
+
+    sound = Sound(0.01 * np.random.default_rng(1).standard_normal(2000),
+                  samplerate=44100 * Hz)
+    cf = erbspace(200 * Hz, 5 * kHz, 20)
+    cpu = np.asarray(DRNL(sound, cf).process(buffersize=250))
+    prefs.hears.device = "cuda"
+    try:
+        host_backend.copies.update(to_device=0, to_host=0)
+        gpu = np.asarray(DRNL(sound, cf).process(buffersize=250))
+    finally:
+        prefs.hears.device = "cpu"
+    assert np.array_equal(cpu, gpu)
+    assert host_backend.copies == {"to_device": 8, "to_host": 8}
