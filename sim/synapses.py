@@ -519,7 +519,11 @@ class SynapticIndexing:
             return np.arange(s.N)[index]
         if isinstance(index, str):
             return s._synapse_indices(index, level=1)
-        return np.asarray(s._synapse_indices(index, level=1), dtype=np.int64)
+        if isinstance(index, tuple) or hasattr(index, "_indices"):
+            return np.asarray(s._synapse_indices(index, level=1), dtype=np.int64)
+        # synapse numbers: checked against the number of synapses (an IndexError beyond it
+        # ends iteration over S[k]); negative numbers count from the end
+        return np.arange(s.N)[index]
 
     def __getitem__(self, item) -> np.ndarray:
         return self(item)
@@ -531,7 +535,7 @@ class SynapticSubgroup:
 
     def __init__(self, synapses: Synapses, indices):
         self.synapses = synapses
-        self._stored_indices = np.asarray(indices, dtype=np.int64)
+        self._stored_indices = np.atleast_1d(np.asarray(indices, dtype=np.int64))
         self._source_N = synapses.N
 
     def _indices(self, index_var: str = "_idx") -> np.ndarray:

@@ -429,3 +429,14 @@ def test_binomial_function_checks_its_arguments():
     with pytest.raises(ValueError, match="whole number"):
         BinomialFunction(2.5, 0.5)
     assert f.name == "_binomial*"
+
+
+def test_synapse_numbers_as_indices_are_checked():
+    G, S = _synapses()
+    S.connect(i=[0, 1, 2], j=[1, 2, 3])
+    np.testing.assert_array_equal(S.indices[[0, 2]], [0, 2])
+    np.testing.assert_array_equal(S.indices[-1], 2)
+    assert len(S[1:]) == 2
+    with pytest.raises(IndexError):
+        S.indices[3]
+    assert [len(sub) for sub in S] == [1, 1, 1]  # iteration ends (a subgroup per synapse)
