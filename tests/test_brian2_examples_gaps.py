@@ -4,6 +4,7 @@ behaviour."""
 
 from __future__ import annotations
 
+import gc
 import io
 import subprocess
 import sys
@@ -40,6 +41,7 @@ def _scope():
     start_scope()
     yield
     start_scope()
+    gc.collect()  # no living objects left to take default names from later tests
 
 
 # -- StateMonitor views (Brette_Gerstner_2005, Brette_2012/Fig5A) --------------------------
