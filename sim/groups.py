@@ -477,22 +477,8 @@ class Group:
                  and isinstance(n.func, ast.Name) and n.func.id not in DEFAULT_FUNCTIONS]
         if not calls:
             return node
-        group = self
-
-        class _Expand(ast.NodeTransformer):
-            def visit_Call(self, call: ast.Call) -> ast.expr:
-                self.generic_visit(call)
-                if isinstance(call.func, ast.Name) and call.func.id not in DEFAULT_FUNCTIONS:
-                    try:
-                        resolved = group._resolve(call.func.id, namespace, context)
-                    except (KeyError, TypeError, SyntaxError):
-                        return call
-                    expand = getattr(resolved.value, "expand_call", None)
-                    if resolved.kind == "function" and expand is not None:
-                        return expand(call.args)
-                return call
-
-        return ast.fix_missing_locations(_Expand().visit(copy.deepcopy(node)))
+        expander = _CallExpander(self, namespace, context)
+        return ast.fix_missing_locations(expander.visit(copy.deepcopy(node)))
 
     def _scalar_name(self, namespace: dict | None) -> Callable[[str], bool]:
         def scalar(name: str) -> bool:
@@ -798,6 +784,26 @@ class Group:
                 f"'{var.name}' of '{self.name}' is one value for all elements (shared); "
                 f"'{expr}' gives one value per element"
             ) from None
+
+
+class _CallExpander(ast.NodeTransformer):
+    """Replaces calls of functions with ``expand_call`` (``BinomialFunction``) by the
+    expression they stand for (`Group._expand_calls`)."""
+
+    def __init__(self, group: Group, namespace: dict | None, context: str):
+        self.group, self.namespace, self.context = group, namespace, context
+
+    def visit_Call(self, call: ast.Call) -> ast.expr:
+        self.generic_visit(call)
+        if isinstance(call.func, ast.Name) and call.func.id not in DEFAULT_FUNCTIONS:
+            try:
+                resolved = self.group._resolve(call.func.id, self.namespace, self.context)
+            except (KeyError, TypeError, SyntaxError):
+                return call
+            expand = getattr(resolved.value, "expand_call", None)
+            if resolved.kind == "function" and expand is not None:
+                return expand(call.args)
+        return call
 
 
 class LinkedVariable:
