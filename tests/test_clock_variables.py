@@ -12,13 +12,13 @@ from sim import NeuronGroup, Synapses, ms, run, second, start_scope, us
 
 def test_group_clock_variables_follow_the_clock():
     start_scope()
-    G = NeuronGroup(3, "v : 1", dt=0.05 * ms)
+    G = NeuronGroup(3, "v : 1", dt=0.05 * ms, name="g")
     assert float(G.t[:]) == 0.0 and G.t_in_timesteps[:] == 0
     run(1 * ms)
     assert abs(float(G.t[:]) - 1e-3) < 1e-12 and G.t_ == pytest.approx(1e-3)
     assert G.t_in_timesteps[:] == 20
     assert float(G.dt[:] / us) == pytest.approx(50) and G.dt_ == pytest.approx(5e-5)
-    assert repr(G.dt) == "<neurongroup.dt: 50. * usecond>"
+    assert repr(G.dt) == "<g.dt: 50. * usecond>"
     assert G[1:2].t[:] == G.t[:]
     S = Synapses(G, G, "w : 1")
     assert float(S.dt[:] / us) == pytest.approx(50)
