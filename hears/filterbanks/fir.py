@@ -42,8 +42,10 @@ class FIRFilterbank(DeviceStage, Filterbank):
         ``'cpu'``, ``'cuda'`` or None (``prefs.hears.device``), as for
         :class:`LinearFilterbank`: the direct method runs on the CUDA backend (one thread per
         output sample and channel, the CPU's sum in the CPU's order: the same output bit for
-        bit), with the taps and the input history on the device. The FFT method runs on the
-        CPU (``device='cuda'`` with it is refused when processing starts).
+        bit), with the taps and the input history on the device; the FFT method runs the same
+        overlap-add with the backend's FFTs (cuFFT through CuPy: equal to the CPU's output to
+        rounding), its tail on the device. PyCUDA offers no FFT: the FFT method is refused
+        there when processing starts.
 
     Both methods carry their state (past input, or the overlap-add tail) between chunks and
     compute in a fixed order independent of the chunk sizes, so the output does not depend on
@@ -104,15 +106,19 @@ class FIRFilterbank(DeviceStage, Filterbank):
         self._reset_state()
         self.device = device
 
-    # -- the CUDA path (DeviceStage; direct method) -------------------------------------------
+    # -- the CUDA path (DeviceStage): the direct kernel, or FFTs of the backend ---------------
     def _device_key(self) -> tuple:
-        if self.method != "direct":
-            raise NotImplementedError(
-                f"{type(self).__name__}(method='fft') runs on the CPU only: give "
-                f"method='direct' to run it on the device, or device='cpu'")
-        return (self.nchannels, self._taps.shape, np.dtype(self.dtype))
+        if self.method == "fft":
+            return ("fft", self.nchannels, self._nfft, np.dtype(self.dtype))
+        return ("direct", self.nchannels, self._taps.shape, np.dtype(self.dtype))
 
     def _make_device_impl(self, backend):
+        if self.method == "fft":
+            if backend.fft is None:
+                raise NotImplementedError(
+                    f"{type(self).__name__}(method='fft') on the '{backend.name}' CUDA backend: "
+                    f"it has no FFT (CuPy has); give method='direct' or device='cpu'")
+            return _FFTOnDevice(backend, self._H, self._tail, self._pending, self.dtype)
         from ._cuda_kernels import DeviceFIR
 
         impl = DeviceFIR(backend, self._taps, self.nchannels, self.dtype)
@@ -121,8 +127,28 @@ class FIRFilterbank(DeviceStage, Filterbank):
         return impl
 
     def _device_state_to_host(self, impl) -> None:
+        if isinstance(impl, _FFTOnDevice):
+            self._tail = impl.backend.to_host(impl.tail)
+            self._pending = impl.backend.to_host(impl.pending).astype(self.dtype)
+            return
         if self._history.shape[0]:
             self._history = impl.backend.to_host(impl.history).astype(self.dtype)
+
+    def _device_next_block(self, impl):
+        """``_next_block`` with the backend's array module and FFTs (cuFFT on CuPy)."""
+        xp, fft = impl.backend.xp, impl.backend.fft
+        bsize = self.block_size
+        ntaps = self._ir.shape[1]
+        x = self._device_input(self._read, self._read + bsize).astype(np.float64)
+        self._read += bsize
+        y = fft.irfft(fft.rfft(x, n=self._nfft, axis=0) * impl.H, n=self._nfft, axis=0)
+        if y.shape[1] != self.nchannels:
+            y = xp.broadcast_to(y, (y.shape[0], self.nchannels))
+        out = xp.array(y[:bsize])
+        if ntaps > 1:
+            out[:ntaps - 1] += impl.tail
+            impl.tail = xp.array(y[bsize:bsize + ntaps - 1])
+        return out.astype(self.dtype, copy=False)
 
     def _apply_on_device(self, impl, x):
         return impl.apply(x)
@@ -191,6 +217,18 @@ class FIRFilterbank(DeviceStage, Filterbank):
             if self.device == "cuda":
                 return self._device_fetch_next(samples)
             return Filterbank.buffer_fetch_next(self, samples)
+        if self.device == "cuda":
+            impl = self._device_impl()
+            parts = [impl.pending]
+            have = impl.pending.shape[0]
+            while have < samples:
+                block = self._device_next_block(impl)
+                parts.append(block)
+                have += block.shape[0]
+            allout = parts[0] if len(parts) == 1 else impl.backend.xp.concatenate(parts, axis=0)
+            impl.pending = allout[samples:]
+            return allout[:samples]
+        self._leave_device()  # moved back to the CPU: continue from the device's tail
         parts = [self._pending]
         have = self._pending.shape[0]
         while have < samples:
@@ -200,6 +238,22 @@ class FIRFilterbank(DeviceStage, Filterbank):
         allout = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)
         self._pending = allout[samples:]
         return allout[:samples]
+
+
+class _FFTOnDevice:
+    """The FFT method's state on a CUDA backend: the responses' spectra, the overlap-add
+    tail and the computed samples not yet handed out (device arrays)."""
+
+    def __init__(self, backend, H: np.ndarray, tail: np.ndarray, pending: np.ndarray, dtype):
+        self.backend = backend
+        self.H = backend.to_device(np.ascontiguousarray(H))
+        self.tail = backend.to_device(np.ascontiguousarray(tail))
+        self.pending = backend.to_device(np.ascontiguousarray(pending, dtype=dtype))
+
+    def reset(self) -> None:
+        xp = self.backend.xp
+        self.tail = xp.zeros(self.tail.shape, dtype=self.tail.dtype)
+        self.pending = self.pending[:0]
 
 
 def fractional_delay_ir(delay: Any, samplerate: Any, filter_length: int = 151) -> np.ndarray:

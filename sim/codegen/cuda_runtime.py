@@ -133,6 +133,10 @@ class Backend:
         """A module of kernels: ``module.function(name)(grid, block, args)``."""
         raise NotImplementedError
 
+    #: the numpy-like module of the device arrays and its FFT module (None: not offered)
+    xp = None
+    fft = None
+
     def synchronize(self) -> None:
         pass
 
@@ -158,6 +162,7 @@ class _CupyBackend(Backend):
         if count < 1:
             raise CudaUnavailable(f"CuPy finds no GPU; {describe_cuda()}")
         self.cupy = cupy
+        self.xp, self.fft = cupy, cupy.fft  # the array module and its FFTs (cuFFT)
         self._modules: dict[str, object] = {}
 
     def _to_device(self, array):
@@ -210,6 +215,7 @@ class _PycudaBackend(Backend):
         except Exception as exc:  # noqa: BLE001 - no driver, no device: all end here
             raise CudaUnavailable(f"PyCUDA cannot start ({exc}); {describe_cuda()}") from None
         self.driver, self.gpuarray, self.SourceModule = driver, gpuarray, SourceModule
+        self.xp = self.fft = None  # gpuarray is no numpy-like module and has no FFT
         self._modules: dict[str, object] = {}
 
     def _to_device(self, array):
@@ -326,6 +332,7 @@ class _HostBackend(Backend):
         if self.cxx is None:
             raise CudaUnavailable("the host backend needs a C++ compiler (g++, c++ or "
                                   "clang++) on the PATH")
+        self.xp, self.fft = np, np.fft
         self._modules: dict[str, object] = {}
 
     def _to_device(self, array):

@@ -236,14 +236,31 @@ def test_direct_fir_on_the_device_equals_cpu_bit_for_bit(host_backend, dtype, la
     assert np.array_equal(np.vstack([first, second]), cpu)
 
 
-def test_fft_fir_stays_on_the_cpu_with_a_clear_error(host_backend):
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_fft_fir_on_the_device_equals_cpu(host_backend, dtype, monkeypatch):
     from hears import FIRFilterbank
 
-    fb = FIRFilterbank(_noise(500), np.ones(100) / 100, method="fft", device="cuda")
-    with pytest.raises(NotImplementedError, match="method='direct'"):
-        fb.process()
+    rng = np.random.default_rng(9)
+    sound, ir = _noise(3000, channels=3), rng.standard_normal((3, 700))
+    cpu = np.asarray(FIRFilterbank(sound, ir, method="fft", dtype=dtype).process())
+    fb = FIRFilterbank(sound, ir, method="fft", dtype=dtype, device="cuda")
+    scale = np.max(np.abs(cpu))
+    for buffersize in (50, 1000, 3000):  # blocks of fft size, handed out in any chunks
+        gpu = np.asarray(fb.process(buffersize=buffersize))
+        assert gpu.dtype == cpu.dtype
+        assert np.max(np.abs(gpu - cpu)) <= (1e-12 if dtype == np.float64 else 1e-5) * scale
+    fb.buffer_init()  # the tail and pending samples move back to the CPU mid-stream
+    first = fb.buffer_fetch(0, 1234)
     fb.device = "cpu"
-    assert np.asarray(fb.process()).shape == (500, 1)
+    second = fb.buffer_fetch(1234, 3000)
+    assert np.max(np.abs(np.vstack([first, second]) - cpu)) <= 1e-5 * scale
+    # a backend without FFTs (PyCUDA) refuses the method clearly
+    monkeypatch.setattr(host_backend, "fft", None)
+    other = FIRFilterbank(sound, ir, method="fft", device="cuda")
+    with pytest.raises(NotImplementedError, match="method='direct'"):
+        other.process()
+    other.device = "cpu"
+    assert np.asarray(other.process()).shape == (3000, 3)
 
 
 def test_gammatone_then_fir_chain_on_the_device(host_backend):
