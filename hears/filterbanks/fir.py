@@ -118,7 +118,10 @@ class FIRFilterbank(DeviceStage, Filterbank):
                 raise NotImplementedError(
                     f"{type(self).__name__}(method='fft') on the '{backend.name}' CUDA backend: "
                     f"it has no FFT (CuPy has); give method='direct' or device='cpu'")
-            return _FFTOnDevice(backend, self._H, self._tail, self._pending, self.dtype)
+            host = self._ola
+            return _OverlapAdd(backend.xp, backend.fft, backend.to_device(host.H),
+                               backend.to_device(host.tail),
+                               backend.to_device(np.ascontiguousarray(host.pending)), backend)
         from ._cuda_kernels import DeviceFIR
 
         impl = DeviceFIR(backend, self._taps, self.nchannels, self.dtype)
@@ -127,28 +130,12 @@ class FIRFilterbank(DeviceStage, Filterbank):
         return impl
 
     def _device_state_to_host(self, impl) -> None:
-        if isinstance(impl, _FFTOnDevice):
-            self._tail = impl.backend.to_host(impl.tail)
-            self._pending = impl.backend.to_host(impl.pending).astype(self.dtype)
+        if isinstance(impl, _OverlapAdd):
+            self._ola.tail = impl.backend.to_host(impl.tail)
+            self._ola.pending = impl.backend.to_host(impl.pending).astype(self.dtype)
             return
         if self._history.shape[0]:
             self._history = impl.backend.to_host(impl.history).astype(self.dtype)
-
-    def _device_next_block(self, impl):
-        """``_next_block`` with the backend's array module and FFTs (cuFFT on CuPy)."""
-        xp, fft = impl.backend.xp, impl.backend.fft
-        bsize = self.block_size
-        ntaps = self._ir.shape[1]
-        x = self._device_input(self._read, self._read + bsize).astype(np.float64)
-        self._read += bsize
-        y = fft.irfft(fft.rfft(x, n=self._nfft, axis=0) * impl.H, n=self._nfft, axis=0)
-        if y.shape[1] != self.nchannels:
-            y = xp.broadcast_to(y, (y.shape[0], self.nchannels))
-        out = xp.array(y[:bsize])
-        if ntaps > 1:
-            out[:ntaps - 1] += impl.tail
-            impl.tail = xp.array(y[bsize:bsize + ntaps - 1])
-        return out.astype(self.dtype, copy=False)
 
     def _apply_on_device(self, impl, x):
         return impl.apply(x)
@@ -171,8 +158,11 @@ class FIRFilterbank(DeviceStage, Filterbank):
     def _reset_state(self) -> None:
         ntaps = self._ir.shape[1]
         self._history = np.zeros((ntaps - 1, self.nchannels), dtype=self.dtype)
-        self._tail = np.zeros((ntaps - 1, self.nchannels))
-        self._pending = np.zeros((0, self.nchannels), dtype=self.dtype)
+        if self.method == "fft":
+            from scipy import fft
+
+            self._ola = _OverlapAdd(np, fft, self._H, np.zeros((ntaps - 1, self.nchannels)),
+                                    np.zeros((0, self.nchannels), dtype=self.dtype))
         self._read = 0
 
     def buffer_init(self) -> None:
@@ -196,63 +186,59 @@ class FIRFilterbank(DeviceStage, Filterbank):
             self._history = ext[ext.shape[0] - (ntaps - 1):].copy()
         return out
 
-    def _next_block(self) -> np.ndarray:
-        from scipy import fft
-
-        bsize = self.block_size
-        ntaps = self._ir.shape[1]
-        x = np.asarray(self._source.buffer_fetch(self._read, self._read + bsize), dtype=float)
-        self._read += bsize
-        y = fft.irfft(fft.rfft(x, n=self._nfft, axis=0) * self._H, n=self._nfft, axis=0)
-        if y.shape[1] != self.nchannels:
-            y = np.broadcast_to(y, (y.shape[0], self.nchannels))
-        out = np.array(y[:bsize])
-        if ntaps > 1:
-            out[:ntaps - 1] += self._tail
-            self._tail = np.array(y[bsize:bsize + ntaps - 1])
-        return out.astype(self.dtype, copy=False)
-
     def buffer_fetch_next(self, samples: int) -> np.ndarray:
         if self.method == "direct":
             if self.device == "cuda":
                 return self._device_fetch_next(samples)
             return Filterbank.buffer_fetch_next(self, samples)
-        if self.device == "cuda":
-            impl = self._device_impl()
-            parts = [impl.pending]
-            have = impl.pending.shape[0]
-            while have < samples:
-                block = self._device_next_block(impl)
-                parts.append(block)
-                have += block.shape[0]
-            allout = parts[0] if len(parts) == 1 else impl.backend.xp.concatenate(parts, axis=0)
-            impl.pending = allout[samples:]
-            return allout[:samples]
-        self._leave_device()  # moved back to the CPU: continue from the device's tail
-        parts = [self._pending]
-        have = self._pending.shape[0]
-        while have < samples:
-            block = self._next_block()
+        if self.device == "cuda":  # the same overlap-add with the backend's FFTs (cuFFT)
+            ola = self._device_impl()
+            read = self._device_input
+        else:
+            self._leave_device()  # moved back to the CPU: continue from the device's tail
+            ola = self._ola
+
+            def read(start: int, end: int) -> np.ndarray:
+                return np.asarray(self._source.buffer_fetch(start, end), dtype=float)
+
+        parts = [ola.pending]
+        have = ola.pending.shape[0]
+        while have < samples:  # fixed blocks of block_size input samples
+            x = read(self._read, self._read + self.block_size).astype(np.float64, copy=False)
+            self._read += self.block_size
+            block = ola.block(x, self._nfft, self.nchannels, self.dtype)
             parts.append(block)
             have += block.shape[0]
-        allout = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)
-        self._pending = allout[samples:]
+        allout = parts[0] if len(parts) == 1 else ola.xp.concatenate(parts, axis=0)
+        ola.pending = allout[samples:]
         return allout[:samples]
 
 
-class _FFTOnDevice:
-    """The FFT method's state on a CUDA backend: the responses' spectra, the overlap-add
-    tail and the computed samples not yet handed out (device arrays)."""
+class _OverlapAdd:
+    """The FFT method's running state, on the host (numpy, scipy's FFTs) or on a CUDA
+    backend (its array module and FFTs): the responses' spectra ``H``, the overlap-add
+    ``tail`` and the computed samples not yet handed out (``pending``)."""
 
-    def __init__(self, backend, H: np.ndarray, tail: np.ndarray, pending: np.ndarray, dtype):
-        self.backend = backend
-        self.H = backend.to_device(np.ascontiguousarray(H))
-        self.tail = backend.to_device(np.ascontiguousarray(tail))
-        self.pending = backend.to_device(np.ascontiguousarray(pending, dtype=dtype))
+    def __init__(self, xp, fft, H, tail, pending, backend=None):
+        self.xp, self.fft, self.backend = xp, fft, backend
+        self.H, self.tail, self.pending = H, tail, pending
+
+    def block(self, x, nfft: int, nchannels: int, dtype):
+        """The output of one input block ``x`` (float64, ``block_size`` samples)."""
+        xp, fft = self.xp, self.fft
+        bsize = x.shape[0]
+        ntaps = self.tail.shape[0] + 1
+        y = fft.irfft(fft.rfft(x, n=nfft, axis=0) * self.H, n=nfft, axis=0)
+        if y.shape[1] != nchannels:
+            y = xp.broadcast_to(y, (y.shape[0], nchannels))
+        out = xp.array(y[:bsize])
+        if ntaps > 1:
+            out[:ntaps - 1] += self.tail
+            self.tail = xp.array(y[bsize:bsize + ntaps - 1])
+        return out.astype(dtype, copy=False)
 
     def reset(self) -> None:
-        xp = self.backend.xp
-        self.tail = xp.zeros(self.tail.shape, dtype=self.tail.dtype)
+        self.tail = self.xp.zeros(self.tail.shape, dtype=self.tail.dtype)
         self.pending = self.pending[:0]
 
 
