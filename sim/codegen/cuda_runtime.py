@@ -309,16 +309,18 @@ def _launchers(source: str) -> str:
 _HOST_FLAGS = ("-O2", "-ffp-contract=off", "-fno-fast-math", "-fPIC", "-shared", "-std=c++14")
 
 
+_CTYPES = {np.dtype(np.float64): ctypes.c_double, np.dtype(np.float32): ctypes.c_float,
+           np.dtype(np.int64): ctypes.c_int64, np.dtype(np.uint64): ctypes.c_uint64,
+           np.dtype(np.int32): ctypes.c_int32, np.dtype(np.uint32): ctypes.c_uint32}
+
+
 def _ctypes_value(value):
     if isinstance(value, np.ndarray):
         if not value.flags.c_contiguous:
             raise ValueError("host backend: kernel arrays must be C-contiguous")
         return ctypes.c_void_p(value.ctypes.data)
-    types = {np.dtype(np.float64): ctypes.c_double, np.dtype(np.float32): ctypes.c_float,
-             np.dtype(np.int64): ctypes.c_int64, np.dtype(np.uint64): ctypes.c_uint64,
-             np.dtype(np.int32): ctypes.c_int32, np.dtype(np.uint32): ctypes.c_uint32}
-    if isinstance(value, np.generic) and value.dtype in types:
-        return types[value.dtype](value.item())
+    if isinstance(value, np.generic) and value.dtype in _CTYPES:
+        return _CTYPES[value.dtype](value.item())
     raise TypeError(f"host backend: a kernel argument must be a numpy array or a numpy scalar "
                     f"of a fixed width (np.int64(...), np.float64(...)), got "
                     f"{type(value).__name__} (a Python number's C type is ambiguous)")

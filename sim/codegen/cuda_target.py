@@ -102,19 +102,20 @@ __device__ __forceinline__ long long hs_floordiv_ll(long long a, long long b) { 
     if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
     return q;
 }
+__device__ __forceinline__ long long hs_timedarray_sample(double t, double n, double per_second,
+                                                          double per_sample) {
+    long long k = hs_floordiv_ll(llrint(t * per_second), (long long)per_sample);
+    if (k < 0) k = 0; else if (k > (long long)n - 1) k = (long long)n - 1;
+    return k;
+}
 __device__ __forceinline__ double hs_timedarray1(double t, const double* values, double n,
                                                  double per_second, double per_sample) {
-    long long ticks = llrint(t * per_second);
-    long long k = hs_floordiv_ll(ticks, (long long)per_sample);
-    if (k < 0) k = 0; else if (k > (long long)n - 1) k = (long long)n - 1;
-    return values[k];
+    return values[hs_timedarray_sample(t, n, per_second, per_sample)];
 }
 __device__ __forceinline__ double hs_timedarray2(double t, double i, const double* values,
                                                  double n, double width, double per_second,
                                                  double per_sample) {
-    long long ticks = llrint(t * per_second);
-    long long k = hs_floordiv_ll(ticks, (long long)per_sample);
-    if (k < 0) k = 0; else if (k > (long long)n - 1) k = (long long)n - 1;
+    long long k = hs_timedarray_sample(t, n, per_second, per_sample);
     return values[k * (long long)width + (long long)i];
 }
 __device__ __forceinline__ double hs_sign(double x) { return (x > 0) - (x < 0); }
