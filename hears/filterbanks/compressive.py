@@ -24,6 +24,7 @@ from sim.units import Hz, ms
 from . import _dynamic_kernels as _k
 from . import _kernels
 from ._args import is_int, nsamples, times_s
+from ._device import DeviceStage
 from .base import Filterbank, as_source, source_rate
 from .library import (
     _ac_params,
@@ -94,11 +95,11 @@ def dcgc_parameters(cf: Any, param: dict | None = None) -> dict:
     return params
 
 
-class DCGC(Filterbank):
+class DCGC(DeviceStage, Filterbank):
     """The dynamic compressive gammachirp filterbank (Irino and Patterson, JASA 2001 and
     IEEE TASLP 2006), as brian2hears' ``DCGC``.
 
-    ``DCGC(source, cf, update_interval=1, param=None)``
+    ``DCGC(source, cf, update_interval=1, param=None, *, device=None)``
 
     ``source``
         A sound or filterbank in pascals, mono (shared by every channel) or one channel per
@@ -110,6 +111,15 @@ class DCGC(Filterbank):
         Samples (int) or time between updates of the signal path's filters (1: every sample).
     ``param``
         Overrides of :func:`dcgc_parameters`.
+    ``device``
+        ``'cpu'``, ``'cuda'`` or None (``prefs.hears.device``, read when processing starts),
+        as for :class:`LinearFilterbank`: on ``'cuda'`` the passive gammachirp and the
+        control path's filter run as the linear filterbanks' SOS kernel and the signal path
+        with its level detectors and coefficient updates as one kernel (one thread per
+        channel, the control loop inside, the CPU kernel's operations in the same order), the
+        state on the device between chunks. With the host backend the output is the CPU's bit
+        for bit; on a GPU it agrees to rounding (CUDA's ``exp``/``log``/``sin``/``cos``/
+        ``pow`` are not glibc's to the last bit).
 
     Signal path: a passive gammachirp (``LogGammachirp`` with ``b1``, ``c1``) and a high-pass
     asymmetric compensation filter (``b2``, ``c2``) at ``fr2 = fp1 (frat0 + frat1 L)``, where
@@ -137,7 +147,7 @@ class DCGC(Filterbank):
     """
 
     def __init__(self, source: Any, cf: Any, update_interval: Any = 1,
-                 param: dict | None = None) -> None:
+                 param: dict | None = None, *, device: str | None = None) -> None:
         src = as_source(source)
         fs = source_rate(src)
         f = _centre_frequencies(cf, fs)
@@ -196,23 +206,53 @@ class DCGC(Filterbank):
         self._zc = np.zeros((4, 2, n))
         self._zs = np.zeros((n, self._sig.shape[1], 2))
         self._lev = np.zeros((n, 2))
+        self._on_device = None  # the model on a CUDA backend, once used
+        self.device = device
+
+    # -- the CUDA path (DeviceStage) ----------------------------------------------------------
+    def _device_key(self) -> tuple:
+        return (self.nchannels,)
+
+    def _make_device_impl(self, backend):
+        from ._cuda_control import DeviceDCGC
+
+        return DeviceDCGC(backend, self)
+
+    def _device_state_to_host(self, impl) -> None:
+        impl.to_host()
+
+    def _apply_on_device(self, impl, x):
+        return impl.apply(x, self.next_sample - int(x.shape[0]), self.update_interval)
+
+    def buffer_fetch_next(self, samples: int):
+        if self.device != "cuda":
+            return Filterbank.buffer_fetch_next(self, samples)
+        return self._device_fetch_next(samples)
 
     def buffer_init(self) -> None:
         Filterbank.buffer_init(self)
         self._sig[...] = self._sig0
         for a in (self._zp, self._zc, self._zs, self._lev):
             a[...] = 0.0
+        self._device_reset()
 
     @property
     def level_db(self) -> np.ndarray:
         """The control path's level estimate per channel (dB SPL) at the last update."""
         lp = self._lp
-        l1, l2 = self._lev[:, 0], self._lev[:, 1]
+        lev = self._lev if self._on_device is None else self._on_device.host("_lev")
+        l1, l2 = lev[:, 0], lev[:, 1]
         ref = lp[2]
         total = lp[1] * ref * (l1 / ref) ** lp[3] + (1 - lp[1]) * ref * (l2 / ref) ** lp[4]
         return 20 * np.log10(np.maximum(total, lp[5])) + lp[6]
 
     def buffer_apply(self, input: np.ndarray) -> np.ndarray:  # noqa: A002
+        if self.device == "cuda":
+            if input.ndim != 2 or input.shape[1] not in (1, self.nchannels):
+                raise ValueError(f"{type(self).__name__}: input chunk of shape {input.shape}, "
+                                 f"expected (samples, 1) or (samples, {self.nchannels})")
+            return self._device_apply(input)
+        self._leave_device()  # moved back to the CPU: continue from the device's state
         x = np.ascontiguousarray(input, dtype=np.float64)
         nt = x.shape[0]
         out = np.empty((nt, self.nchannels))
@@ -278,14 +318,12 @@ def _first_order_lowpass(fs2: float, fc: float) -> tuple[float, float, float]:
     return 1.0 / (fs2 + w), 1.0 / (fs2 + w), -(fs2 - w) / (fs2 + w)
 
 
-class TanCarney(Filterbank):
-    _with_ihc = True  # TanCarneySignal stops before the inner hair cell
-
+class TanCarney(DeviceStage, Filterbank):
     """The nonlinear auditory-nerve model of Tan and Carney (JASA 2003), as brian2hears'
     ``TanCarney``: its output is the inner-hair-cell potential ``V_ihc`` that drives
     :class:`~hears.ZhangSynapse`.
 
-    ``TanCarney(source, cf, update_interval=1, param=None)``
+    ``TanCarney(source, cf, update_interval=1, param=None, *, device=None)``
 
     ``source``
         The stapes input: usually ``MiddleEar(sound)`` of a sound in pascals (the middle ear
@@ -296,6 +334,13 @@ class TanCarney(Filterbank):
         Samples (int) or time between filter updates (1: every sample).
     ``param``
         Overrides of :func:`tan_carney_parameters`.
+    ``device``
+        ``'cpu'``, ``'cuda'`` or None (``prefs.hears.device``, read when processing starts),
+        as for :class:`LinearFilterbank`: on ``'cuda'`` the whole model runs as one kernel
+        (one thread per channel, the control loop inside, the CPU kernel's operations in the
+        same order), its state on the device between chunks. With the host backend the
+        output is the CPU's bit for bit; on a GPU it agrees to rounding (CUDA's ``exp``/
+        ``log``/``pow`` are not glibc's to the last bit).
 
     The model is meant for a 50 kHz sample rate (a warning is given otherwise). Control path:
     a band-pass (three pole pairs at ``-2 pi cf/4 - u_fb +- 2 pi i (cf + f_shift)`` and a
@@ -315,8 +360,10 @@ class TanCarney(Filterbank):
     it only matters above about 57 kHz); update times do not depend on the buffer size.
     """
 
+    _with_ihc = True  # TanCarneySignal stops before the inner hair cell
+
     def __init__(self, source: Any, cf: Any, update_interval: Any = 1,
-                 param: dict | None = None) -> None:
+                 param: dict | None = None, *, device: str | None = None) -> None:
         src = as_source(source)
         fs = source_rate(src)
         f = _centre_frequencies(cf, fs)
@@ -389,6 +436,28 @@ class TanCarney(Filterbank):
         self._zlc = np.zeros((n, 4, 2))
         self._zls = np.zeros((n, 7, 2))
         self._reset_coefficients()
+        self._on_device = None  # the model on a CUDA backend, once used
+        self.device = device
+
+    # -- the CUDA path (DeviceStage) ----------------------------------------------------------
+    def _device_key(self) -> tuple:
+        return (self.nchannels, self._with_ihc)
+
+    def _make_device_impl(self, backend):
+        from ._cuda_control import DeviceTanCarney
+
+        return DeviceTanCarney(backend, self)
+
+    def _device_state_to_host(self, impl) -> None:
+        impl.to_host()
+
+    def _apply_on_device(self, impl, x):
+        return impl.apply(x, self.next_sample - int(x.shape[0]), self.update_interval)
+
+    def buffer_fetch_next(self, samples: int):
+        if self.device != "cuda":
+            return Filterbank.buffer_fetch_next(self, samples)
+        return self._device_fetch_next(samples)
 
     def _reset_coefficients(self) -> None:
         fs2 = float(self._prm[0])
@@ -403,15 +472,22 @@ class TanCarney(Filterbank):
     def control_signal(self) -> np.ndarray:
         """The control signals at the last update, shape ``(nchannels, 2)`` (rad/s): the
         signal path's ``u`` and the control path's feedback ``u_fb``."""
-        return self._st.copy()
+        return self._st.copy() if self._on_device is None else self._on_device.host("_st")
 
     def buffer_init(self) -> None:
         Filterbank.buffer_init(self)
         for a in (self._st, self._zbc, self._zbs, self._zlc, self._zls):
             a[...] = 0.0
         self._reset_coefficients()
+        self._device_reset()
 
     def buffer_apply(self, input: np.ndarray) -> np.ndarray:  # noqa: A002
+        if self.device == "cuda":
+            if input.ndim != 2 or input.shape[1] not in (1, self.nchannels):
+                raise ValueError(f"{type(self).__name__}: input chunk of shape {input.shape}, "
+                                 f"expected (samples, 1) or (samples, {self.nchannels})")
+            return self._device_apply(input)
+        self._leave_device()  # moved back to the CPU: continue from the device's state
         x = np.ascontiguousarray(input, dtype=np.float64)
         out = np.empty((x.shape[0], self.nchannels))
         if x.shape[0]:
