@@ -11,5 +11,6 @@ python -c "import cupy" 2>/dev/null || python -c "import pycuda" 2>/dev/null || 
   echo "no CuPy or PyCUDA here: nothing to run on the GPU"; exit 3; }
 # the same tests, with the CUDA backend of the machine in place of the host shim
 HEARSIM_TEST_CUDA_BACKEND=auto python -m pytest -q tests/hears/test_cuda_filterbanks.py \
+  tests/hears/test_cuda_control.py \
   2>&1 | tee "$out/gpu_tests.txt"
 python bench/bench_gpu_filterbanks.py 1024 8192 | tee "$out/bench_gpu_filterbanks.json"
