@@ -304,20 +304,28 @@ class Network:
         if self._interrupted:
             raise KeyboardInterrupt(f"Simulation interrupted at t = {self.t}")
 
-    #: whether the last run used a compiled loop (numba target)
+    #: whether the last run used a compiled loop (numba target; on cuda: the
+    #: device-resident loop)
     used_compiled_loop = False
-    #: why the last run could not be one compiled loop (numba target), or None
+    #: why the last run could not be one compiled loop (numba or cuda target), or None
     compiled_loop_unavailable: str | None = None
 
     def _compiled_loop(self, objects, clocks, t_start, t_end):
-        """A compiled run loop for this run (numba target), or None for the Python loop."""
+        """A compiled run loop for this run (numba; cuda: state on the device), or None for
+        the Python loop."""
         from sim.prefs import active_target
 
         self.used_compiled_loop = False
-        if active_target() != "numba" or not clocks:
+        target = active_target()
+        if target not in ("numba", "cuda") or not clocks:
             return None
-        from sim.codegen.numba_loop import LoopUnavailable, build_loop, python_positions
+        from sim.codegen.loop_plan import LoopUnavailable, python_positions
         from sim.operations import NetworkOperation
+
+        if target == "cuda":  # state resident on the device for the whole run
+            from sim.codegen.cuda_loop import build_loop
+        else:
+            from sim.codegen.numba_loop import build_loop
 
         compiled = [o.clock for o in objects if not isinstance(o, NetworkOperation)]
         if not compiled:
@@ -600,6 +608,10 @@ class MagicNetwork(Network):
     New monitors (``invalidates_magic_network = False``) never count as new:
     they may join a simulation at any time.  An object first run by an explicit
     :class:`Network` cannot be run by the magic network (``RuntimeError``).
+
+    :func:`~sim.base.start_scope` only hides the objects made before it: the magic
+    network keeps its time and its stored snapshots (until a run of new objects sets
+    the time back to 0, or a ``restore()`` puts a snapshot's back), as in Brian 2.
     """
 
     def __init__(self):
@@ -703,13 +715,6 @@ class MagicNetwork(Network):
 
 
 magic_network = MagicNetwork()
-
-
-def reset_magic_network() -> None:
-    """A fresh magic network in the same object (``from sim import magic_network`` stays
-    the network that ``run()`` uses, as in Brian 2)."""
-    magic_network.__dict__.clear()
-    MagicNetwork.__init__(magic_network)
 
 
 def collect(level: int = 0) -> list[SimObject]:

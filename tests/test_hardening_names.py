@@ -239,12 +239,21 @@ def _check_cuda_kernels_use_no_bare_model_name(cache: pathlib.Path) -> None:
     from sim.codegen.cuda_target import _FUNCTIONS
 
     allowed = _C_WORDS | {"t", "dt"} | {f.strip("()") for f in _FUNCTIONS.values()}
+    allowed |= {"gridDim"}  # the device loop's kernels stride over the grid
     files = list(cache.rglob("*.cpp"))
     assert files
+    checked = 0
     for path in files:
         text = path.read_text()
-        body = text[text.rindex('__global__ void kernel('):text.index("hs_launch_kernel")]
-        body = re.sub(r'"[^"]*"', "", body)
-        words = set(re.findall(r"\b[A-Za-z][A-Za-z0-9_]*\b", body))
-        unexpected = {w for w in words - allowed if not w.startswith("hs_")}
-        assert not unexpected, f"{path.name}: bare names in a kernel: {sorted(unexpected)}"
+        # the model kernels: 'kernel' (per-call form) and 'hs_k<n>' (the device loop's
+        # module), each up to the next kernel or the host launchers
+        for start in re.finditer(r"__global__ void (kernel|hs_k\d+)\(", text):
+            rest = text[start.start() + 1:]
+            stop = min(i for i in (rest.find("__global__"), rest.find("hs_launch_"),
+                                   len(rest)) if i >= 0)
+            body = re.sub(r'"[^"]*"', "", rest[:stop])
+            words = set(re.findall(r"\b[A-Za-z][A-Za-z0-9_]*\b", body))
+            unexpected = {w for w in words - allowed if not w.startswith("hs_")}
+            assert not unexpected, f"{path.name}: bare names in a kernel: {sorted(unexpected)}"
+            checked += 1
+    assert checked

@@ -129,6 +129,10 @@ class Backend:
     def copy_to_device(self, target, source: np.ndarray) -> None:  # pragma: no cover
         raise NotImplementedError
 
+    def view(self, array, offset: int, shape, dtype):  # pragma: no cover - interface
+        """A view of a device array: ``shape`` elements of ``dtype`` from byte ``offset``."""
+        raise NotImplementedError
+
     def compile(self, source: str):  # pragma: no cover - interface
         """A module of kernels: ``module.function(name)(grid, block, args)``."""
         raise NotImplementedError
@@ -179,6 +183,9 @@ class _CupyBackend(Backend):
 
     def is_device_array(self, value) -> bool:
         return isinstance(value, self.cupy.ndarray)
+
+    def view(self, array, offset, shape, dtype):
+        return self.cupy.ndarray(shape, dtype, memptr=array.data + offset)
 
     def compile(self, source):
         key = hashlib.sha1(source.encode()).hexdigest()
@@ -233,6 +240,9 @@ class _PycudaBackend(Backend):
     def is_device_array(self, value) -> bool:
         return isinstance(value, self.gpuarray.GPUArray)
 
+    def view(self, array, offset, shape, dtype):
+        return self.gpuarray.GPUArray(shape, dtype, gpudata=int(array.gpudata) + offset)
+
     def compile(self, source):
         key = hashlib.sha1(source.encode()).hexdigest()
         if key not in self._modules:
@@ -283,8 +293,18 @@ static inline unsigned long long atomicAdd(unsigned long long* p, unsigned long 
 _KERNEL = re.compile(r'extern\s+"C"\s+__global__\s+void\s+(\w+)\s*\(([^)]*)\)', re.S)
 
 
-def _launchers(source: str) -> str:
-    """A host launcher ``hs_launch_<name>(grid, block, args...)`` per kernel of the source."""
+def _launchers(source: str, reverse: bool = False) -> str:
+    """A host launcher ``hs_launch_<name>(grid, block, args...)`` per kernel of the source;
+    ``reverse``: blocks and threads run last first (tests: order must not matter)."""
+    loops = ("    for (unsigned int _r1 = 0; _r1 < _gy; ++_r1)\n"
+             "    for (unsigned int _r0 = 0; _r0 < _gx; ++_r0)\n"
+             "    for (unsigned int _s1 = 0; _s1 < _by; ++_s1)\n"
+             "    for (unsigned int _s0 = 0; _s0 < _bx; ++_s0) {\n")
+    if reverse:
+        pick = ("        unsigned int _b1 = _gy - 1 - _r1, _b0 = _gx - 1 - _r0, "
+                "_t1 = _by - 1 - _s1, _t0 = _bx - 1 - _s0;\n")
+    else:
+        pick = ("        unsigned int _b1 = _r1, _b0 = _r0, _t1 = _s1, _t0 = _s0;\n")
     out = []
     for name, params in _KERNEL.findall(source):
         params = " ".join(params.split())
@@ -294,10 +314,7 @@ def _launchers(source: str) -> str:
             f"unsigned int _bx, unsigned int _by{', ' + params if params else ''}) {{\n"
             "    gridDim.x = _gx; gridDim.y = _gy; gridDim.z = 1;\n"
             "    blockDim.x = _bx; blockDim.y = _by; blockDim.z = 1;\n"
-            "    for (unsigned int _b1 = 0; _b1 < _gy; ++_b1)\n"
-            "    for (unsigned int _b0 = 0; _b0 < _gx; ++_b0)\n"
-            "    for (unsigned int _t1 = 0; _t1 < _by; ++_t1)\n"
-            "    for (unsigned int _t0 = 0; _t0 < _bx; ++_t0) {\n"
+            + loops + pick +
             "        blockIdx.x = _b0; blockIdx.y = _b1; blockIdx.z = 0;\n"
             "        threadIdx.x = _t0; threadIdx.y = _t1; threadIdx.z = 0;\n"
             f"        {name}({', '.join(names)});\n"
@@ -328,6 +345,9 @@ def _ctypes_value(value):
 
 class _HostBackend(Backend):
     name = "host"
+    #: run blocks and threads last first (a test backend: code that relies on the order
+    #: of threads gives other results then, as it would on a GPU)
+    reverse_threads = False
 
     def __init__(self):
         self.cxx = shutil.which("g++") or shutil.which("c++") or shutil.which("clang++")
@@ -352,11 +372,14 @@ class _HostBackend(Backend):
     def is_device_array(self, value) -> bool:
         return isinstance(value, np.ndarray)
 
+    def view(self, array, offset, shape, dtype):
+        return np.ndarray(shape, dtype, buffer=array, offset=offset)
+
     def _library(self, source: str) -> Path:
         from sim.codegen.numba_target import cache_dir
         from sim.safe_io import atomic_write_bytes, private_dir
 
-        program = HOST_SHIM + "\n" + source + "\n" + _launchers(source)
+        program = HOST_SHIM + "\n" + source + "\n" + _launchers(source, self.reverse_threads)
         key = hashlib.sha1("\0".join([program, self.cxx, *_HOST_FLAGS]).encode()).hexdigest()
         folder = private_dir(cache_dir().parent / "cuda_host", "CUDA host-backend cache folder")
         library = folder / f"hs_cuda_{key[:24]}.so"

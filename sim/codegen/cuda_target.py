@@ -1,4 +1,4 @@
-"""CUDA C generation from the IR: one thread per element (first slice).
+"""CUDA C generation from the IR: one thread per element.
 
 Each block becomes one ``extern "C" __global__`` kernel with the same argument
 order as the numba kernels: ``_idx`` (int64 element indices), ``_n``, ``t``,
@@ -10,18 +10,20 @@ constants.  Differences from the CPU targets, where order matters:
   of the found elements is the launch's, and the host sorts them;
 * an indirectly indexed variable that the block only increments
   (``v_post += w``) is updated with ``atomicAdd`` (double atomics: sm_60+);
-  any other write through an index runs the block element by element on the
-  host side (not generated here);
-* ``rand()`` and ``randn()`` draw the same Philox-4x32-10 streams as the CPU
-  targets, bit for bit: the integer arithmetic and the 53-bit conversion are
-  exact, and the normals use the project's own log and sincos (ported from
-  :mod:`sim.codegen.philox`, compiled with ``-fmad=false``); ``binomial``,
-  ``poisson`` and the geometric waiting times are refused with a clear error
-  for now.
+  any other write through an index makes the kernel *serial*: one thread runs
+  the elements in the CPU's order, so that the last writer wins as there;
+* ``rand()``, ``randn()``, ``binomial``, ``poisson`` and the geometric waiting
+  times draw the same Philox-4x32-10 streams as the CPU targets, bit for bit:
+  the integer arithmetic and the 53-bit conversion are exact, and the
+  transcendental steps use the project's own log/exp/sincos (ported from
+  :mod:`sim.codegen.philox`, compiled with ``-fmad=false``).
 
-This module generates source and compiles it to PTX with ``nvcc`` where nvcc
-exists (:func:`compile_ptx`); launching kernels needs CuPy and a GPU, which a
-later slice adds.  ``prefs.codegen.target`` does not offer ``'cuda'`` yet.
+:func:`compile_block` gives a :class:`CudaBlock` with the numba kernels' calling
+convention, run on the CUDA backend of ``prefs.codegen.cuda_backend``
+(:mod:`sim.codegen.cuda_runtime`): that is the per-call form, with host arrays
+copied in and out at each call.  ``generate_kernel(loop=True)`` writes the form
+the device-resident run loop launches (:mod:`sim.codegen.cuda_loop`).
+:func:`compile_ptx` compiles source to PTX with ``nvcc`` where nvcc exists.
 """
 
 from __future__ import annotations
@@ -476,7 +478,8 @@ def generate_source(block: CodeBlock, table: NameTable, name: str = "kernel") ->
 
 
 def generate_kernel(block: CodeBlock, table: NameTable, name: str = "kernel",
-                    user_functions: dict | None = None
+                    user_functions: dict | None = None, loop: bool = False,
+                    support: bool = True, out_types: list | None = None
                     ) -> tuple[str, list[str], int, bool, list[str]]:
     """(CUDA C source, names of the block's own arguments in order, random sites, serial,
     the error messages of its ``int()`` sites):
@@ -487,7 +490,17 @@ def generate_kernel(block: CodeBlock, table: NameTable, name: str = "kernel",
     ``user_functions``: ``{name: (template, extra argument names)}`` (TimedArray's
     ``cuda_template``); extra arguments named ``..._values`` are arrays, the others doubles.
     A block that writes through an index other than by ``+=``/``-=`` (``x_post = t``,
-    last writer wins) is *serial*: one thread runs its elements in order, as on the CPU."""
+    last writer wins) is *serial*: one thread runs its elements in order, as on the CPU.
+
+    ``loop=True`` writes the form the device-resident run loop launches
+    (:mod:`sim.codegen.cuda_loop`): the element count is read from device memory
+    (``const int64_t* _n_ptr``: an event count the previous kernel wrote, with no copy to
+    the host), threads stride over the elements (any grid covers them), and outputs go
+    to ``_out_k[*_out_base + _k]`` (a monitor's row, placed on the device).
+    ``support=False`` leaves out the shared preamble (:data:`SUPPORT`), for a module of
+    several kernels.  ``out_types``: the numpy dtypes of the output arrays (default
+    float64): values are converted as numpy's assignment converts them (a float to an
+    integer truncates)."""
     user_functions = user_functions or {}
     translate = _Translator({**_FUNCTIONS, **{f: t for f, (t, _) in user_functions.items()}})
     translate.int_messages = []
@@ -547,16 +560,24 @@ def generate_kernel(block: CodeBlock, table: NameTable, name: str = "kernel",
     if block.condition is not None:  # (positions within the indices, as the CPU kernels)
         body.append(f"if ({translate.visit(block.condition)}) "
                     f"{{ _found[atomicAdd(_count, 1ULL)] = _k; }}")
+    out_at = "_ob + _k" if loop else "_k"
+    out_c = [_CTYPES.get(np.dtype(d), None) for d in (out_types or [np.float64] * len(
+        block.outputs))]
+    if None in out_c or len(out_c) != len(block.outputs):
+        raise ModelSyntaxError(f"The cuda target cannot write outputs of types {out_types}")
     for k, out in enumerate(block.outputs):
-        body.append(f"_out_{k}[_k] = {m(out)};")
-    params = ["const int64_t* _idx", "int64_t _n", "double t", "double dt"]
+        body.append(f"_out_{k}[{out_at}] = ({out_c[k]})({m(out)});")
+    params = ["const int64_t* _idx", "const int64_t* _n_ptr" if loop else "int64_t _n",
+              "double t", "double dt"]
     if translate.random_sites:
         params += ["uint64_t _step", "const int64_t* _rng_keys"]
     if block.condition is not None:
         params += ["int64_t* _found", "unsigned long long* _count"]
     if translate.int_messages:
         params += ["int* _err"]
-    params += [f"double* _out_{k}" for k in range(len(block.outputs))]
+    if loop and block.outputs:
+        params.append("const int64_t* _out_base")
+    params += [f"{out_c[k]}* _out_{k}" for k in range(len(block.outputs))]
     params += [f"{ctype[v]}* _arr_{v}" for v in arrays]
     indexed = [v for v in arrays if table.kind(v) in (LINKED, INDEXED)]
     params += [f"const int64_t* _index_{v}" for v in indexed]
@@ -565,20 +586,30 @@ def generate_kernel(block: CodeBlock, table: NameTable, name: str = "kernel",
                for a in extras]
     arg_names = ([f"_arr_{v}" for v in arrays] + [f"_index_{v}" for v in indexed]
                  + list(constants) + extras)
+    head = []
+    if loop:
+        head.append("    const int64_t _n = *_n_ptr;")
+        if block.outputs:
+            head.append("    const int64_t _ob = *_out_base;")
     if serial:
-        loop = ["    if (blockIdx.x != 0 || threadIdx.x != 0) return;",
+        head = ["    if (blockIdx.x != 0 || threadIdx.x != 0) return;", *head,
                 "    for (int64_t _k = 0; _k < _n; ++_k) {",
                 "    int64_t _j = _idx[_k];"]
         end = ["    }"]
+    elif loop:  # a grid-stride loop: the launch need not know the count
+        head += ["    for (int64_t _k = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; "
+                 "_k < _n; _k += (int64_t)gridDim.x * blockDim.x) {",
+                 "    int64_t _j = _idx[_k];"]
+        end = ["    }"]
     else:
-        loop = ["    int64_t _k = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;",
+        head = ["    int64_t _k = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;",
                 "    if (_k >= _n) return;",
                 "    int64_t _j = _idx[_k];"]
         end = []
     lines = [
-        SUPPORT,
+        SUPPORT if support else "",
         f'extern "C" __global__ void {name}({", ".join(params)}) {{',
-        *loop,
+        *head,
         *(f"    {line}" for line in body),
         *end,
         "}",
@@ -627,8 +658,11 @@ class CudaBlock:
 
     def __init__(self, source: str, arg_names: list[str], has_condition: bool, n_outputs: int,
                  n_sites: int, written: set[str], backend, serial: bool = False,
-                 int_messages: list[str] | None = None):
+                 int_messages: list[str] | None = None, loop_form=None):
         self.source = source
+        #: name -> (source of the kernel's device-loop form without the preamble, ...):
+        #: see generate_kernel(loop=True); None where the block was not made by compile_block
+        self.loop_form = loop_form
         self.arg_names = arg_names
         self.has_condition = has_condition
         self.n_outputs = n_outputs
@@ -713,5 +747,11 @@ def compile_block(block: CodeBlock, table: NameTable, user_functions: dict | Non
 
     source, arg_names, n_sites, serial, int_messages = generate_kernel(
         block, table, user_functions=user_functions)
+
+    def loop_form(name: str, out_types: list | None = None):
+        return generate_kernel(block, table, name, user_functions, loop=True, support=False,
+                               out_types=out_types)
+
     return CudaBlock(source, arg_names, block.condition is not None, len(block.outputs),
-                     n_sites, set(block.writes), get_backend(), serial, int_messages)
+                     n_sites, set(block.writes), get_backend(), serial, int_messages,
+                     loop_form)

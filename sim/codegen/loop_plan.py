@@ -146,17 +146,38 @@ class CompiledLoop:
             if frag.sync_out is not None:
                 frag.sync_out()
 
+    # Where the loop hands over to Python and back.  A loop over host arrays (numba)
+    # brings its counters and events back after every segment and needs nothing more; a
+    # loop whose state lives on a device (cuda) overrides these: nothing after a
+    # segment, everything back before Python runs (``_leave``: growing buffers, Python
+    # operations, the end of the run), everything down again after (``_resume``).
+    def _segment_done(self) -> None:
+        self._sync_out()
+
+    def _leave(self) -> None:
+        pass
+
+    def _resume(self) -> None:
+        pass
+
     def run(self, network, clock, progress, python_positions) -> None:
         """Run the clock's steps, calling Python operations at their positions."""
         step, end = clock._i, clock._i_end
         dt = clock.dt_
-        part = 0
         positions = sorted(python_positions, key=lambda p: (p[0], p[1]))  # (step, part, op)
+        self.events.sync_in()
+        self._resume()
+        try:
+            self._run_segments(network, clock, progress, positions, step, end, dt)
+        finally:
+            self._leave()
+
+    def _run_segments(self, network, clock, progress, positions, step, end, dt) -> None:
+        part = 0
         pos_index = 0
         chunk = 64
         total = max(end - step, 1)
         start_step = step
-        self.events.sync_in()
         while step < end:
             while pos_index < len(positions) and positions[pos_index][:2] < (step, part):
                 pos_index += 1
@@ -172,18 +193,22 @@ class CompiledLoop:
             )
             elapsed = time.perf_counter() - wall
             clock._i = step
-            self._sync_out()
+            self._segment_done()
             if full:
+                self._leave()
                 for frag in self.fragments:
                     if frag.grow is not None:
                         frag.grow()
+                self._resume()
                 continue
             if (step, part) == (stop_step, stop_part) and step < end:
+                self._leave()
                 while pos_index < len(positions) and positions[pos_index][:2] == (step, part):
                     positions[pos_index][2](step)
                     pos_index += 1
                 # the operations may have changed events or state: continue at this part
                 self.events.sync_in()
+                self._resume()
                 if network._should_stop() and part == 0:
                     return  # between two steps: nothing left to finish
                 if network._should_stop():
@@ -193,7 +218,7 @@ class CompiledLoop:
                         np.int64(0), dt, *self.arguments()
                     )
                     clock._i = step
-                    self._sync_out()
+                    self._segment_done()
                     return
             # aim for segments of about 0.1 s so that reports and Ctrl-C stay responsive
             if elapsed < 0.05:

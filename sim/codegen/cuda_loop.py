@@ -1,0 +1,755 @@
+"""The cuda target's lowering of a run loop: state resident on the device for a whole run.
+
+``build_loop(objects, clock)`` takes the shared plan (``loop_plan.plan_loop``) and
+lowers each operation of each fragment (``loop_ops``) to launches on the CUDA
+backend (:mod:`sim.codegen.cuda_runtime`), as ``numba_loop`` lowers them to
+lines of numba source:
+
+* every kernel of the network in its loop form
+  (``cuda_target.generate_kernel(loop=True)``) and the loop's own bookkeeping
+  kernels (:data:`LOOP_KERNELS`: event monitors, rates, delivery, schedules)
+  in **one module**: one compile per network structure, cached by its hash as
+  every CUDA module is;
+* every array a kernel or the bookkeeping uses has a **device twin**
+  (:class:`DeviceArrays`): made when the run starts, updated from the host
+  only when Python has run (a network operation, buffers grown, a new run),
+  and copied back only before Python runs again and at the end of the run.
+  Between those points a segment of steps is a sequence of launches with no
+  copy: event counts stay on the device (the kernels that run on events read
+  their count there, ``_n_ptr``), monitors write their rows where the device
+  says (``_out_base``), and spikes enter the pathways' delay rings there;
+* room in the monitors' buffers is checked once per segment, not per step: the
+  number of steps whose events are sure to fit (from the counts at the
+  segment's start and the most a step can add) bounds the segment, and the
+  loop returns to Python to grow the buffers when that bound is reached, so no
+  spike or sample is lost.
+
+Ordering, where it matters: a kernel's condition appends the elements it finds
+with an atomic counter, so on a GPU the order is the launch's; the event space
+is then sorted in place (on the device) before any consumer reads it, so that
+monitors, delivery and serial kernels see Brian 2's ascending order.  The
+host backend runs the threads in order and needs no sort.  The pathways'
+bookkeeping (which synapses are due at a step) is one thread, in the CPU's
+order (``numba_delivery.due_synapses``); the due synapses then run in parallel.
+
+The lowering knows operations and CUDA kernels, never the objects that made them.
+An operation it cannot lower (``CallCompiled``: an object's own numba function)
+makes the run go step by step from Python, each kernel still on the device
+(the per-call form of :class:`~sim.codegen.cuda_target.CudaBlock`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.codegen.loop_ops import (
+    CopyRow,
+    DeliverSpikes,
+    EventsFromSchedule,
+    Kernel,
+    NotCompilable,
+    OnEvents,
+    Range,
+    RecordEvents,
+    RecordRate,
+    RecordState,
+    RunKernel,
+)
+from sim.codegen.loop_plan import CompiledLoop, LoopPlan, LoopUnavailable, plan_loop
+
+__all__ = ["DeviceArrays", "DeviceLoop", "LOOP_KERNELS", "build_loop"]
+
+#: threads per block of the loop's parallel kernels
+BLOCK = 128
+#: the most blocks of one launch (grid-stride loops cover the rest)
+MAX_BLOCKS = 4096
+
+#: The loop's bookkeeping kernels (one thread unless said): the work of
+#: ``numba_loop``'s pasted lines and of ``numba_delivery.due_synapses``, in their order.
+LOOP_KERNELS = r"""
+#define HS_ONE_THREAD if (blockIdx.x != 0 || threadIdx.x != 0) return;
+extern "C" __global__ void hs_set(int64_t* target, int64_t value) {
+    HS_ONE_THREAD
+    target[0] = value;
+}
+// RecordState: the row this tick writes (a ring wraps), its time, the row count
+extern "C" __global__ void hs_state_row(int64_t* row, int64_t rows, int64_t ring, int64_t n,
+                                        double* times, double t, int64_t* base) {
+    HS_ONE_THREAD
+    int64_t r = ring ? row[0] % rows : row[0];
+    base[0] = r * n;
+    times[r] = t;
+    row[0] += 1;
+}
+// RecordEvents: count the events of [lo, hi), append them and their time
+extern "C" __global__ void hs_record_events(const int64_t* ev, const int64_t* evn, int64_t lo,
+                                            int64_t hi, int64_t* counts, int64_t record,
+                                            int64_t* ib, double* tb, int64_t* n,
+                                            int64_t* absolute, int64_t* m_out, int64_t* base,
+                                            double t) {
+    HS_ONE_THREAD
+    int64_t c = n[0], m = 0;
+    for (int64_t q = 0; q < evn[0]; ++q) {
+        int64_t e = ev[q];
+        if (e >= lo && e < hi) {
+            counts[e - lo] += 1;
+            if (record) {
+                ib[c + m] = e - lo;
+                tb[c + m] = t;
+                absolute[m] = e;
+                m += 1;
+            }
+        }
+    }
+    base[0] = c;
+    m_out[0] = m;
+    n[0] = c + m;
+}
+// RecordRate: (t, events of [lo, hi) * scale) into the next row
+extern "C" __global__ void hs_record_rate(const int64_t* ev, const int64_t* evn, int64_t lo,
+                                          int64_t hi, double scale, double* rb, int64_t* row,
+                                          double t) {
+    HS_ONE_THREAD
+    int64_t c = 0;
+    for (int64_t q = 0; q < evn[0]; ++q)
+        if (ev[q] >= lo && ev[q] < hi) c += 1;
+    int64_t r = row[0];
+    rb[2 * r] = t;
+    rb[2 * r + 1] = (double)c * scale;
+    row[0] = r + 1;
+}
+// EventsFromSchedule: the elements whose scheduled step is this one
+extern "C" __global__ void hs_events_from_schedule(int64_t* ev, int64_t* evn,
+                                                   const int64_t* steps, int64_t nsteps,
+                                                   const int64_t* idx, int64_t period,
+                                                   int64_t step) {
+    HS_ONE_THREAD
+    int64_t kk = period > 0 ? step % period : step;
+    int64_t a = 0, b = nsteps;  // first position with steps[.] >= kk
+    while (a < b) { int64_t mid = (a + b) >> 1; if (steps[mid] < kk) a = mid + 1; else b = mid; }
+    int64_t lo = a;
+    b = nsteps;  // first position with steps[.] > kk
+    while (a < b) { int64_t mid = (a + b) >> 1; if (steps[mid] <= kk) a = mid + 1; else b = mid; }
+    evn[0] = a - lo;
+    for (int64_t q = 0; q < a - lo; ++q) ev[q] = idx[lo + q];
+}
+// CopyRow: one sample of every channel (parallel), then the position (hs_advance)
+extern "C" __global__ void hs_copy_row(const double* src, int64_t ncols, const int64_t* pos,
+                                       double* target) {
+    int64_t r = pos[0];
+    for (int64_t c = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; c < ncols;
+         c += (int64_t)gridDim.x * blockDim.x)
+        target[c] = src[r * ncols + c];
+}
+extern "C" __global__ void hs_advance(int64_t* pos) {
+    HS_ONE_THREAD
+    pos[0] += 1;
+}
+// DeliverSpikes (numba_delivery.due_synapses): this step's spikes of [lo, hi) into the
+// ring, then the synapses due now: explicit (legacy) ones and, unless each neuron's
+// synapses are one range, the others into deliver[]; the ranges into spans[] with the
+// position prefix[q] each takes in deliver[] (hs_expand_spans fills them in parallel)
+extern "C" __global__ void hs_due_synapses(
+        int64_t step, const int64_t* ev, const int64_t* evn, int64_t lo, int64_t hi,
+        int64_t* ring, int64_t length, int64_t width, int64_t* ringn, const int64_t* lsteps,
+        int64_t nlegacy, const int64_t* lsyn, int64_t* lptr, const int64_t* offsets,
+        const int64_t* sdelays, const int64_t* order, int64_t* deliver, int64_t single,
+        int64_t in_order, int64_t* spans, int64_t* prefix, int64_t* nd_out, int64_t* ns_out) {
+    HS_ONE_THREAD
+    int64_t slot = step % length;
+    int64_t count = 0;
+    for (int64_t q = 0; q < evn[0]; ++q) {
+        int64_t e = ev[q];
+        if (e >= lo && e < hi) { ring[slot * width + count] = e - lo; count += 1; }
+    }
+    ringn[slot] = count;
+    int64_t nd = 0, ns = 0;
+    while (lptr[0] < nlegacy && lsteps[lptr[0]] <= step) {
+        deliver[nd] = lsyn[lptr[0]];
+        nd += 1;
+        lptr[0] += 1;
+    }
+    if (single >= 0) {
+        int64_t emitted = step - single;
+        if (emitted >= 0) {
+            int64_t s = emitted % length;
+            int64_t total = nd;
+            if (in_order) {
+                for (int64_t q = 0; q < ringn[s]; ++q) {
+                    int64_t neuron = ring[s * width + q];
+                    int64_t a = offsets[neuron], b = offsets[neuron + 1];
+                    if (b > a) {
+                        spans[2 * ns] = a;
+                        spans[2 * ns + 1] = b - a;
+                        prefix[ns] = total;
+                        total += b - a;
+                        ns += 1;
+                    }
+                }
+                nd = total;
+            } else {
+                for (int64_t q = 0; q < ringn[s]; ++q) {
+                    int64_t neuron = ring[s * width + q];
+                    for (int64_t f = offsets[neuron]; f < offsets[neuron + 1]; ++f) {
+                        deliver[nd] = order[f];
+                        nd += 1;
+                    }
+                }
+            }
+        }
+        nd_out[0] = nd;
+        ns_out[0] = ns;
+        return;
+    }
+    for (int64_t age = length - 1; age >= 0; --age) {
+        int64_t emitted = step - age;
+        if (emitted < 0) continue;
+        int64_t s = emitted % length;
+        for (int64_t q = 0; q < ringn[s]; ++q) {
+            int64_t neuron = ring[s * width + q];
+            int64_t a = offsets[neuron], b = offsets[neuron + 1];
+            int64_t f = a, hi_f = b;  // the first synapse of delay >= age
+            while (f < hi_f) {
+                int64_t mid = (f + hi_f) >> 1;
+                if (sdelays[mid] < age) f = mid + 1; else hi_f = mid;
+            }
+            while (f < b && sdelays[f] == age) { deliver[nd] = order[f]; nd += 1; f += 1; }
+        }
+    }
+    nd_out[0] = nd;
+    ns_out[0] = 0;
+}
+extern "C" __global__ void hs_expand_spans(const int64_t* spans, const int64_t* prefix,
+                                           const int64_t* ns, int64_t* deliver) {
+    for (int64_t q = blockIdx.x; q < ns[0]; q += gridDim.x) {
+        int64_t a = spans[2 * q], c = spans[2 * q + 1], at = prefix[q];
+        for (int64_t f = threadIdx.x; f < c; f += blockDim.x) deliver[at + f] = a + f;
+    }
+}
+"""
+
+
+def _root(array: np.ndarray) -> np.ndarray:
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
+
+
+class DeviceArrays:
+    """The device twins of the host arrays a loop uses.
+
+    A view of a host array (a subgroup's slice, a buffer's row) is a view of the twin
+    of the array it belongs to, so that writes through one are seen through the other,
+    as on the host.  ``begin()``/``end()`` bracket a binding of the loop's arguments:
+    twins made in between are fresh copies, the others are brought up to date from the
+    host, and twins of arrays no longer used are dropped."""
+
+    def __init__(self, backend):
+        self.backend = backend
+        self._twins: dict[int, tuple[np.ndarray, object]] = {}  # id(root) -> (root, twin)
+        self._written: set[int] = set()
+        self._fresh: set[int] = set()
+        self._used: set[int] = set()
+
+    def begin(self) -> None:
+        self._fresh, self._used = set(), set()
+
+    def end(self) -> None:
+        for key in list(self._twins):
+            if key not in self._used:
+                del self._twins[key]
+                self._written.discard(key)
+        for key, (host, twin) in self._twins.items():
+            if key not in self._fresh:
+                self.backend.copy_to_device(twin, host)
+
+    def array(self, host: np.ndarray, written: bool = False):
+        """The device array of a host array (made when first asked for)."""
+        root = _root(host)
+        key = id(root)
+        entry = self._twins.get(key)
+        if entry is None or entry[0] is not root:
+            if not root.flags.c_contiguous:
+                raise ValueError("cuda loop: arrays must be C-contiguous (got an array of "
+                                 f"shape {root.shape} and strides {root.strides})")
+            entry = (root, self.backend.to_device(root))
+            self._twins[key] = entry
+            self._fresh.add(key)
+        self._used.add(key)
+        if written:
+            self._written.add(key)
+        if root is host:
+            return entry[1]
+        if not host.flags.c_contiguous:
+            raise ValueError("cuda loop: a view given to a kernel must be C-contiguous")
+        offset = host.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+        return self.backend.view(entry[1], offset, host.shape, host.dtype)
+
+    def value(self, value, name: str, written: bool = False):
+        """A kernel argument's device value (arrays' twins; constants as doubles)."""
+        if callable(value):
+            value = value()
+        if isinstance(value, np.ndarray):
+            return self.array(value, written)
+        if name.startswith("_arr_") or name.startswith("_index_"):
+            return self.array(np.ascontiguousarray(value), written)
+        return np.float64(value)
+
+    def scratch(self, shape, dtype):
+        """A device-only array (never copied)."""
+        return self.backend.zeros(shape, dtype)
+
+    def peek(self, host: np.ndarray) -> int:
+        """The first element of a host array's twin (a counter the device keeps)."""
+        twin = self.array(host)
+        value = twin if self.backend.name == "host" else self.backend.to_host(twin[:1])
+        return int(value.reshape(-1)[0])
+
+    def download(self) -> None:
+        """Copy the arrays the loop writes back into their host arrays."""
+        for key in self._written:
+            host, twin = self._twins[key]
+            host[...] = self.backend.to_host(twin)
+
+
+class _Launches:
+    """The module being written: kernel names, scratch arrays, the grid of a launch."""
+
+    def __init__(self, plan: LoopPlan, backend):
+        self.plan = plan
+        self.backend = backend
+        self.sources: dict[tuple, str] = {}  # (id(block), output dtypes) -> kernel name
+        self.texts: list[str] = []
+        self.module = None
+
+    def kernel_name(self, kernel: Kernel, out_types: tuple = ()) -> str:
+        from sim.codegen.cuda_target import CudaBlock
+
+        block = kernel.block
+        if not isinstance(block, CudaBlock) or block.loop_form is None:
+            raise NotCompilable("its code is not a CUDA kernel")
+        if len(kernel.args) != len(block.arg_names):
+            raise ValueError(f"kernel {block.module_name}: {len(kernel.args)} argument values "
+                             f"for {len(block.arg_names)} arguments")
+        key = (id(block), out_types)
+        if key not in self.sources:
+            name = f"hs_k{len(self.sources)}"
+            self.sources[key] = name
+            self.texts.append(block.loop_form(name, list(out_types) or None)[0])
+        return self.sources[key]
+
+    def function(self, name: str):
+        return self.module.function(name)
+
+    def grid(self, capacity: int, serial: bool = False) -> tuple[tuple, tuple]:
+        """The launch shape of a kernel over at most ``capacity`` elements: one thread on
+        the host backend (it runs threads one after the other anyway) or for serial work."""
+        if serial or self.backend.name == "host":
+            return (1,), (1,)
+        blocks = min(max(1, (int(capacity) + BLOCK - 1) // BLOCK), MAX_BLOCKS)
+        return (blocks,), (BLOCK,)
+
+
+def _i(value) -> np.int64:
+    return np.int64(value)
+
+
+class _KernelLaunch:
+    """A loop-form kernel over elements: ``bind`` gives ``launch(t, dt, step)``."""
+
+    def __init__(self, out: _Launches, kernel: Kernel, outputs: list = ()):
+        # outputs: the arrays (or callables) the kernel writes its values into
+        types = tuple(np.dtype((b() if callable(b) else b).dtype).str for b in outputs)
+        self.name = out.kernel_name(kernel, types)
+        self.kernel = kernel
+        self.out = out
+
+    def bind(self, dev: DeviceArrays, idx, n_ptr, capacity: int, found=(), outs=(),
+             out_base=None, errors: list | None = None):
+        block = self.kernel.block
+        written = {k for k in block._written}
+        values = tuple(dev.value(v, name, k in written) for k, (v, name) in
+                       enumerate(zip(self.kernel.args, block.arg_names, strict=True)))
+        keys = (dev.array(np.ascontiguousarray(block.keys, dtype=np.int64))
+                if block.n_sites else None)
+        err = None
+        if block.int_messages:
+            err = dev.scratch(1, np.int32)
+            errors.append((err, block.int_messages))
+        tail = ((*found, *((err,) if err is not None else ()),
+                 *((out_base,) if out_base is not None else ()), *outs, *values))
+        function = self.out.function(self.name)
+        grid, threads = self.out.grid(capacity, block.serial)
+        if keys is None:
+            def launch(t, dt, step):
+                function(grid, threads, (idx, n_ptr, np.float64(t), np.float64(dt), *tail))
+        else:
+            def launch(t, dt, step):
+                function(grid, threads, (idx, n_ptr, np.float64(t), np.float64(dt),
+                                         np.uint64(step), keys, *tail))
+        return launch
+
+
+class _Context:
+    """What an operation's ``bind`` needs: device arrays, event spaces, error flags."""
+
+    def __init__(self, loop: DeviceLoop):
+        self.loop = loop
+        self.dev = loop.devices
+        self.out = loop.launches
+        self.errors: list = []
+
+    def events(self, events):
+        """(device index buffer, device count, capacity) of an event space."""
+        _, buf, count = self.loop.plan.events.get(events)
+        return self.dev.array(buf, True), self.dev.array(count, True), len(buf)
+
+    def constant(self, value: int):
+        """A device int64 holding ``value`` (an element count that never changes)."""
+        key = int(value)
+        if key not in self.loop.constants:
+            self.loop.constants[key] = self.out.backend.to_device(np.array([key], np.int64))
+        return self.loop.constants[key]
+
+    def arange(self, start: int, n: int):
+        key = (int(start), int(n))
+        if key not in self.loop.ranges:
+            self.loop.ranges[key] = self.out.backend.to_device(
+                np.arange(start, start + max(n, 1), dtype=np.int64))
+        return self.loop.ranges[key]
+
+
+# -- one lowering per operation: (context) -> launch(t, dt, step) -------------------------
+def _run_kernel(op: RunKernel, out: _Launches):
+    if getattr(op.kernel.block, "n_outputs", 0):
+        raise NotCompilable("its code is not a CUDA kernel of the loop")
+    if not isinstance(op.over, Range | OnEvents) or (isinstance(op.over, OnEvents)
+                                                     and op.detects is not None):
+        raise NotCompilable("a condition run on events")
+    kernel = _KernelLaunch(out, op.kernel)
+
+    def bind(ctx: _Context):
+        if isinstance(op.over, Range):
+            idx, n_ptr = ctx.arange(op.over.start, op.over.n), ctx.constant(op.over.n)
+            if op.detects is None:
+                if op.over.n == 0:
+                    return None
+                return kernel.bind(ctx.dev, idx, n_ptr, op.over.n, errors=ctx.errors)
+            buf, count, _ = ctx.events(op.detects)
+            run = kernel.bind(ctx.dev, idx, n_ptr, op.over.n, found=(buf, count),
+                              errors=ctx.errors)
+            clear = ctx.out.function("hs_set")
+            order = ctx.loop.orderer(buf, count)
+
+            def detect(t, dt, step):
+                clear((1,), (1,), (count, _i(0)))
+                run(t, dt, step)
+                if order is not None:
+                    order()
+
+            return detect
+        buf, count, capacity = ctx.events(op.over.events)
+        return kernel.bind(ctx.dev, buf, count, capacity, errors=ctx.errors)
+
+    return bind
+
+
+def _record_state(op: RecordState, out: _Launches):
+    kernel = _KernelLaunch(out, op.kernel, op.buffers)
+    indices = np.asarray(op.indices.indices, dtype=np.int64)
+
+    def bind(ctx: _Context):
+        dev = ctx.dev
+        n = len(indices)
+        idx = dev.array(indices)
+        times = dev.value(op.times, "_arr_", True)
+        row = dev.value(op.row, "_arr_", True)
+        rows = (op.times() if callable(op.times) else op.times).shape[0]
+        base = dev.scratch(1, np.int64)
+        outs = tuple(dev.value(b, "_arr_", True) for b in op.buffers)
+        values = kernel.bind(dev, idx, ctx.constant(n), n, outs=outs, out_base=base,
+                             errors=ctx.errors)
+        place = ctx.out.function("hs_state_row")
+        head = (row, _i(rows), _i(bool(op.ring)), _i(n), times)
+
+        def record(t, dt, step):
+            place((1,), (1,), (*head, np.float64(t), base))
+            values(t, dt, step)
+
+        return record
+
+    return bind
+
+
+def _record_events(op: RecordEvents, out: _Launches):
+    kernel = _KernelLaunch(out, op.kernel, op.values) if op.kernel is not None else None
+
+    def bind(ctx: _Context):
+        dev = ctx.dev
+        ev, evn, capacity = ctx.events(op.events)
+        absolute = dev.scratch(max(capacity, 1), np.int64)
+        m, base = dev.scratch(1, np.int64), dev.scratch(1, np.int64)
+        head = (ev, evn, _i(op.lo), _i(op.hi), dev.value(op.counts, "_arr_", True),
+                _i(bool(op.record)), dev.value(op.ibuf, "_arr_", True),
+                dev.value(op.tbuf, "_arr_", True), dev.value(op.n, "_arr_", True), absolute, m,
+                base)
+        count = ctx.out.function("hs_record_events")
+        values = None
+        if kernel is not None:
+            outs = tuple(dev.value(b, "_arr_", True) for b in op.values)
+            values = kernel.bind(dev, absolute, m, capacity, outs=outs, out_base=base,
+                                 errors=ctx.errors)
+
+        def record(t, dt, step):
+            count((1,), (1,), (*head, np.float64(t)))
+            if values is not None:
+                values(t, dt, step)
+
+        return record
+
+    return bind
+
+
+def _record_rate(op: RecordRate, out: _Launches):
+    def bind(ctx: _Context):
+        ev, evn, _ = ctx.events(op.events)
+        head = (ev, evn, _i(op.lo), _i(op.hi), np.float64(op.scale),
+                ctx.dev.value(op.buffer, "_arr_", True), ctx.dev.value(op.row, "_arr_", True))
+        rate = ctx.out.function("hs_record_rate")
+        return lambda t, dt, step: rate((1,), (1,), (*head, np.float64(t)))
+
+    return bind
+
+
+def _events_from_schedule(op: EventsFromSchedule, out: _Launches):
+    def bind(ctx: _Context):
+        ev, evn, _ = ctx.events(op.events)
+        steps = ctx.dev.value(op.steps, "_arr_")
+        indices = ctx.dev.value(op.indices, "_arr_")
+        nsteps = len(op.steps() if callable(op.steps) else op.steps)
+        head = (ev, evn, steps, _i(nsteps), indices, _i(op.period))
+        schedule = ctx.out.function("hs_events_from_schedule")
+        order = ctx.loop.orderer(ev, evn)
+
+        def run(t, dt, step):
+            schedule((1,), (1,), (*head, _i(step)))
+            if order is not None:
+                order()
+
+        return run
+
+    return bind
+
+
+def _copy_row(op: CopyRow, out: _Launches):
+    def bind(ctx: _Context):
+        source = op.source() if callable(op.source) else op.source
+        target = op.target() if callable(op.target) else op.target
+        if source.dtype != np.float64 or target.dtype != np.float64:
+            raise TypeError("cuda loop: a copied row must be float64 on both sides")
+        pos = ctx.dev.value(op.position, "_arr_", True)
+        head = (ctx.dev.array(source), _i(source.shape[1]), pos,
+                ctx.dev.array(target, True))
+        copy, advance = ctx.out.function("hs_copy_row"), ctx.out.function("hs_advance")
+        grid, threads = ctx.out.grid(source.shape[1])
+
+        def run(t, dt, step):
+            copy(grid, threads, head)
+            advance((1,), (1,), (pos,))
+
+        return run
+
+    return bind
+
+
+def _deliver_spikes(op: DeliverSpikes, out: _Launches):
+    kernel = _KernelLaunch(out, op.kernel) if op.kernel is not None else None
+
+    def bind(ctx: _Context):
+        dev = ctx.dev
+
+        def table(name, written=False):
+            value = op.tables[name]
+            value = value() if callable(value) else value
+            return value if not isinstance(value, np.ndarray) else (value, dev.array(value,
+                                                                                     written))
+
+        ev, evn, _ = ctx.events(op.events)
+        ring, d_ring = table("ring", True)
+        _, d_ringn = table("ring_n", True)
+        lsteps, d_lsteps = table("legacy_steps")
+        _, d_lsyn = table("legacy_syn")
+        _, d_lptr = table("legacy_ptr", True)
+        _, d_offsets = table("offsets")
+        _, d_sdelays = table("sorted_steps")
+        _, d_order = table("order")
+        deliver, d_deliver = table("deliver", True)
+        spans, d_spans = table("spans", True)
+        single, in_order = int(table("single_delay")), int(bool(table("in_order")))
+        prefix = dev.scratch(max(len(spans), 1), np.int64)
+        nd, ns = dev.scratch(1, np.int64), dev.scratch(1, np.int64)
+        head = (ev, evn, _i(op.lo), _i(op.hi), d_ring, _i(ring.shape[0]), _i(ring.shape[1]),
+                d_ringn, d_lsteps, _i(len(lsteps)), d_lsyn, d_lptr, d_offsets, d_sdelays,
+                d_order, d_deliver, _i(single), _i(in_order), d_spans, prefix, nd, ns)
+        due = ctx.out.function("hs_due_synapses")
+        expand = ctx.out.function("hs_expand_spans")
+        grid, threads = ctx.out.grid(len(spans) * BLOCK)
+        run = (kernel.bind(dev, d_deliver, nd, len(deliver), errors=ctx.errors)
+               if kernel is not None else None)
+        spanned = single >= 0 and in_order
+
+        def deliver_step(t, dt, step):
+            due((1,), (1,), (_i(step), *head))
+            if run is not None:
+                if spanned:
+                    expand(grid, threads, (d_spans, prefix, ns, d_deliver))
+                run(t, dt, step)
+
+        return deliver_step
+
+    return bind
+
+
+_LOWER = {RunKernel: _run_kernel, RecordState: _record_state, RecordEvents: _record_events,
+          RecordRate: _record_rate, EventsFromSchedule: _events_from_schedule,
+          DeliverSpikes: _deliver_spikes, CopyRow: _copy_row}
+
+
+class DeviceLoop(CompiledLoop):
+    """A run loop whose state stays on the device between the points where Python runs.
+
+    ``function`` (the ``CompiledLoop`` contract) runs a segment of steps as launches;
+    ``_resume`` binds every operation to the device twins of its arrays (copying down
+    what Python may have changed) and ``_leave`` copies back what the device wrote."""
+
+    def __init__(self, plan: LoopPlan, launches: _Launches, lowered: list, source: str):
+        super().__init__(self._segment, plan, list, source)
+        self.launches = launches
+        self.devices = DeviceArrays(launches.backend)
+        self.lowered = lowered  # (scheduled fragment, [bind per op])
+        self.constants: dict[int, object] = {}
+        self.ranges: dict[tuple[int, int], object] = {}
+        self._on_device = False
+        self._parts: list[list] = []
+        self._rooms: list = []
+        self._errors: list = []
+
+    # -- event order on a GPU -------------------------------------------------------
+    def orderer(self, buf, count):
+        """A callable sorting an event space in place (None where threads run in order)."""
+        backend = self.launches.backend
+        if backend.name == "host":
+            return None
+
+        def order():
+            c = int(backend.to_host(count[:1])[0])
+            if c < 2:
+                return
+            if backend.xp is not None:
+                buf[:c] = backend.xp.sort(buf[:c])
+            else:  # PyCUDA: through the host (no device sort there)
+                backend.copy_to_device(buf[:c], np.sort(backend.to_host(buf[:c])))
+
+        return order
+
+    # -- hand-over with Python -----------------------------------------------------------
+    def _segment_done(self) -> None:
+        for err, messages in self._errors:
+            flag = err if self.launches.backend.name == "host" else \
+                self.launches.backend.to_host(err)
+            site = int(flag[0])
+            if site:
+                from sim.errors import ModelValueError
+
+                raise ModelValueError(messages[site - 1])
+
+    def _resume(self) -> None:
+        ctx = _Context(self)
+        self.devices.begin()
+        parts: list[list] = [[] for _ in range(self.plan.n_parts)]
+        rooms = []
+        for s, binds in self.lowered:
+            launches = [f for f in (bind(ctx) for bind in binds) if f is not None]
+            parts[s.part].append((s, launches))
+            for room in s.fragment.rooms:
+                rooms.append((s, room))
+        self.devices.end()
+        self._parts, self._rooms, self._errors = parts, rooms, ctx.errors
+        self._on_device = True
+
+    def _leave(self) -> None:
+        if not self._on_device:
+            return
+        self._on_device = False
+        self.launches.backend.synchronize()
+        self.devices.download()
+        self._sync_out()
+
+    def _budget(self, step: int) -> int:
+        """How many steps from ``step`` on are sure to find room in every buffer: a
+        fragment whose next ``k`` ticks fit allows the steps before its ``k + 1``-th."""
+        budget = 1 << 62
+        for s, room in self._rooms:
+            buffer = room.buffer() if callable(room.buffer) else room.buffer
+            count = room.count() if callable(room.count) else room.count
+            ticks = max((buffer.shape[0] - self.devices.peek(count))
+                        // max(int(room.needed), 1), 0)
+            first = -(-step // s.every) * s.every  # its next tick
+            budget = min(budget, first + ticks * s.every - step)
+        return budget
+
+    def _segment(self, step, end, part, stop_step, stop_part, dt):
+        step, end, part = int(step), int(end), int(part)
+        stop_step, stop_part = int(stop_step), int(stop_part)
+        budget = None
+        while step < end:
+            for p in range(part, self.plan.n_parts):
+                if step == stop_step and stop_part == p:
+                    return step, p, False
+                if p == 0:
+                    if budget is None or budget <= 0:
+                        budget = self._budget(step)
+                        if budget <= 0:
+                            return step, 0, True
+                t = step * dt
+                for s, launches in self._parts[p]:
+                    if s.every == 1:
+                        for launch in launches:
+                            launch(t, dt, step)
+                    elif step % s.every == 0:
+                        own = step // s.every
+                        for launch in launches:
+                            launch(own * s.dt, s.dt, own)
+            part = 0
+            step += 1
+            if budget is not None:
+                budget -= 1
+        return step, 0, False
+
+
+def build_loop(objects: list, clock) -> tuple[DeviceLoop, list]:
+    """A device-resident loop for these (sorted) objects driven by one regular clock.
+
+    Returns the loop and ``[(part, op)]`` for the Python operations; raises
+    LoopUnavailable (naming the object and why) when an object cannot take part."""
+    from sim.codegen.cuda_runtime import get_backend
+    from sim.codegen.cuda_target import SUPPORT
+
+    plan = plan_loop(objects, clock)
+    backend = get_backend()
+    launches = _Launches(plan, backend)
+    lowered = []
+    for s in plan.fragments:
+        binds = []
+        try:
+            for op in s.fragment.ops:
+                lower = _LOWER.get(type(op))
+                if lower is None:
+                    raise NotCompilable(f"the cuda loop cannot lower {type(op).__name__}")
+                binds.append(lower(op, launches))
+        except NotCompilable as exc:
+            raise LoopUnavailable(f"'{s.fragment.owner.name}': {exc}") from None
+        lowered.append((s, binds))
+    source = "\n".join([SUPPORT, LOOP_KERNELS, *launches.texts])
+    launches.module = backend.compile(source)
+    return DeviceLoop(plan, launches, lowered, source), plan.python_ops

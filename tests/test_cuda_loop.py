@@ -1,0 +1,234 @@
+"""The cuda target's device-resident run loop (sim.codegen.cuda_loop), on the CUDA runtime's
+host backend: the generated CUDA C run as host C++ (HEARSIM_TEST_CUDA_BACKEND=auto runs
+the same tests on a GPU).
+
+The conformance suite (the ``codegen_target`` fixture) already runs every network test
+on the device loop and compares with numba; these tests check what is particular to a
+loop whose state lives on a device: what is copied when, Python operations in the
+middle of a run, buffers that grow, threads that run in another order, the filterbank
+feed, and that the loop's module compiles for a GPU."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+import sim.codegen.cuda_loop as cuda_loop
+from sim import (
+    Network,
+    NeuronGroup,
+    PopulationRateMonitor,
+    SpikeMonitor,
+    StateMonitor,
+    Synapses,
+    defaultclock,
+    ms,
+    network_operation,
+    prefs,
+    second,
+    seed,
+    start_scope,
+)
+from sim.codegen import cuda_runtime
+
+BACKEND = os.environ.get("HEARSIM_TEST_CUDA_BACKEND", "host")
+
+
+@pytest.fixture(autouse=True)
+def _targets():
+    saved = (prefs.codegen.target, prefs.codegen.cuda_backend)
+    prefs.codegen.cuda_backend = BACKEND
+    yield
+    prefs.codegen.target, prefs.codegen.cuda_backend = saved
+    defaultclock.dt = 0.1 * ms
+
+
+def _noisy_network(duration, monitors=True):
+    """LIF neurons with noise, random initial values, refractoriness, heterogeneous delays
+    and STDP (on_post writes the weights): the kernels, delivery and rings all run."""
+    start_scope()
+    seed(11)
+    G = NeuronGroup(80, "dv/dt = (1.2 - v)/(10*ms) + 0.2*xi/sqrt(ms) : 1",
+                    threshold="v > 1", reset="v = 0", refractory=2 * ms, method="euler")
+    G.v = "rand()"
+    S = Synapses(G, G, """w : 1
+                          dapre/dt = -apre/(5*ms) : 1 (event-driven)
+                          dapost/dt = -apost/(5*ms) : 1 (event-driven)""",
+                 on_pre="v_post += w; apre += 0.01; w = clip(w + apost, 0, 0.1)",
+                 on_post="apost -= 0.012; w = clip(w + apre, 0, 0.1)")
+    S.connect(p=0.15)
+    S.w = "rand() * 0.05"
+    S.delay = "rand() * 2 * ms"
+    objects = [G, S]
+    if monitors:
+        objects += [StateMonitor(G, "v", record=[0, 7]), PopulationRateMonitor(G),
+                    StateMonitor(S, "w", record=[0, 1, 2])]
+    net = Network(*objects)
+    net.run(duration)
+    return net, G, S, objects[2:]
+
+
+def _run_both(build):
+    prefs.codegen.target = "numba"
+    cpu = build()
+    prefs.codegen.target = "cuda"
+    device = build()
+    return cpu, device
+
+
+def test_device_loop_gives_numba_results_and_copies_per_run_not_per_step():
+    (cpu, gpu) = _run_both(lambda: _noisy_network(30 * ms))
+    assert gpu[0].used_compiled_loop, gpu[0].compiled_loop_unavailable
+    np.testing.assert_array_equal(cpu[1].v[:], gpu[1].v[:])
+    np.testing.assert_array_equal(cpu[2].w[:], gpu[2].w[:])
+    for a, b in zip(cpu[3], gpu[3], strict=True):
+        for name in ("v", "w", "rate"):
+            if hasattr(a, name) and name in getattr(a, "record_variables", [name]):
+                np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+    # copies: made when the run starts and ends, never per step (10x the steps: the same)
+    backend = cuda_runtime.get_backend()
+    counts = []
+    for duration in (5 * ms, 50 * ms):
+        prefs.codegen.target = "cuda"
+        before = dict(backend.copies)
+        _noisy_network(duration, monitors=False)
+        counts.append({k: backend.copies[k] - before.get(k, 0) for k in backend.copies})
+    assert counts[0] == counts[1], counts
+    assert 0 < counts[1]["to_host"] < 40, counts
+
+
+def test_network_operations_see_and_change_the_device_state():
+    """A network operation forces the state down and back: it reads what the device
+    computed and what it writes is what the device continues from."""
+
+    def build():
+        start_scope()
+        seed(3)
+        G = NeuronGroup(20, "dv/dt = (1.1 - v)/(10*ms) : 1", threshold="v > 1",
+                        reset="v = 0", method="exact")
+        G.v = "rand()"
+        seen = []
+
+        @network_operation(dt=1 * ms)
+        def kick(t):
+            seen.append(G.v[:].copy())
+            G.v[:5] = G.v[:5] + 0.3
+
+        M = SpikeMonitor(G)
+        net = Network(G, kick, M)
+        net.run(20 * ms)
+        return net, np.array(seen), M.i[:].copy(), M.t_[:].copy()
+
+    cpu, gpu = _run_both(build)
+    assert len(gpu[1]) == 20
+    np.testing.assert_array_equal(cpu[1], gpu[1])
+    np.testing.assert_array_equal(cpu[2], gpu[2])
+    np.testing.assert_array_equal(cpu[3], gpu[3])
+    assert np.any(cpu[2] < 5)
+
+
+def test_spike_monitor_grows_without_losing_a_spike():
+    """Room is checked once per segment (the steps sure to fit): many spikes from a small
+    buffer grow it several times; every spike is kept, in the CPU's order."""
+
+    def build():
+        start_scope()
+        seed(5)
+        G = NeuronGroup(300, "v : 1", threshold="rand() < 0.4", reset="v += 1")
+        M = SpikeMonitor(G)
+        net = Network(G, M)
+        net.run(15 * ms)
+        return M.i[:].copy(), M.t_[:].copy(), M.count[:].copy(), G.v[:].copy()
+
+    cpu, gpu = _run_both(build)
+    assert len(cpu[0]) > 1000
+    for a, b in zip(cpu, gpu, strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(gpu[2], gpu[3])  # each spike counted once, reset once
+
+
+class _ReversedHost(cuda_runtime._HostBackend):
+    """The host backend with blocks and threads run last first: atomics append events
+    in descending order, as a GPU may, and launches use real grid shapes."""
+
+    name = "host-reversed"
+    reverse_threads = True
+
+
+def _last_writer_network():
+    start_scope()
+    seed(8)
+    G = NeuronGroup(200, "v : 1", threshold="rand() < 0.2", reset="")
+    H = NeuronGroup(3, "last : 1\nc : 1")
+    S = Synapses(G, H, on_pre="last_post = i * 1.0\nc_post += 1")  # last writer wins
+    S.connect()
+    M = SpikeMonitor(G)
+    trace = StateMonitor(H, "last", record=True)
+    net = Network(G, H, S, M, trace)
+    net.run(5 * ms)
+    return M.i[:].copy(), trace.last[:].copy(), H.c[:].copy()
+
+
+@pytest.mark.skipif(BACKEND != "host", reason="the reversed host backend replaces 'host'")
+def test_events_are_put_in_order_when_threads_run_in_another(monkeypatch):
+    prefs.codegen.target = "numba"
+    cpu = _last_writer_network()
+    monkeypatch.setitem(cuda_runtime._instances, "host", _ReversedHost())
+    monkeypatch.setattr(cuda_runtime._instances["host"], "copies", {}, raising=False)
+    prefs.codegen.target = "cuda"
+    gpu = _last_writer_network()
+    for a, b in zip(cpu, gpu, strict=True):
+        np.testing.assert_array_equal(a, b)
+    # without the sort of the event spaces, the order (and the last writer) would differ
+    monkeypatch.setattr(cuda_loop.DeviceLoop, "orderer", lambda self, buf, count: None)
+    unsorted = _last_writer_network()
+    assert not np.array_equal(cpu[0], unsorted[0])
+    assert not np.array_equal(cpu[1], unsorted[1])
+
+
+def test_filterbank_group_feeds_the_device_loop():
+    from hears import FilterbankGroup, Gammatone, erbspace
+    from sounds import whitenoise
+
+    def build():
+        start_scope()
+        seed(2)
+        sound = whitenoise(30 * ms, samplerate=20000 * second ** -1).ramp()
+        fb = Gammatone(sound, erbspace(200, 4000, 12))
+        G = FilterbankGroup(fb, "x", "dv/dt = (50*abs(x) - v)/(1*ms) : 1\nx : 1",
+                            threshold="v > 0.05", reset="v = 0", buffersize=97)
+        M = SpikeMonitor(G)
+        net = Network(G, M)
+        net.run(sound.duration)
+        return net, M.i[:].copy(), M.t_[:].copy(), G.v[:].copy()
+
+    cpu, gpu = _run_both(build)
+    assert gpu[0].used_compiled_loop, gpu[0].compiled_loop_unavailable
+    assert len(cpu[1]) > 20
+    for a, b in zip(cpu[1:], gpu[1:], strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_the_loop_module_compiles_for_the_gpu(monkeypatch):
+    from sim.codegen.cuda_target import compile_ptx, nvcc_available
+
+    if not nvcc_available():
+        pytest.skip("nvcc is not installed")
+    built = []
+    original = cuda_loop.build_loop
+
+    def keep(objects, clock):
+        loop, ops = original(objects, clock)
+        built.append(loop)
+        return loop, ops
+
+    monkeypatch.setattr(cuda_loop, "build_loop", keep)
+    prefs.codegen.target = "cuda"
+    _noisy_network(1 * ms)
+    (loop,) = built
+    assert loop.source.count("__global__") >= 9
+    ptx = compile_ptx(loop.source)
+    for name in ("hs_due_synapses", "hs_record_events", "hs_expand_spans", "hs_k0"):
+        assert f".entry {name}(" in ptx
