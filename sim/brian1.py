@@ -9,6 +9,13 @@
   or the indices of the neurons that spike, and a reset a function ``reset(P, spikes)``;
   both run as Python code in their scheduling slots (:func:`threshold_and_reset`, which
   ``NeuronGroup.__init__`` calls).  ``P.subgroup(n)`` gives the next ``n`` neurons.
+* Brian 1's objects ``Threshold``, ``VariableThreshold``, ``StringThreshold``,
+  ``EmpiricalThreshold``, ``PoissonThreshold``, ``NoThreshold``, ``Reset``,
+  ``VariableReset``, ``StringReset``, ``NoReset``, ``Refractoriness`` become threshold and
+  reset strings (and the group's refractory period), compiled as Brian 2's;
+  ``FunThreshold``, ``SimpleFunThreshold``, ``HomogeneousPoissonThreshold``, ``FunReset``,
+  ``SimpleCustomRefractoriness`` and ``CustomRefractoriness`` run Python code in the
+  threshold and reset slots (:func:`brian1_mechanisms`).
 * ``Connection(P, Q, 'ge', weight=..., sparseness=..., delay=...)`` is a
   :class:`~sim.synapses.Synapses` object with a weight ``w`` and ``on_pre='ge += w'``;
   ``connect_random``, ``connect_full``, ``connect_one_to_one`` and ``connect(P, Q, W)``
@@ -18,6 +25,9 @@
   sparseness may also be an expression string (``'exp(-abs(i-j)*.1)'``).  A delay is one
   for all synapses; ``delay=True``, a pair ``(min, max)`` or a function make a
   :class:`DelayConnection` (one delay per synapse, at most ``max_delay``).
+  ``modulation='x'`` multiplies each delivered weight by the presynaptic ``x``;
+  ``C[i, j]``, ``C[i, :]`` and ``C.W`` (:class:`ConnectionMatrix`) read and write the
+  weights as Brian 1's matrix.
 * ``STDP(C, eqs, pre, post, wmax)`` and ``STP(C, taud, tauf, U)`` make a connection
   plastic by adding event-driven equations and code to it.
 * :class:`Parameters`: Brian 1's attribute container with computed values.
@@ -28,6 +38,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import dataclasses
+import functools
 import inspect
 import sys
 from collections.abc import Callable, Iterator
@@ -51,11 +62,16 @@ from sim.units import (
     get_dimensions,
     get_unit,
     ms,
+    mV,
     second,
 )
 
-__all__ = ["Connection", "DelayConnection", "STDP", "STP", "Parameters",
-           "threshold_and_reset", "state_variables", "next_subgroup"]
+__all__ = ["Connection", "DelayConnection", "ConnectionMatrix", "STDP", "STP", "Parameters",
+           "threshold_and_reset", "brian1_mechanisms", "state_variables", "next_subgroup",
+           "Threshold", "StringThreshold", "VariableThreshold", "EmpiricalThreshold",
+           "SimpleFunThreshold", "FunThreshold", "NoThreshold", "PoissonThreshold",
+           "HomogeneousPoissonThreshold", "Reset", "StringReset", "VariableReset", "FunReset",
+           "NoReset", "Refractoriness", "SimpleCustomRefractoriness", "CustomRefractoriness"]
 
 _VM_NAMES = ("v", "V", "vm", "Vm")
 _NO_SPIKES = np.zeros(0, dtype=np.int64)
@@ -190,6 +206,8 @@ class _PythonCode(NetworkOperation):
 
 def _spike_indices(result, n: int, function) -> np.ndarray:
     values = np.asarray(result)
+    if values.size == 0 and values.dtype != bool:
+        return _NO_SPIKES  # Brian 1's custom thresholds returned [] for no spikes
     if values.dtype == bool:
         if values.ndim == 0:
             return np.arange(n, dtype=np.int64) if values else _NO_SPIKES
@@ -207,31 +225,44 @@ def _spike_indices(result, n: int, function) -> np.ndarray:
                     f"{function!r} returned {values.dtype}")
 
 
-def _install_threshold(group, function: Callable) -> None:
+def _install_threshold(group, function: Callable, args: list[str] | None = None) -> None:
+    """A threshold function of state variables: by the names of its arguments, or the
+    variables ``args`` given (Brian 1's ``FunThreshold``/``SimpleFunThreshold``)."""
+    variables = group.variables
+    args = _threshold_arguments(group, function) if args is None else args
+    _install_detector(group, lambda: function(*(variables[name].array for name in args)),
+                      function)
+
+
+def _threshold_arguments(group, function: Callable) -> list[str]:
+    """The state variables a threshold function takes, from its arguments."""
     params, star = _positional(function)
     names = state_variables(group.equations)
     arrays = {n for n, v in group.variables.items() if v.kind == "array" and not v.linked}
     if params and not star and all(p in arrays for p in params):
-        args = params  # by name (Brian 1 passed them in order; names say which is which)
-    elif len(params) == 1 and not star:
-        args = names[:1]  # Brian 1's SimpleFunThreshold: the first state variable
-    elif star and not params or len(params) == len(names):
-        args = names  # Brian 1's FunThreshold: all the state variables, in order
-    else:
-        raise TypeError(f"The threshold function of '{group.name}' takes {len(params)} "
-                        f"arguments; Brian 1 passes the state variables "
-                        f"({', '.join(names)}), or name them as its arguments")
+        return params  # by name (Brian 1 passed them in order; names say which is which)
+    if len(params) == 1 and not star:
+        return names[:1]  # Brian 1's SimpleFunThreshold: the first state variable
+    if star and not params or len(params) == len(names):
+        return names  # Brian 1's FunThreshold: all the state variables, in order
+    raise TypeError(f"The threshold function of '{group.name}' takes {len(params)} "
+                    f"arguments; Brian 1 passes the state variables "
+                    f"({', '.join(names)}), or name them as its arguments")
+
+
+def _install_detector(group, detect: Callable[[], object], function: object) -> None:
+    """Python code in place of the group's threshold: ``detect()`` gives the spikes (a
+    boolean array or indices), of which the refractory neurons are taken out."""
     variables = group.variables
     refractory = "not_refractory" in variables
 
-    def detect() -> None:
-        result = function(*(variables[name].array for name in args))
-        spikes = _spike_indices(result, group.N, function)
+    def run_detect() -> None:
+        spikes = _spike_indices(detect(), group.N, function)
         if refractory and len(spikes):
             spikes = spikes[variables["not_refractory"].array[spikes]]
         group._events["spike"] = spikes
 
-    runner = _PythonCode(group, detect, "thresholds", f"{group.name}_spike_thresholder")
+    runner = _PythonCode(group, run_detect, "thresholds", f"{group.name}_spike_thresholder")
     objects = group.contained_objects
     objects[objects.index(group.thresholder)] = runner
     group.thresholder = runner
@@ -246,6 +277,543 @@ def _install_reset(group, function: Callable) -> None:
     group.contained_objects.append(runner)
     group.resetter = runner
     group.reset = function
+
+
+# -- Brian 1's Threshold, Reset and Refractoriness objects ------------------------------
+@dataclasses.dataclass
+class _Mechanism:
+    """What a Brian 1 threshold or reset object becomes for a group: ``code`` (the
+    threshold condition or reset statements, or None), ``install(group)`` (Python code put
+    in place at the end of the group's construction, or None), a refractory ``period`` and
+    the variable ``held`` at its value during that period."""
+
+    code: str | None = None
+    install: Callable | None = None
+    period: Quantity | None = None
+    held: str | None = None
+
+
+def _object_state(eqs: Equations, state, what: str, written: bool = False) -> str:
+    """The variable a Brian 1 object's ``state`` names: a name, or a number in Brian 1's
+    order of the state variables."""
+    names = state_variables(eqs)
+    if isinstance(state, int | np.integer) and not isinstance(state, bool):
+        if not 0 <= state < len(names):
+            raise IndexError(f"{what}: the model has {len(names)} state variables "
+                             f"({', '.join(names)}), no number {state}")
+        return names[state]
+    if not isinstance(state, str):
+        raise TypeError(f"{what}: state must be a variable name or number, got {state!r}")
+    known = names if written else [eq.varname for eq in eqs]
+    if state not in known:
+        raise KeyError(f"{what}: the model has no {'state ' if written else ''}variable "
+                       f"'{state}' ({', '.join(known)})")
+    return state
+
+
+def _si_values(value, dim, what: str) -> np.ndarray:
+    """One value per neuron (or one for all), in SI units, checked against ``dim``."""
+    if get_dimensions(value) != dim and not np.all(np.asarray(value) == 0):
+        raise DimensionMismatchError(f"The {what} does not have correct units", dim,
+                                     get_dimensions(value))
+    return np.asarray(value, dtype=float)
+
+
+def _check_period(period, what: str) -> Quantity:
+    fail_for_dimension_mismatch(period, second, f"{what}: the period must be a time")
+    return Quantity(float(np.asarray(period)), dim=second.dim)
+
+
+def _check_rate(eqs: Equations, var: str, what: str) -> None:
+    dim = next(eq.dim for eq in eqs if eq.varname == var)
+    if dim != (1 / second).dim:
+        raise DimensionMismatchError(f"{what}: the rate '{var}' must be in Hz",
+                                     (1 / second).dim, dim)
+
+
+def _dims(eqs: Equations) -> dict:
+    return {eq.varname: eq.dim for eq in eqs}
+
+
+def _value_reset(eqs: Equations, var: str, value, what: str) -> _Mechanism:
+    """``var = value`` for the neurons that spiked: a statement, or Python code for one
+    value per neuron."""
+    dim = _dims(eqs)[var]
+    if np.ndim(value) == 0:
+        return _Mechanism(f"{var} = {_literal(value, dim, what)}")
+    values = _si_values(value, dim, what)
+
+    def reset(P, spikes) -> None:
+        P.variables[var].array[spikes] = values[spikes]
+
+    return _Mechanism(install=lambda group: _install_reset(group, reset))
+
+
+class Threshold:
+    """Brian 1's ``Threshold(threshold=1*mV, state=0)``: a neuron spikes when its variable
+    ``state`` (a name, or a number in Brian 1's order of the state variables) is above
+    ``threshold`` (a value in that variable's units, or one per neuron).  Given to
+    ``NeuronGroup(..., threshold=...)``, it becomes the condition ``'state > threshold'``.
+
+    Subclasses with their own ``__call__(self, P)`` (Brian 1's custom thresholds) are called
+    with the group on every step and return the indices of the neurons that spike (or a
+    boolean array), as Python code.
+    """
+
+    def __init__(self, threshold=1 * mV, state=0):
+        self.threshold = threshold
+        self.state = state
+
+    def _mechanism(self, eqs: Equations) -> _Mechanism:
+        if np.ndim(self.threshold) == 0:
+            var = _object_state(eqs, self.state, type(self).__name__)
+            literal = _literal(self.threshold, _dims(eqs)[var], "threshold")
+            return _Mechanism(f"{var} > {literal}")
+        var = _object_state(eqs, self.state, type(self).__name__, written=True)
+        values = _si_values(self.threshold, _dims(eqs)[var], "threshold")
+        return _Mechanism("False", lambda group: _install_threshold(
+            group, lambda x: x > values, [var]))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(threshold={self.threshold!r}, state={self.state!r})"
+
+
+class StringThreshold(Threshold):
+    """Brian 1's ``StringThreshold('v > vt')``: the condition as a string (Brian 1's numpy
+    operators ``&``, ``|`` and ``~`` become ``and``, ``or`` and ``not``), compiled with the
+    group's code; its names are looked up where the network runs, as for a string
+    threshold."""
+
+    def __init__(self, expr: str, level: int = 0):
+        self.expr = _logical_operators(expr)
+
+    def _mechanism(self, eqs: Equations) -> _Mechanism:
+        return _Mechanism(self.expr)
+
+    def __repr__(self) -> str:
+        return f"StringThreshold({self.expr!r})"
+
+
+class _LogicalOperators(ast.NodeTransformer):
+    """numpy's ``a & b``, ``a | b``, ``~a`` (Brian 1 evaluated its strings with numpy)
+    -> ``a and b``, ``a or b``, ``not a``."""
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        self.generic_visit(node)
+        if isinstance(node.op, ast.BitAnd | ast.BitOr):
+            op = ast.And() if isinstance(node.op, ast.BitAnd) else ast.Or()
+            return ast.BoolOp(op=op, values=[node.left, node.right])
+        return node
+
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.AST:
+        self.generic_visit(node)
+        if isinstance(node.op, ast.Invert):
+            return ast.UnaryOp(op=ast.Not(), operand=node.operand)
+        return node
+
+
+def _logical_operators(expr: str) -> str:
+    if not isinstance(expr, str):
+        raise TypeError(f"StringThreshold takes an expression string, got {expr!r}")
+    if not any(c in expr for c in "&|~"):
+        return expr.strip()
+    tree = _LogicalOperators().visit(ast.parse(expr.strip(), mode="eval"))
+    return ast.unparse(ast.fix_missing_locations(tree))
+
+
+class VariableThreshold(Threshold):
+    """Brian 1's ``VariableThreshold(threshold_state=1, state=0)``: a neuron spikes when
+    its variable ``state`` is above its variable ``threshold_state`` (names or numbers):
+    the condition ``'state > threshold_state'``."""
+
+    def __init__(self, threshold_state=1, state=0):
+        self.threshold_state = threshold_state
+        self.state = state
+
+    def _mechanism(self, eqs: Equations) -> _Mechanism:
+        var = _object_state(eqs, self.state, "VariableThreshold")
+        bound = _object_state(eqs, self.threshold_state, "VariableThreshold")
+        if _dims(eqs)[var] != _dims(eqs)[bound]:
+            raise DimensionMismatchError(f"VariableThreshold: '{var}' and '{bound}' must "
+                                         f"have the same units", _dims(eqs)[var],
+                                         _dims(eqs)[bound])
+        return _Mechanism(f"{var} > {bound}")
+
+    def __repr__(self) -> str:
+        return (f"VariableThreshold(threshold_state={self.threshold_state!r}, "
+                f"state={self.state!r})")
+
+
+class NoThreshold(Threshold):
+    """Brian 1's ``NoThreshold()``: the neurons never spike (the threshold ``'False'``;
+    a reset given with it never runs and is left out)."""
+
+    def __init__(self):
+        pass
+
+    def _mechanism(self, eqs: Equations) -> _Mechanism:
+        return _Mechanism("False")
+
+    def __repr__(self) -> str:
+        return "NoThreshold()"
+
+
+class FunThreshold(Threshold):
+    """Brian 1's ``FunThreshold(f)``: ``f(*state_variables)`` (raw arrays in SI units, in
+    Brian 1's order of the state variables) returns the boolean array of the neurons that
+    spike; run as Python code."""
+
+    def __init__(self, thresholdfun: Callable):
+        if not _is_function(thresholdfun):
+            raise TypeError(f"{type(self).__name__} takes a function, got {thresholdfun!r}")
+        self.thresholdfun = thresholdfun
+
+    def _arguments(self, eqs: Equations) -> list[str]:
+        return state_variables(eqs)
+
+    def _mechanism(self, eqs: Equations) -> _Mechanism:
+        args = self._arguments(eqs)
+        return _Mechanism("False", lambda group: _install_threshold(
+            group, self.thresholdfun, args))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.thresholdfun!r})"
+
+
+class SimpleFunThreshold(FunThreshold):
+    """Brian 1's ``SimpleFunThreshold(f, state=0)``: ``f(values)`` of the one variable
+    ``state`` (a raw array in SI units) returns the boolean array of the neurons that
+    spike (``SimpleFunThreshold(lambda V: V >= Vt, state='V')``); run as Python code."""
+
+    def __init__(self, thresholdfun: Callable, state=0):
+        super().__init__(thresholdfun)
+        self.state = state
+
+    def _arguments(self, eqs: Equations) -> list[str]:
+        return [_object_state(eqs, self.state, "SimpleFunThreshold", written=True)]
+
+
+class EmpiricalThreshold(Threshold):
+    """Brian 1's ``EmpiricalThreshold(threshold=1*mV, refractory=1*ms, state=0)``, for
+    models that reset themselves (Hodgkin-Huxley): a neuron spikes when ``state`` is above
+    ``threshold``, and is not checked again for ``refractory`` after a spike; no variable
+    is held (use it with ``NoReset()``).  It becomes the condition ``'state > threshold'``
+    and the group's refractory period.  ``clock`` is accepted (the group's own is used)."""
+
+    def __init__(self, threshold=1 * mV, refractory=1 * ms, state=0, clock=None):
+        self.threshold = threshold
+        self.refractory = _check_period(refractory, "EmpiricalThreshold")
+        self.state = state
+
+    def _mechanism(self, eqs: Equations) -> _Mechanism:
+        var = _object_state(eqs, self.state, "EmpiricalThreshold")
+        if np.ndim(self.threshold) != 0:
+            raise ValueError("EmpiricalThreshold takes one threshold value")
+        literal = _literal(self.threshold, _dims(eqs)[var], "threshold")
+        return _Mechanism(f"{var} > {literal}", period=self.refractory)
+
+    def __repr__(self) -> str:
+        return (f"EmpiricalThreshold(threshold={self.threshold!r}, "
+                f"refractory={self.refractory!r}, state={self.state!r})")
+
+
+class PoissonThreshold(Threshold):
+    """Brian 1's ``PoissonThreshold(state=0)``: each neuron spikes with probability
+    ``rate*dt`` on each step, ``rate`` its variable ``state`` (in Hz): the condition
+    ``'rand() < rate*dt'``."""
+
+    def __init__(self, state=0):
+        self.state = state
+
+    def _mechanism(self, eqs: Equations) -> _Mechanism:
+        var = _object_state(eqs, self.state, type(self).__name__)
+        _check_rate(eqs, var, type(self).__name__)
+        return _Mechanism(f"rand() < {var}*dt")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(state={self.state!r})"
+
+
+class HomogeneousPoissonThreshold(PoissonThreshold):
+    """Brian 1's ``HomogeneousPoissonThreshold(state=0)``: spike trains of one rate, the
+    variable ``state`` of the group's first neuron (in Hz, which may change in time): on
+    each step a Poisson number of spikes of mean ``N*rate*dt`` (at most ``N``), from
+    neurons drawn at random (numpy's random numbers, which ``seed()`` sets); Python
+    code."""
+
+    def _mechanism(self, eqs: Equations) -> _Mechanism:
+        var = _object_state(eqs, self.state, "HomogeneousPoissonThreshold", written=True)
+        _check_rate(eqs, var, "HomogeneousPoissonThreshold")
+
+        def install(group) -> None:
+            rate = group.variables[var]
+
+            def detect() -> np.ndarray:
+                mean = group.N * float(group.clock.dt) * max(float(rate.array[0]), 0.0)
+                n = min(int(np.random.poisson(mean)), group.N)
+                return np.sort(np.random.choice(group.N, size=n, replace=False))
+
+            _install_detector(group, detect, self)
+
+        return _Mechanism("False", install)
+
+
+class Reset:
+    """Brian 1's ``Reset(resetvalue=0*mV, state=0)``: the neurons that spiked have their
+    variable ``state`` (a name or a number) set to ``resetvalue`` (in its units, or one
+    value per neuron): the statement ``'state = resetvalue'``.  With the group's
+    ``refractory=`` the variable is held at that value during the refractory period (as
+    Brian 1, which made it a ``Refractoriness``)."""
+
+    def __init__(self, resetvalue=0 * mV, state=0):
+        self.resetvalue = resetvalue
+        self.state = state
+
+    def _mechanism(self, eqs: Equations) -> _Mechanism:
+        var = _object_state(eqs, self.state, type(self).__name__, written=True)
+        mechanism = _value_reset(eqs, var, self.resetvalue, "reset")
+        if type(self) is Reset:
+            mechanism.held = var  # held if the group has a refractory period
+        return mechanism
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(resetvalue={self.resetvalue!r}, state={self.state!r})"
+
+
+class StringReset(Reset):
+    """Brian 1's ``StringReset('v = vr; w += 1*mV')``: statements (lines, or separated by
+    semicolons) run for the neurons that spiked, compiled with the group's code."""
+
+    def __init__(self, expr: str, level: int = 0):
+        if not isinstance(expr, str):
+            raise TypeError(f"StringReset takes statements as a string, got {expr!r}")
+        import textwrap
+
+        self.expr = textwrap.dedent(expr).strip()
+
+    def _mechanism(self, eqs: Equations) -> _Mechanism:
+        return _Mechanism(self.expr)
+
+    def __repr__(self) -> str:
+        return f"StringReset({self.expr!r})"
+
+
+class VariableReset(Reset):
+    """Brian 1's ``VariableReset(resetvaluestate=1, state=0)``: the neurons that spiked
+    have their variable ``state`` set to the value of their variable ``resetvaluestate``
+    (names or numbers): the statement ``'state = resetvaluestate'``."""
+
+    def __init__(self, resetvaluestate=1, state=0):
+        self.resetvaluestate = resetvaluestate
+        self.state = state
+
+    def _mechanism(self, eqs: Equations) -> _Mechanism:
+        var = _object_state(eqs, self.state, "VariableReset", written=True)
+        source = _object_state(eqs, self.resetvaluestate, "VariableReset")
+        if _dims(eqs)[var] != _dims(eqs)[source]:
+            raise DimensionMismatchError(f"VariableReset: '{var}' and '{source}' must have "
+                                         f"the same units", _dims(eqs)[var],
+                                         _dims(eqs)[source])
+        return _Mechanism(f"{var} = {source}")
+
+    def __repr__(self) -> str:
+        return (f"VariableReset(resetvaluestate={self.resetvaluestate!r}, "
+                f"state={self.state!r})")
+
+
+class FunReset(Reset):
+    """Brian 1's ``FunReset(f)``: ``f(P, spikes)``, the group and the indices of the
+    neurons that spiked, run as Python code on every step.  With the group's
+    ``refractory=`` the neurons cannot spike during the period (nothing is held)."""
+
+    def __init__(self, resetfun: Callable):
+        if not _is_function(resetfun):
+            raise TypeError(f"{type(self).__name__} takes a function f(P, spikes), got "
+                            f"{resetfun!r}")
+        self.resetfun = resetfun
+
+    def _mechanism(self, eqs: Equations) -> _Mechanism:
+        function = self.resetfun
+        return _Mechanism(install=lambda group: _install_reset(group, function))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.resetfun!r})"
+
+
+class NoReset(Reset):
+    """Brian 1's ``NoReset()``: nothing is reset."""
+
+    def __init__(self):
+        pass
+
+    def _mechanism(self, eqs: Equations) -> _Mechanism:
+        return _Mechanism(None)
+
+    def __repr__(self) -> str:
+        return "NoReset()"
+
+
+class Refractoriness(Reset):
+    """Brian 1's ``Refractoriness(resetvalue=0*mV, period=5*ms, state=0)``: the variable
+    ``state`` is reset to ``resetvalue`` and held there for ``period`` after a spike.  It
+    becomes the statement ``'state = resetvalue'``, the group's refractory period and the
+    flag ``(unless refractory)`` on that variable; the neurons cannot spike during the
+    period (Brian 1's could, had the held value been above the threshold)."""
+
+    def __init__(self, resetvalue=0 * mV, period=5 * ms, state=0):
+        self.resetvalue = resetvalue
+        self.period = _check_period(period, "Refractoriness")
+        self.state = state
+
+    def _mechanism(self, eqs: Equations) -> _Mechanism:
+        var = _object_state(eqs, self.state, "Refractoriness", written=True)
+        mechanism = _value_reset(eqs, var, self.resetvalue, "reset")
+        mechanism.period, mechanism.held = self.period, var
+        return mechanism
+
+    def __repr__(self) -> str:
+        return (f"Refractoriness(resetvalue={self.resetvalue!r}, period={self.period!r}, "
+                f"state={self.state!r})")
+
+
+class SimpleCustomRefractoriness(Refractoriness):
+    """Brian 1's ``SimpleCustomRefractoriness(resetfun, period=5*ms, state=0)``: the reset
+    function ``resetfun(P, spikes)`` (Python code) sets the variable ``state``, which is
+    then held at the value it set for ``period`` (the group's refractory period, with
+    ``(unless refractory)`` on that variable)."""
+
+    def __init__(self, resetfun: Callable, period=5 * ms, state=0):
+        if not _is_function(resetfun):
+            raise TypeError(f"SimpleCustomRefractoriness takes a function f(P, spikes), got "
+                            f"{resetfun!r}")
+        self.resetfun = resetfun
+        self.period = _check_period(period, "SimpleCustomRefractoriness")
+        self.state = state
+
+    def _mechanism(self, eqs: Equations) -> _Mechanism:
+        var = _object_state(eqs, self.state, "SimpleCustomRefractoriness", written=True)
+        function = self.resetfun
+        return _Mechanism(install=lambda group: _install_reset(group, function),
+                          period=self.period, held=var)
+
+    def __repr__(self) -> str:
+        return (f"SimpleCustomRefractoriness({self.resetfun!r}, period={self.period!r}, "
+                f"state={self.state!r})")
+
+
+class CustomRefractoriness(Refractoriness):
+    """Brian 1's ``CustomRefractoriness(resetfun, period=5*ms, refracfunc=resetfun)``: on
+    every step ``resetfun(P, spikes)`` for the neurons that spiked, then
+    ``refracfunc(P, indices)`` for those within ``period`` of their last spike (Brian 1's
+    count: the ``int(period/dt) + 1`` last steps, this one included); both Python code.
+    The neurons may spike during the period, as in Brian 1 (``refracfunc`` decides)."""
+
+    def __init__(self, resetfun: Callable, period=5 * ms, refracfunc: Callable | None = None):
+        refracfunc = resetfun if refracfunc is None else refracfunc
+        for function in (resetfun, refracfunc):
+            if not _is_function(function):
+                raise TypeError(f"CustomRefractoriness takes functions f(P, indices), got "
+                                f"{function!r}")
+        self.resetfun = resetfun
+        self.refracfunc = refracfunc
+        self.period = _check_period(period, "CustomRefractoriness")
+
+    def _mechanism(self, eqs: Equations) -> _Mechanism:
+        resetfun, refracfunc, period = self.resetfun, self.refracfunc, float(self.period)
+
+        def install(group) -> None:
+            last = np.full(group.N, np.iinfo(np.int64).min // 2, dtype=np.int64)
+
+            def reset(P, spikes) -> None:
+                dt = float(group.clock.dt)
+                step = int(round(float(group.clock.t) / dt))
+                last[spikes] = step
+                resetfun(P, spikes)
+                refracfunc(P, np.flatnonzero(step - last <= int(period / dt + 1e-9)))
+
+            _install_reset(group, reset)
+
+        return _Mechanism(install=install)
+
+    def __repr__(self) -> str:
+        return (f"CustomRefractoriness({self.resetfun!r}, period={self.period!r}, "
+                f"refracfunc={self.refracfunc!r})")
+
+
+def _install_own_threshold(threshold: Threshold, group) -> None:
+    _install_detector(group, lambda: threshold(group), threshold)
+
+
+def _no_refractory(refractory) -> bool:
+    return refractory is False or refractory is None or (
+        isinstance(refractory, Quantity | int | float) and float(refractory) == 0)
+
+
+def brian1_mechanisms(eqs: Equations, threshold: object, reset: object, refractory: object
+                      ) -> tuple[str | None, str | None, object, Equations,
+                                 Callable[[object], None] | None]:
+    """Brian 1's threshold and reset values, functions and objects (:class:`Threshold`,
+    :class:`Reset`, :class:`Refractoriness` and their kinds), as a NeuronGroup takes them.
+
+    Returns ``(threshold, reset, refractory, eqs, install)``: as
+    :func:`threshold_and_reset`, with the group's refractory period (the one given, or
+    that of an ``EmpiricalThreshold`` or a ``Refractoriness``).
+    """
+    if isinstance(threshold, Reset) or isinstance(reset, Threshold):
+        raise TypeError("NeuronGroup: a Brian 1 Threshold object goes to threshold=, a Reset "
+                        "or Refractoriness object to reset=")
+    if isinstance(reset, Reset) and callable(reset):
+        raise TypeError(f"{type(reset).__name__}: Brian 1's Reset subclasses with their own "
+                        f"__call__(P) (reading P.LS) cannot run here: give the reset as "
+                        f"FunReset(f), f(P, spikes) the group and the indices that spiked")
+    mechanisms: list[_Mechanism] = []
+    if isinstance(threshold, NoThreshold):
+        reset = None  # it could never run
+    if isinstance(threshold, Threshold) and callable(threshold):
+        # a Brian 1 subclass: __call__(P) gives the spikes
+        mechanisms.append(_Mechanism("False", functools.partial(_install_own_threshold,
+                                                                threshold)))
+        threshold = "False"
+    elif isinstance(threshold, Threshold):
+        mechanisms.append(threshold._mechanism(eqs))
+        threshold = mechanisms[-1].code
+    if isinstance(reset, Reset):
+        mechanism = reset._mechanism(eqs)
+        if threshold is None and (mechanism.code is not None or mechanism.install is not None):
+            raise ValueError(f"NeuronGroup: the reset {reset!r} needs a threshold")
+        mechanisms.append(mechanism)
+        reset = mechanism.code
+    threshold, reset, eqs, install = threshold_and_reset(eqs, threshold, reset, refractory)
+    if not mechanisms:
+        return threshold, reset, refractory, eqs, install
+    periods = [m.period for m in mechanisms if m.period is not None]
+    if periods:
+        if isinstance(refractory, str):
+            raise ValueError(f"NeuronGroup: refractory={refractory!r} and the refractory "
+                             f"period of a Brian 1 object given: the group has one")
+        if not _no_refractory(refractory):
+            periods.append(refractory)
+        if len({float(p) for p in periods}) > 1:
+            raise ValueError(f"NeuronGroup: refractory periods {', '.join(map(str, periods))} "
+                             f"given (by refractory= and Brian 1 objects): the group has one")
+        refractory = periods[0]
+    held = [m.held for m in mechanisms if m.held is not None]
+    if held and not _no_refractory(refractory) and not isinstance(refractory, str):
+        eqs = Equations([
+            dataclasses.replace(eq, flags=(*eq.flags, "unless refractory"))
+            if eq.varname in held and eq.type == DIFFERENTIAL_EQUATION
+            and "unless refractory" not in eq.flags else eq
+            for eq in eqs
+        ])
+    steps = [step for step in (install, *(m.install for m in mechanisms)) if step is not None]
+    if not steps:
+        return threshold, reset, refractory, eqs, None
+
+    def install_all(group) -> None:
+        for step in steps:
+            step(group)
+
+    return threshold, reset, refractory, eqs, install_all
 
 
 def next_subgroup(group: object, n: int) -> object:
@@ -393,7 +961,13 @@ class Connection(Synapses):
     (``connect_full``, or ``connect_random`` with that sparseness).  ``delay``: one time for
     every synapse; ``delay=True``, a pair ``(min, max)`` or a function of ``(i, j)`` make a
     :class:`DelayConnection` instead.  ``max_delay``, when given, is the largest delay
-    allowed.  ``structure`` is accepted and has no effect (synapses are always sparse).
+    allowed.  ``modulation`` (a variable of the source, a name or number): the weight
+    delivered is multiplied by the presynaptic neuron's value of it when the spike is
+    delivered (``on_pre='ge += w*x_pre'``; ``w`` has the target variable's units divided by
+    the modulation's).  ``C[i, j]``, ``C[i, :]`` and ``C.W`` read and write the weights as
+    Brian 1's matrix (:class:`ConnectionMatrix`); ``structure`` (``'sparse'``, ``'dense'``
+    or ``'dynamic'``) decides only how a single value assigned to many entries of that
+    matrix acts (zero entries are never synapses).
     """
 
     def __new__(cls, *args, **kwds):
@@ -405,20 +979,26 @@ class Connection(Synapses):
     def __init__(self, source, target, state: str | int = 0, delay=0 * ms, modulation=None,
                  structure: str = "sparse", weight=None, sparseness=None, max_delay=None,
                  **kwds) -> None:
-        if modulation is not None:
-            raise NotImplementedError("Connection(modulation=...) is not supported: write the "
-                                      "modulation into on_pre of a Synapses object")
         state = _state_name(target, state)
         if state not in target.variables:
             raise KeyError(f"Connection: '{target.name}' has no variable '{state}'")
         object.__setattr__(self, "state", state)
         dim = target.variables[state].dim
+        on_pre = f"{state} += w"
+        if modulation is not None:
+            modulation = _state_name(source, modulation)
+            if modulation not in source.variables:
+                raise KeyError(f"Connection: '{source.name}' has no variable '{modulation}' "
+                               f"(modulation)")
+            dim = dim / source.variables[modulation].dim
+            on_pre = f"{state} += w*{modulation}_pre"
+        object.__setattr__(self, "modulation", modulation)
         heterogeneous = kwds.pop("_heterogeneous", False)
         if not heterogeneous and max_delay is not None:
             fail_for_dimension_mismatch(max_delay, second, "max_delay must be a time")
             if float(delay) > float(max_delay):
                 raise ValueError(f"Connection: the delay {delay} exceeds max_delay={max_delay}")
-        super().__init__(source, target, f"w : {unit_expression(dim)}", on_pre=f"{state} += w",
+        super().__init__(source, target, f"w : {unit_expression(dim)}", on_pre=on_pre,
                          delay=None if heterogeneous else delay, **kwds)
         object.__setattr__(self, "max_delay", max_delay)
         object.__setattr__(self, "structure", structure)
@@ -566,14 +1146,211 @@ class Connection(Synapses):
         super().connect(i=np.arange(pn) + p0, j=np.arange(qn) + q0)
         self._new_synapses(start, weight, delay, p0, q0)
 
+    # -- Brian 1's weight matrix ---------------------------------------------------------
     @property
-    def W(self) -> np.ndarray:
-        """The weights as a dense (source x target) matrix (summed over repeated pairs)."""
-        matrix = np.zeros((self.source.N, self.target.N))
-        np.add.at(matrix, (self._pre[:self.N], self._post[:self.N]),
-                  self.variables["w"].array[:self.N])
-        dim = self.variables["w"].dim
-        return matrix if dim.is_dimensionless else Quantity(matrix, dim=dim)
+    def W(self) -> ConnectionMatrix:  # noqa: N802  (Brian 1's name)
+        """The weights as Brian 1's (source x target) matrix: ``C.W[i, j]``, rows
+        ``C.W[i, :]``, ``C.W.todense()``, ``asarray(C.W)``; assignments change the weights
+        (see :class:`ConnectionMatrix`)."""
+        return ConnectionMatrix(self)
+
+    @W.setter
+    def W(self, value) -> None:  # noqa: N802
+        ConnectionMatrix(self)[:, :] = value
+
+    def __getitem__(self, item):
+        """Brian 1's ``C[i, j]`` (the weight of ``i -> j``), ``C[i, :]`` (row ``i``): as
+        ``C.W[...]``."""
+        return ConnectionMatrix(self)[item]
+
+    def __setitem__(self, item, value) -> None:
+        """Brian 1's ``C[i, j] = w``: as ``C.W[...] = w``."""
+        ConnectionMatrix(self)[item] = value
+
+
+class ConnectionMatrix(np.lib.mixins.NDArrayOperatorsMixin):
+    """Brian 1's ``C.W``: a Connection's weights as a (source x target) matrix, read from
+    and written to its synapses.
+
+    Read: ``W[i, j]`` (a weight in the units of the target variable; 0 where there is no
+    synapse, the sum for repeated pairs), ``W[i, :]`` and ``W[:, j]`` (dense rows and
+    columns), any numpy index, ``todense()``, ``asarray(W)`` (SI values), numpy functions
+    and arithmetic (on the dense matrix), ``get_row``/``get_col``/``get_element``,
+    ``getnnz()`` (the number of synapses).  Write: ``W[i, j] = w`` and any numpy index,
+    with units checked (a value in the target variable's units, or zero); an entry without
+    a synapse gets one when its new value is not zero (Brian 1's construction matrices).
+    With ``structure='sparse'`` or ``'dynamic'``, ``W[:] = x`` (a value or one per
+    synapse) sets every existing synapse and a single value given to many entries
+    (``W[i, :] = w``) sets the existing synapses among them, as Brian 1's sparse
+    matrices did; with ``'dense'`` every entry is written.
+    """
+
+    ndim = 2
+
+    def __init__(self, connection: Connection):
+        self._connection = connection
+
+    # -- the synapses ------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self._connection.source.N, self._connection.target.N
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def _dim(self):
+        return self._connection.variables["w"].dim
+
+    def _quantity(self, values):
+        dim = self._dim()
+        return values if dim.is_dimensionless else Quantity(values, dim=dim)
+
+    def _linear(self) -> np.ndarray:
+        c = self._connection
+        return c._pre[:c.N] * self.shape[1] + c._post[:c.N]
+
+    def getnnz(self) -> int:
+        """The number of synapses (Brian 1's number of nonzero entries)."""
+        return self._connection.N
+
+    nnz = property(getnnz)
+
+    def _dense(self) -> np.ndarray:
+        c = self._connection
+        matrix = np.zeros(self.shape)
+        np.add.at(matrix, (c._pre[:c.N], c._post[:c.N]), c.variables["w"].array[:c.N])
+        return matrix
+
+    def todense(self):
+        """The weights as a dense matrix (a quantity in the target variable's units)."""
+        return self._quantity(self._dense())
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        matrix = self._dense()
+        return matrix if dtype is None else matrix.astype(dtype)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        inputs = tuple(x.todense() if isinstance(x, ConnectionMatrix) else x for x in inputs)
+        return getattr(ufunc, method)(*inputs, **kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        def dense(x):
+            if isinstance(x, ConnectionMatrix):
+                return x.todense()
+            if isinstance(x, list | tuple):
+                return type(x)(dense(y) for y in x)
+            return x
+
+        return func(*dense(args), **{k: dense(v) for k, v in kwargs.items()})
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.todense(), name)  # .sum(), .T, .max()... of the dense matrix
+
+    def __iter__(self):
+        return iter(self.todense())
+
+    def __repr__(self) -> str:
+        return (f"<ConnectionMatrix of '{self._connection.name}', {self.shape[0]}x"
+                f"{self.shape[1]}, {self.getnnz()} synapses>")
+
+    # -- indexing ----------------------------------------------------------------------
+    def _selection(self, item) -> tuple[np.ndarray, np.ndarray]:
+        """The (pre, post) positions an index selects, in the shape numpy's ``dense[item]``
+        would have."""
+        if not isinstance(item, tuple):
+            item = (item, slice(None))
+        if len(item) != 2 or any(part is Ellipsis or part is None for part in item):
+            raise IndexError("A connection matrix is indexed by W[i, j], W[i, :], W[:, j] or "
+                             "numpy indices of rows and columns")
+        parts = []
+        for part, n in zip(item, self.shape, strict=True):
+            if isinstance(part, slice):
+                parts.append(("slice", np.arange(n)[part]))
+                continue
+            index = np.asarray(part)
+            if index.dtype != bool and not np.issubdtype(index.dtype, np.integer):
+                raise IndexError(f"Connection matrix indices must be integers, slices or "
+                                 f"booleans, got {part!r}")
+            chosen = np.arange(n)[index]
+            parts.append(("scalar" if chosen.ndim == 0 else "array", chosen))
+        (kind_i, rows), (kind_j, cols) = parts
+        if kind_i != "scalar" and kind_j != "scalar" and "slice" in (kind_i, kind_j):
+            rows = rows.reshape(rows.shape + (1,) * cols.ndim)  # outer, as numpy
+        rows, cols = np.broadcast_arrays(rows, cols)
+        return rows, cols
+
+    def __getitem__(self, item):
+        rows, cols = self._selection(item)
+        wanted = rows * self.shape[1] + cols
+        linear = self._linear()
+        keys, inverse = np.unique(linear, return_inverse=True)
+        sums = np.bincount(inverse.ravel(), weights=self._connection.variables["w"].array[
+            :self._connection.N], minlength=len(keys))
+        k = np.searchsorted(keys, wanted)
+        k_safe = np.minimum(k, max(len(keys) - 1, 0))
+        found = (k < len(keys)) & (keys[k_safe] == wanted) if len(keys) else np.zeros(
+            wanted.shape, dtype=bool)
+        values = np.where(found, sums[k_safe] if len(keys) else 0.0, 0.0)
+        values = values.item() if values.ndim == 0 else values
+        return self._quantity(values)
+
+    def __setitem__(self, item, value) -> None:
+        c = self._connection
+        view = c.variables["w"]
+        numbers = np.asarray(value, dtype=float)
+        if get_dimensions(value) != view.dim and not (
+                get_dimensions(value).is_dimensionless and view.dim.is_dimensionless) \
+                and np.any(numbers != 0):
+            raise DimensionMismatchError(f"The weights of '{c.name}' must have the units of "
+                                         f"'{c.state}'", view.dim, get_dimensions(value))
+        sparse = c.structure != "dense"
+        if sparse and (item is Ellipsis or (isinstance(item, slice) and item == slice(None))):
+            view.array[:c.N] = np.broadcast_to(numbers, (c.N,))  # every synapse (Brian 1)
+            return
+        rows, cols = self._selection(item)
+        wanted = (rows * self.shape[1] + cols).ravel()
+        numbers = np.broadcast_to(numbers, rows.shape).ravel()
+        # numpy's rule for repeated positions: the last value written wins
+        last = len(wanted) - 1 - np.unique(wanted[::-1], return_index=True)[1]
+        wanted, numbers = wanted[last], numbers[last]
+        linear = self._linear()
+        order = np.argsort(linear, kind="stable")
+        k = np.searchsorted(linear[order], wanted)
+        exists = k < len(linear)
+        exists[exists] = linear[order][k[exists]] == wanted[exists]
+        # the pair's synapses: the first gets the value, any repeated ones 0
+        chosen = np.isin(linear, wanted[exists])
+        view.array[:c.N][chosen] = 0.0
+        view.array[:c.N][order[k[exists]]] = numbers[exists]
+        create = ~exists & (numbers != 0)
+        if sparse and np.ndim(value) == 0 and rows.size > 1:
+            create[:] = False  # Brian 1's sparse matrices: the existing entries
+        if np.any(create):
+            start = c.N
+            Synapses.connect(c, i=wanted[create] // self.shape[1],
+                             j=wanted[create] % self.shape[1])
+            c._new_synapses(start, Quantity(numbers[create], dim=view.dim), None, 0, 0)
+
+    # -- Brian 1's ConnectionMatrix methods -----------------------------------------------
+    def get_element(self, i: int, j: int):
+        return self[i, j]
+
+    def set_element(self, i: int, j: int, value) -> None:
+        self[i, j] = value
+
+    def get_row(self, i: int):
+        return self[i, :]
+
+    def set_row(self, i: int, value) -> None:
+        self[i, :] = value
+
+    def get_col(self, j: int):
+        return self[:, j]
+
+    def set_col(self, j: int, value) -> None:
+        self[:, j] = value
 
 
 class DelayConnection(Connection):
@@ -796,8 +1573,10 @@ def STP(C: Connection, taud, tauf, U) -> Connection:
             dx/dt = (1 - x)/_stp_taud : 1 (event-driven)
             du/dt = (_stp_U - u)/_stp_tauf : 1 (event-driven)
             """)
+        modulation = f"*{C.modulation}_pre" if getattr(C, "modulation", None) else ""
         statements = parse_statements(
-            f"u = u + _stp_U*(1 - u)\n_stp_r = u*x\nx = x - _stp_r\n{C.state} += w*_stp_r"
+            f"u = u + _stp_U*(1 - u)\n_stp_r = u*x\nx = x - _stp_r\n"
+            f"{C.state} += w*_stp_r{modulation}"
         )
     C.x = 1
     C.u = float(U)

@@ -1086,7 +1086,7 @@ class NeuronGroup(Group, SimObject):
         # Brian 1's threshold=-50*mV, reset=-60*mV and threshold/reset functions
         from sim import brian1 as _brian1
 
-        threshold, reset, eqs, brian1_install = _brian1.threshold_and_reset(
+        threshold, reset, refractory, eqs, brian1_install = _brian1.brian1_mechanisms(
             eqs, threshold, reset, refractory)
         self.equations = eqs
         self.method = method
