@@ -33,9 +33,10 @@ bookkeeping (which synapses are due at a step) is one thread, in the CPU's
 order (``numba_delivery.due_synapses``); the due synapses then run in parallel.
 
 The lowering knows operations and CUDA kernels, never the objects that made them.
-An operation it cannot lower (``CallCompiled``: an object's own numba function)
-makes the run go step by step from Python, each kernel still on the device
-(the per-call form of :class:`~sim.codegen.cuda_target.CudaBlock`).
+``CallCompiled`` (an object's own work, e.g. a tree solve) runs the CUDA kernel the
+object gives with it (``cuda_source``); one without a CUDA form makes the run go
+step by step from Python, each kernel still on the device (the per-call form of
+:class:`~sim.codegen.cuda_target.CudaBlock`).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.codegen.loop_ops import (
+    CallCompiled,
     CopyRow,
     DeliverSpikes,
     EventsFromSchedule,
@@ -610,9 +612,38 @@ def _deliver_spikes(op: DeliverSpikes, out: _Launches):
     return bind
 
 
-_LOWER = {RunKernel: _run_kernel, RecordState: _record_state, RecordEvents: _record_events,
-          RecordRate: _record_rate, EventsFromSchedule: _events_from_schedule,
-          DeliverSpikes: _deliver_spikes, CopyRow: _copy_row}
+def _call_compiled(op: CallCompiled, out: _Launches):
+    """An object's own work as its CUDA kernel (``CallCompiled.cuda_source``)."""
+    if op.cuda_source is None or not op.cuda_kernel:
+        raise NotCompilable(f"{op.module}.{op.function} has no CUDA form")
+    if op.cuda_source not in out.texts:
+        out.texts.append(op.cuda_source)
+
+    def bind(ctx: _Context):
+        values = []
+        for value in op.args:
+            value = value() if callable(value) else value
+            if isinstance(value, np.ndarray):
+                values.append(ctx.dev.array(value, True))
+            elif isinstance(value, bool | np.bool_ | int | np.integer):
+                values.append(np.int64(value))
+            else:
+                values.append(np.float64(value))
+        function = ctx.out.function(op.cuda_kernel)
+        grid, threads = ctx.out.grid(op.cuda_threads)
+        values = tuple(values)
+        if op.with_time:
+            return lambda t, dt, step: function(grid, threads, (np.float64(t), np.float64(dt),
+                                                                *values))
+        return lambda t, dt, step: function(grid, threads, values)
+
+    return bind
+
+
+_LOWER = {RunKernel: _run_kernel, CallCompiled: _call_compiled, RecordState: _record_state,
+          RecordEvents: _record_events, RecordRate: _record_rate,
+          EventsFromSchedule: _events_from_schedule, DeliverSpikes: _deliver_spikes,
+          CopyRow: _copy_row}
 
 
 class DeviceLoop(CompiledLoop):

@@ -207,6 +207,14 @@ class CallCompiled:
     function: str
     args: list = field(default_factory=list)
     with_time: bool = True
+    #: the same work for the cuda loop: CUDA C source defining ``extern "C" __global__
+    #: void <cuda_kernel>(double t, double dt, args...)`` (without ``t, dt`` unless
+    #: ``with_time``) over the device twins of ``args`` in order (arrays as pointers,
+    #: numpy integers as ``int64_t``, other numbers as ``double``), launched with
+    #: ``cuda_threads`` threads (the kernel strides over its work); None: no CUDA form
+    cuda_source: str | None = None
+    cuda_kernel: str = ""
+    cuda_threads: int = 1
 
 
 @dataclass
