@@ -7,7 +7,9 @@ to the filterbank's output sample of that step.  The output is fetched in
 chunks of ``buffersize`` samples, so a sound of any length (or a sound file
 streamed from disk) runs in bounded memory.  On the numba target the compiled
 run loop reads the chunk directly and returns to Python only to fetch the next
-chunk.
+chunk.  On the cuda target the chunk is fetched straight into its device twin
+(from the filterbank's device output when it runs on the device: no copy;
+else one copy per chunk), the group's state staying on the device.
 """
 
 from __future__ import annotations
@@ -72,7 +74,34 @@ class _FilterbankFeeder(SimObject):
                 self.refill()
 
         return ops.LoopFragment(self, [ops.CopyRow(self.chunk, self.position, target)],
-                                [ops.Room(self.position, self.chunk)], grow=refill_if_empty)
+                                [ops.Room(self.position, self.chunk)], grow=refill_if_empty,
+                                grow_on_device=self.refill_on_device)
+
+    def refill_on_device(self, devices) -> None:
+        """The next chunk straight into the chunk's device twin (a device loop): from the
+        filterbank's own device output when it runs on the same backend (no copy), else
+        one copy of the host chunk; the rest of the state stays on the device."""
+        if devices.peek(self.position) < len(self.chunk):
+            return
+        fb = self.group.filterbank
+        if not self._initialised:
+            fb.buffer_init()
+            self._initialised = True
+        start, end = self.next_sample, self.next_sample + self.buffersize
+        backend = devices.backend
+        twin = devices.array(self.chunk, written=True)
+        fetch = getattr(fb, "device_fetch", None)
+        chunk = fetch(start, end, backend) if fetch is not None else None
+        if chunk is not None and backend.xp is not None:
+            twin[...] = chunk  # a device copy (and a cast from float32 where needed)
+        else:
+            if chunk is None:
+                chunk = fb.buffer_fetch(start, end)
+            else:  # a backend without an array module: through the host
+                chunk = backend.to_host(chunk)
+            backend.copy_to_device(twin, np.ascontiguousarray(chunk, dtype=np.float64))
+        self.next_sample = end
+        devices.poke(self.position, 0)
 
     def _get_state(self) -> dict:
         return {"chunk": self.chunk.copy(), "position": self.position.copy(),

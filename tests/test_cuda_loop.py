@@ -188,27 +188,55 @@ def test_events_are_put_in_order_when_threads_run_in_another(monkeypatch):
     assert not np.array_equal(cpu[1], unsorted[1])
 
 
-def test_filterbank_group_feeds_the_device_loop():
+def _filterbank_network(duration, fb_device="cpu", buffersize=97, monitor=True):
     from hears import FilterbankGroup, Gammatone, erbspace
     from sounds import whitenoise
 
-    def build():
-        start_scope()
-        seed(2)
-        sound = whitenoise(30 * ms, samplerate=20000 * second ** -1).ramp()
-        fb = Gammatone(sound, erbspace(200, 4000, 12))
-        G = FilterbankGroup(fb, "x", "dv/dt = (50*abs(x) - v)/(1*ms) : 1\nx : 1",
-                            threshold="v > 0.05", reset="v = 0", buffersize=97)
-        M = SpikeMonitor(G)
-        net = Network(G, M)
-        net.run(sound.duration)
-        return net, M.i[:].copy(), M.t_[:].copy(), G.v[:].copy()
+    start_scope()
+    seed(2)
+    sound = whitenoise(duration, samplerate=20000 * second ** -1).ramp()
+    fb = Gammatone(sound, erbspace(200, 4000, 12), device=fb_device)
+    G = FilterbankGroup(fb, "x", "dv/dt = (50*abs(x) - v)/(1*ms) : 1\nx : 1",
+                        threshold="v > 0.05", reset="v = 0", buffersize=buffersize)
+    M = SpikeMonitor(G)
+    net = Network(G, M) if monitor else Network(G)
+    net.run(sound.duration)
+    return net, M.i[:].copy(), M.t_[:].copy(), G.v[:].copy()
 
-    cpu, gpu = _run_both(build)
+
+@pytest.mark.parametrize("fb_device", ["cpu", "cuda"])
+def test_filterbank_group_feeds_the_device_loop(fb_device, monkeypatch):
+    """The chunks go straight into the device (from the filterbank's device output when it
+    runs there): the group's state is not handed to Python for each chunk."""
+    prefs.codegen.target = "numba"
+    cpu = _filterbank_network(30 * ms)
+    prefs.codegen.target = "cuda"
+    gpu = _filterbank_network(30 * ms, fb_device)
     assert gpu[0].used_compiled_loop, gpu[0].compiled_loop_unavailable
     assert len(cpu[1]) > 20
     for a, b in zip(cpu[1:], gpu[1:], strict=True):
         np.testing.assert_array_equal(a, b)
+    backend = cuda_runtime.get_backend()
+    into = {"calls": 0}
+    copy_into = backend.copy_to_device
+
+    def counted(target, source):
+        into["calls"] += 1
+        copy_into(target, source)
+
+    monkeypatch.setattr(backend, "copy_to_device", counted)
+    copies = []
+    for duration in (20 * ms, 80 * ms):  # 5 and 17 chunks of 97 samples
+        before = {**backend.copies, **into}
+        _filterbank_network(duration, fb_device, monitor=False)  # (a monitor grows)
+        copies.append({k: v - before[k] for k, v in {**backend.copies, **into}.items()})
+    # the state stays on the device: nothing more comes back for 12 more chunks
+    assert copies[1]["to_host"] == copies[0]["to_host"], copies
+    if fb_device == "cpu":  # each host chunk copied into its twin, and the position reset
+        assert copies[1]["to_device"] == copies[0]["to_device"], copies
+        assert copies[1]["calls"] - copies[0]["calls"] == 2 * 12, copies
+    else:  # only the sound goes down (a CPU source): one copy per chunk
+        assert copies[1]["to_device"] - copies[0]["to_device"] == 12, copies
 
 
 def test_the_loop_module_compiles_for_the_gpu(monkeypatch):

@@ -307,6 +307,12 @@ class DeviceArrays:
         value = twin if self.backend.name == "host" else self.backend.to_host(twin[:1])
         return int(value.reshape(-1)[0])
 
+    def poke(self, host: np.ndarray, value: int) -> None:
+        """Set a counter's first element on the host and on its twin."""
+        host.reshape(-1)[0] = value
+        twin = self.array(host)
+        self.backend.copy_to_device(twin[:1], host.reshape(-1)[:1])
+
     def download(self) -> None:
         """Copy the arrays the loop writes back into their host arrays."""
         for key in self._written:
@@ -716,15 +722,30 @@ class DeviceLoop(CompiledLoop):
         self.devices.download()
         self._sync_out()
 
+    def _room_left(self, room) -> int:
+        """How many more ticks of its fragment a room holds (counts read on the device)."""
+        buffer = room.buffer() if callable(room.buffer) else room.buffer
+        count = room.count() if callable(room.count) else room.count
+        return max((buffer.shape[0] - self.devices.peek(count)) // max(int(room.needed), 1),
+                   0)
+
+    def _make_room(self) -> None:
+        """Fragments that make room on the device (``grow_on_device``) do so there when
+        theirs are the only short rooms; otherwise the state goes to Python to grow."""
+        short = {id(s.fragment): s.fragment for s, room in self._rooms
+                 if self._room_left(room) == 0}
+        if short and all(f.grow_on_device is not None for f in short.values()):
+            for fragment in short.values():
+                fragment.grow_on_device(self.devices)
+            return
+        super()._make_room()
+
     def _budget(self, step: int) -> int:
         """How many steps from ``step`` on are sure to find room in every buffer: a
         fragment whose next ``k`` ticks fit allows the steps before its ``k + 1``-th."""
         budget = 1 << 62
         for s, room in self._rooms:
-            buffer = room.buffer() if callable(room.buffer) else room.buffer
-            count = room.count() if callable(room.count) else room.count
-            ticks = max((buffer.shape[0] - self.devices.peek(count))
-                        // max(int(room.needed), 1), 0)
+            ticks = self._room_left(room)
             first = -(-step // s.every) * s.every  # its next tick
             budget = min(budget, first + ticks * s.every - step)
         return budget

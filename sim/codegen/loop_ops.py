@@ -238,3 +238,9 @@ class LoopFragment:
     grow: Callable[[], None] | None = None
     #: called after every segment: bring counters the loop does not keep up to date
     sync_out: Callable[[], None] | None = None
+    #: a loop whose state lives on a device calls this instead of ``grow`` when only
+    #: this fragment's rooms are short, with the loop's device arrays (``array(host,
+    #: written=...)`` gives a host array's twin, ``peek``/``poke`` read and write a
+    #: counter's first element, ``backend``): room made there, with no hand-over of the
+    #: whole state to Python (a filterbank chunk fetched straight into the device)
+    grow_on_device: Callable[[object], None] | None = None

@@ -160,6 +160,14 @@ class CompiledLoop:
     def _resume(self) -> None:
         pass
 
+    def _make_room(self) -> None:
+        """The loop returned for lack of room: the fragments grow their buffers."""
+        self._leave()
+        for frag in self.fragments:
+            if frag.grow is not None:
+                frag.grow()
+        self._resume()
+
     def run(self, network, clock, progress, python_positions) -> None:
         """Run the clock's steps, calling Python operations at their positions."""
         step, end = clock._i, clock._i_end
@@ -195,11 +203,7 @@ class CompiledLoop:
             clock._i = step
             self._segment_done()
             if full:
-                self._leave()
-                for frag in self.fragments:
-                    if frag.grow is not None:
-                        frag.grow()
-                self._resume()
+                self._make_room()
                 continue
             if (step, part) == (stop_step, stop_part) and step < end:
                 self._leave()
