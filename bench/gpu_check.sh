@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The device check for sessions lent a GPU (run it there from the repository root, e.g. with
 # the `run` tool): the GPU filterbank tests with the real backend instead of the host one,
-# then the GPU filterbank benchmark. Needs CuPy (or PyCUDA) importable on that machine:
+# then the GPU filterbank benchmark, then the network benchmark (CUBA, COBAHH: numba against
+# the device-resident cuda loop). Needs CuPy (or PyCUDA) importable on that machine:
 # pip install ".[cuda13]" (or ".[cuda12]") where a registry can be reached.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -14,3 +15,11 @@ HEARSIM_TEST_CUDA_BACKEND=auto python -m pytest -q tests/hears/test_cuda_filterb
   tests/hears/test_cuda_control.py \
   2>&1 | tee "$out/gpu_tests.txt"
 python bench/bench_gpu_filterbanks.py 1024 8192 | tee "$out/bench_gpu_filterbanks.json"
+# CUBA (80 and 1000 synapses per neuron) at 4000 and 64000 neurons and COBAHH at 64000, 200 ms
+# each, numba and cuda: estimated at about 3 minutes on an H100 machine (16 cores; not yet
+# measured there: COBAHH on numba is the longest part, about 1 min on 2 cores), capped at 5; the
+# per-network progress lines (stderr) survive the cap in bench_gpu_networks_progress.txt
+timeout 300 python bench/bench_gpu_networks.py --sizes 4000,64000 --synapses 80,1000 \
+  --cobahh-sizes 64000 --duration-ms 200 --backend auto \
+  2>"$out/bench_gpu_networks_progress.txt" | tee "$out/bench_gpu_networks.json"
+cat "$out/bench_gpu_networks_progress.txt"
