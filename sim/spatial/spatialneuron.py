@@ -522,7 +522,8 @@ class SpatialStateUpdater(CodeRunner):
 
     On the Python loop the solver is called from :meth:`step_function`; in a compiled
     loop it is a ``CallCompiled`` of `sim.spatial.cable.cable_loop_step`, so the run stays
-    one compiled loop."""
+    one compiled loop; with the cuda target, the same step as a CUDA kernel
+    (`sim.spatial.cable_cuda`) on the device twins, one thread for the tree."""
 
     def __init__(self, neuron: SpatialNeuron, clock: Any, order: int = 1):
         super().__init__(neuron, self._block, "groups", order,
@@ -583,11 +584,15 @@ class SpatialStateUpdater(CodeRunner):
     def loop_fragment(self):
         """The gtot/I0 kernel over the compartments, then the compiled cable step."""
         from sim.codegen import loop_ops as ops
+        from sim.spatial.cable_cuda import cable_kernel_name, cable_kernel_source
 
         kernel = ops.Kernel(self._kernel, self._args)
+        n, n_unknowns = self.group.N, len(self._solver_args[6])  # compartments, tree
         return ops.LoopFragment(self, [
             ops.RunKernel(kernel, ops.Range(0, self.group.N)),
-            ops.CallCompiled("sim.spatial.cable", "cable_loop_step", list(self._solver_args)),
+            ops.CallCompiled("sim.spatial.cable", "cable_loop_step", list(self._solver_args),
+                             cuda_source=cable_kernel_source(n, n_unknowns),
+                             cuda_kernel=cable_kernel_name(n, n_unknowns), cuda_threads=1),
         ])
 
 
