@@ -48,11 +48,16 @@ def find_name(basename: str) -> str:
 
 
 def start_scope() -> None:
-    """Forget every object created so far for the purposes of the magic ``run()``."""
-    from sim import network
+    """Brian 2's: objects created before this call are no longer collected by the magic
+    ``run()``, ``store()`` and ``restore()``.
 
+    Nothing else changes, as in Brian 2 (``brian2/core/magic.py``): the magic network
+    keeps its time (``magic_network.t``) and its stored snapshots, and ``defaultclock``
+    its ``dt`` and time.  The next magic ``run()`` of new objects starts at t = 0 (they
+    have not been run); a ``restore()`` of a snapshot stored before puts back its time and
+    the states of objects of the same names.
+    """
     _scope["key"] += 1
-    network.reset_magic_network()
 
 
 class SimObject:
@@ -92,6 +97,12 @@ class SimObject:
         self.active = True
         self.contained_objects: list[SimObject] = []
         _instances.add(self)
+
+    @classmethod
+    def __instances__(cls) -> set:
+        """Brian 2's (``Trackable``): weak references to the living objects of this class
+        (and of its subclasses)."""
+        return {weakref.ref(o) for o in list(_instances) if isinstance(o, cls)}
 
     def sort_key(self) -> tuple:
         # as Brian 2: slot, order, then name (deterministic, and the same as Brian 2's

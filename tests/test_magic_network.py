@@ -321,3 +321,88 @@ def test_magic_network_logs_the_objects_it_collects(caplog):
     assert any("Updated MagicNetwork" in r.getMessage() and "logged" in r.getMessage()
                for r in caplog.records)
     del G
+
+
+# -- start_scope() as Brian 2's (issue 20): it only hides the objects made before it -----
+def test_start_scope_keeps_the_magic_time_and_clocks_until_the_next_run():
+    # brian2/core/magic.py: start_scope() only increments the scope key; the magic
+    # network's time is that of the last run until a run of new objects resets it
+    defaultclock.dt = 0.2 * ms
+    G = counter(name="before_scope")
+    run(3 * ms)
+    start_scope()
+    assert magic_network.t == 3 * ms and defaultclock.t == 3 * ms
+    assert defaultclock.dt == 0.2 * ms  # Brian 2 keeps the clock's dt as well
+    assert collect() == []
+    H = counter(name="after_scope")
+    assert collect() == [H]
+    run(1 * ms)  # all new objects: a new simulation, from 0 s
+    assert magic_network.t == 1 * ms and defaultclock.t == 1 * ms
+    assert H.count[0] == 5 and G.count[0] == 15  # the old group did not run again
+    run(1 * ms)  # and it continues
+    assert magic_network.t == 2 * ms and H.count[0] == 10
+
+
+def test_old_objects_alone_after_start_scope_are_not_run():
+    G = counter(name="hidden_by_scope")
+    run(2 * ms)
+    start_scope()
+    with pytest.raises(RuntimeError, match="found no simulation objects"):
+        run(1 * ms)
+    assert G.count[0] == 20 and magic_network.t == 2 * ms
+
+
+def test_a_snapshot_stored_before_start_scope_restores_objects_of_the_same_names():
+    # Brian 2 keeps the magic network's stored states across start_scope(): restore()
+    # collects the new objects (a new simulation), then sets the stored time and the
+    # states of the objects with the stored names
+    G = counter(name="trial")
+    run(3 * ms)
+    store("three")
+    run(2 * ms)
+    start_scope()
+    old = G
+    G = counter(name="trial")  # the same name: the stored state fits it
+    restore("three")
+    assert magic_network.t == 3 * ms and defaultclock.t == 3 * ms
+    assert G.count[0] == 30 and old.count[0] == 50
+    run(1 * ms)  # the restored objects continue from the stored time
+    assert magic_network.t == 4 * ms and G.count[0] == 40 and old.count[0] == 50
+    del old
+
+
+def test_restore_after_start_scope_with_other_names_is_a_key_error():
+    # Brian 2: "The names of all objects have to be identical to the names when they
+    # were stored"; a default name differs while the old object lives (neurongroup_1)
+    G = NeuronGroup(1, "v : 1")
+    G.v = 7
+    store("kept")
+    start_scope()
+    H = NeuronGroup(1, "v : 1")
+    assert H.name != G.name
+    with pytest.raises(KeyError, match=G.name):
+        restore("kept")
+    assert H.v[0] == 0 and G.v[0] == 7
+    # with no object visible at all, the stored objects are missing as well
+    del H
+    with pytest.raises(KeyError, match=G.name):
+        restore("kept")
+    # an unknown name is a KeyError, as in Brian 2 (its dict of stored states)
+    with pytest.raises(KeyError):
+        restore("never_stored")
+
+
+def test_store_after_start_scope_keeps_the_earlier_snapshots():
+    G = counter(name="first_scope")
+    run(1 * ms)
+    store("a")
+    start_scope()
+    H = counter(name="second_scope")
+    run(2 * ms)
+    store("b")  # both snapshots are the magic network's, as in Brian 2
+    assert set(magic_network._snapshots) >= {"a", "b"}
+    restore("b")
+    assert magic_network.t == 2 * ms and H.count[0] == 20
+    with pytest.raises(KeyError, match="first_scope"):
+        restore("a")
+    del G
