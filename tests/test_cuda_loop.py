@@ -260,3 +260,24 @@ def test_the_loop_module_compiles_for_the_gpu(monkeypatch):
     ptx = compile_ptx(loop.source)
     for name in ("hs_due_synapses", "hs_record_events", "hs_expand_spans", "hs_k0"):
         assert f".entry {name}(" in ptx
+
+
+def test_integer_powers_are_numba_s_multiplications():
+    """``x**3`` is ``x*(x*x)`` on numba (repeated squaring), not C's ``pow`` (one rounding):
+    the cuda target multiplies the same way, so the last bit agrees too."""
+    values = {}
+    x = np.linspace(-3, 3, 2000) * np.pi
+    for target in ("numba", "cuda"):
+        start_scope()
+        prefs.codegen.target = target
+        G = NeuronGroup(2000, "x : 1\ny : 1\nk : integer\nz : integer")
+        G.x = x
+        G.k = np.arange(2000) - 1000
+        G.run_regularly("y = x**3 + x**4 + x**7 + x**0\nz = k**3", dt=defaultclock.dt)
+        net = Network(G)
+        net.run(defaultclock.dt)
+        assert net.used_compiled_loop
+        values[target] = (G.y[:].copy(), G.z[:].copy())
+    assert not np.array_equal(values["numba"][0], x ** 3.0 + x ** 4.0 + x ** 7.0 + 1.0)
+    for a, b in zip(values["numba"], values["cuda"], strict=True):
+        np.testing.assert_array_equal(a, b)

@@ -343,6 +343,11 @@ def _ctypes_value(value):
                     f"{type(value).__name__} (a Python number's C type is ambiguous)")
 
 
+#: every source the host backend compiled in this process (hash -> source): the tests
+#: compile them all for a GPU too (tests/test_zz_cuda_ptx.py)
+host_compiled: dict[str, str] = {}
+
+
 class _HostBackend(Backend):
     name = "host"
     #: run blocks and threads last first (a test backend: code that relies on the order
@@ -399,6 +404,7 @@ class _HostBackend(Backend):
     def compile(self, source):
         key = hashlib.sha1(source.encode()).hexdigest()
         if key not in self._modules:
+            host_compiled[key] = source
             library = ctypes.CDLL(str(self._library(source)))
 
             class _Module:

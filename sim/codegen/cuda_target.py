@@ -120,6 +120,20 @@ __device__ __forceinline__ double hs_timedarray2(double t, double i, const doubl
     long long k = hs_timedarray_sample(t, n, per_second, per_sample);
     return values[k * (long long)width + (long long)i];
 }
+// x ** n for a literal integer n >= 0, as numba computes it (its integer power loop);
+// C++ only (kernels are C++; the random streams' C test does not need it)
+#ifdef __cplusplus
+template <typename T> __device__ __forceinline__ T hs_powi(T a, int64_t n) {
+    T r = (T)1;
+    while (n) {
+        if (n & 1) r = r * a;
+        n >>= 1;
+        if (!n) break;
+        a = a * a;
+    }
+    return r;
+}
+#endif
 __device__ __forceinline__ double hs_sign(double x) { return (x > 0) - (x < 0); }
 __device__ __forceinline__ int64_t hs_timestep(double t, double dt) {
     return (int64_t)floor((t + 1e-3 * dt) / dt);
@@ -434,6 +448,12 @@ class _Translator(ExpressionTranslator):
             if isinstance(node.value, bool):
                 return "true" if node.value else "false"
             return repr(float(node.value)) if isinstance(node.value, float) else str(node.value)
+        if (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow)
+                and isinstance(node.right, ast.Constant) and type(node.right.value) is int
+                and node.right.value >= 0):
+            # numba's power by a literal integer: repeated squaring (x**3 is x*(x*x), not
+            # C's pow, which rounds once): hs_powi does the same multiplications
+            return f"hs_powi({self.visit(node.left)}, (int64_t){node.right.value})"
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow | ast.Mod | ast.FloorDiv):
             a, b = self.visit(node.left), self.visit(node.right)
             func = {ast.Pow: "pow", ast.Mod: "hs_fmod", ast.FloorDiv: "hs_floordiv"}[
