@@ -1004,6 +1004,11 @@ class Synapses(Group, SimObject):
         counted by (i, j), so the pairs drawn do not depend on how they are chunked;
         without a stream they are refused."""
         node = self._inline_subexpressions(parse_expression(expr, functions=_ALL_FUNCTIONS))
+        return self._node_values(node, expr, pre, post, namespace, context, stream), node
+
+    def _node_values(self, node: ast.expr, expr: str, pre: np.ndarray, post: np.ndarray,
+                     namespace, context, stream: str | None = None) -> np.ndarray:
+        """:meth:`_pair_values` of an expression already parsed (and inlined)."""
         env: dict[str, object] = {"i": pre, "j": post, "N_pre": self.source.N,
                                   "N_post": self.target.N}
         dims = {"i": DIMENSIONLESS, "j": DIMENSIONLESS, "N_pre": DIMENSIONLESS,
@@ -1034,7 +1039,7 @@ class Synapses(Group, SimObject):
         if rand_calls and stream is None:
             raise TypeError(f"rand() is not allowed in {context}; use p= for probabilities")
         return np.broadcast_to(_draw_evaluate(node, namespace_values, len(pre), stream or "",
-                                              pre, post), pre.shape), node
+                                              pre, post), pre.shape)
 
     def _connect_condition(self, condition, p, namespace, rng, stream: str | None = None):
         n_pre, n_post = self.source.N, self.target.N
@@ -1042,6 +1047,10 @@ class Synapses(Group, SimObject):
             condition = None
         elif condition is False:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        if isinstance(condition, str) and not callable(p):
+            found = self._connect_one_candidate(condition, p, namespace, rng, stream)
+            if found is not None:
+                return found
         if isinstance(p, int | float | np.number) and not isinstance(p, bool):
             # independent Bernoulli draws per pair, then the (deterministic) condition on
             # the drawn pairs only: the same distribution, without visiting all N x M pairs.
@@ -1102,6 +1111,103 @@ class Synapses(Group, SimObject):
             pres.append(pre[keep])
             posts.append(post[keep])
         return np.concatenate(pres), np.concatenate(posts)
+
+    def _one_candidate_clause(self, node: ast.expr) -> tuple[str, ast.expr] | None:
+        """A clause ``i == f`` (or ``f == i``) of a condition (alone or joined to others by
+        ``and``) where ``f`` depends on neither ``i`` nor presynaptic variables and draws no
+        random numbers: ``('i', f)``; the same with ``j`` and postsynaptic variables:
+        ``('j', f)``; else None."""
+        clauses = [node]
+        while any(isinstance(c, ast.BoolOp) and isinstance(c.op, ast.And) for c in clauses):
+            clauses = [part for c in clauses for part in (
+                c.values if isinstance(c, ast.BoolOp) and isinstance(c.op, ast.And) else [c])]
+        for clause in clauses:
+            if not (isinstance(clause, ast.Compare) and len(clause.ops) == 1
+                    and isinstance(clause.ops[0], ast.Eq)):
+                continue
+            left, right = clause.left, clause.comparators[0]
+            for index, other in ((left, right), (right, left)):
+                if not (isinstance(index, ast.Name) and index.id in ("i", "j")):
+                    continue
+                suffix, group = (("_pre", self.source) if index.id == "i"
+                                 else ("_post", self.target))
+                names = get_identifiers(other)
+                if index.id in names or any(
+                        n.endswith(suffix) and n[:-len(suffix)] in group.variables
+                        for n in names) or _draws_random_numbers(other):
+                    continue
+                return index.id, other
+        return None
+
+    def _connect_one_candidate(self, condition: str, p, namespace, rng, stream):
+        """``connect(condition)`` where the condition fixes, for every postsynaptic element,
+        its one possible presynaptic index (``i == f(j, x_post...)``, and other clauses
+        joined by ``and``), or the reverse (``j == f(i, x_pre...)``): the condition and
+        ``p`` are evaluated on those candidate pairs only, not on all N_pre x N_post pairs.
+        The synapses, their order and the random numbers are those of the general path:
+        the pairs come sorted by (i, j); a number ``p`` keeps the pairs of the same
+        Bernoulli draws; a ``p`` expression compares each pair with the number the general
+        path draws for it (at position i*N_post + j of this call's generator).  None when
+        the condition has no such clause (or ``p`` is unusual): the general path decides."""
+        n_pre, n_post = self.source.N, self.target.N
+        number = isinstance(p, int | float | np.number) and not isinstance(p, bool)
+        if (number and not 0 < p <= 1) or n_pre * n_post == 0:
+            return None  # p = 0, invalid p (the general path's error), empty groups
+        context = f"the condition '{condition}'"
+        try:
+            node = self._inline_subexpressions(parse_expression(condition,
+                                                                functions=_ALL_FUNCTIONS))
+            clause = self._one_candidate_clause(node)
+            if clause is None:
+                return None
+            index, expr = clause
+            count, size = (n_post, n_pre) if index == "i" else (n_pre, n_post)
+            along = np.arange(count, dtype=np.int64)
+            dummy = np.zeros(count, dtype=np.int64)  # the index f does not depend on
+            values = self._node_values(expr, condition, *((dummy, along) if index == "i"
+                                                          else (along, dummy)),
+                                       namespace, context)
+            candidate = _candidate_indices(values, count, size)
+        except Exception:  # noqa: BLE001 - the general path gives the condition's error
+            return None
+        if candidate is None:
+            return None
+        if number and p < 1:  # the general path's Bernoulli draws, then this condition
+            pres, posts = [], []
+            for pre, post in _bernoulli_chunks(n_pre, n_post, float(p), rng):
+                hit = candidate[post] == pre if index == "i" else candidate[pre] == post
+                pres.append(pre[hit])
+                posts.append(post[hit])
+            pre = np.concatenate(pres) if pres else np.zeros(0, dtype=np.int64)
+            post = np.concatenate(posts) if posts else np.zeros(0, dtype=np.int64)
+        elif index == "i":
+            post = np.flatnonzero(candidate >= 0)
+            pre = candidate[post]
+            order = np.argsort(pre, kind="stable")  # row-major: by i, then j
+            pre, post = pre[order], post[order]
+        else:
+            pre = np.flatnonzero(candidate >= 0)
+            post = candidate[pre]
+        # the whole condition on the candidates: True for the clause, and the other clauses
+        # (and any error of the condition) as the general path gives them for these pairs
+        values, node = self._pair_values(condition, pre, post, namespace, context,
+                                         stream=stream and f"{stream}/condition")
+        if not is_boolean_expression(node):
+            raise TypeError(f"connect: the condition '{condition}' must be a boolean "
+                            f"expression")
+        keep = np.array(np.broadcast_to(values, pre.shape), dtype=bool)
+        if number:
+            return pre[keep], post[keep]
+        if isinstance(p, str):
+            prob, _ = self._pair_values(p, pre, post, namespace, f"the probability '{p}'",
+                                        stream=stream and f"{stream}/p")
+            _check_probabilities(prob, keep, f"the probability '{p}'")
+        else:
+            fail_for_dimension_mismatch(p, 1, "connect: p must be dimensionless")
+            prob = float(p)
+        if not (isinstance(prob, float) and prob >= 1.0):
+            keep &= _draws_at(rng, pre * n_post + post, n_pre * n_post) < prob
+        return pre[keep], post[keep]
 
     def _connect_multiplicity(self, n, pre, post, namespace, stream: str | None = None):
         if isinstance(n, int | np.integer) and not isinstance(n, bool):
@@ -1497,6 +1603,66 @@ def _draw_evaluate(node: ast.expr | None, values: dict, n: int, stream: str,
     else:
         namespace["_step"] = 0
     return eval(compile(src, "<connect>", "eval"), namespace)  # noqa: S307
+
+
+def _draws_random_numbers(node: ast.expr) -> bool:
+    """Whether an expression calls a random function (its numbers depend on the pair)."""
+    from sim.codegen import numpy_target
+
+    translator = numpy_target._Translator()
+    translator(node)
+    called = {getattr(sub.func, "id", "") for sub in ast.walk(node) if isinstance(sub, ast.Call)}
+    return bool(translator.random_sites) or bool(called & {"rand", "randn"})
+
+
+def _candidate_indices(values, count: int, size: int) -> np.ndarray | None:
+    """For values of ``f`` in a clause ``i == f``: the index each element's ``f`` names,
+    -1 where it names none (not a whole number, NaN, outside 0..size-1); None for values
+    that are not numbers (the general path decides)."""
+    values = np.broadcast_to(np.asarray(values), (count,))
+    kind = values.dtype.kind
+    if kind == "b":
+        values, kind = values.astype(np.int64), "i"
+    if kind in "iu":
+        ok = (values >= 0) & (values < size)
+    elif kind == "f":
+        with np.errstate(invalid="ignore"):
+            ok = (values >= 0) & (values < size) & (values == np.floor(values))
+    else:
+        return None
+    candidate = np.full(count, -1, dtype=np.int64)
+    candidate[ok] = values[ok].astype(np.int64)
+    return candidate
+
+
+#: draws of the general path within this distance are made at once by _draws_at
+_DRAW_WINDOW = 1 << 12
+
+
+def _draws_at(rng, flat: np.ndarray, total: int) -> np.ndarray:
+    """``rng.random(total)[flat]`` (``flat`` ascending) without drawing all ``total``
+    numbers: the bit generator jumps over the gaps (PCG64's ``advance``: one 64-bit
+    output per double, so position k of the stream is the k-th number)."""
+    out = np.empty(len(flat))
+    bits = rng.bit_generator
+    if not hasattr(bits, "advance"):  # pragma: no cover - numpy's default_rng is PCG64
+        for start in range(0, total, _PAIR_BLOCK):
+            block = rng.random(min(_PAIR_BLOCK, total - start))
+            lo, hi = np.searchsorted(flat, [start, start + len(block)])
+            out[lo:hi] = block[flat[lo:hi] - start]
+        return out
+    position = 0
+    k = 0
+    while k < len(flat):
+        first = int(flat[k])
+        end = int(np.searchsorted(flat, first + _DRAW_WINDOW, "left"))
+        if first > position:
+            bits.advance(first - position)
+        last = int(flat[end - 1])
+        out[k:end] = rng.random(last - first + 1)[flat[k:end] - first]
+        position = last + 1
+        k = end
+    return out
 
 
 def _whole(values, n: int, what: str) -> np.ndarray:
