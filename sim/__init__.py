@@ -329,3 +329,12 @@ __all__ += ["Morphology", "Soma", "Cylinder", "Section"]
 from sim.spatial.spatialneuron import SpatialNeuron  # noqa: E402
 
 __all__ += ["SpatialNeuron"]
+
+# Brian 2's bases (VariableOwner, Trackable), preference definitions, get_states/set_states
+# formats and the deprecated 'independent' state updater (issue 20)
+from sim.brian2_bases import Trackable, VariableOwner  # noqa: E402
+from sim.codegen.stateupdate import independent  # noqa: E402
+from sim.importexport import ImportExport  # noqa: E402
+from sim.prefs import BrianPreference  # noqa: E402
+
+__all__ += ["VariableOwner", "Trackable", "BrianPreference", "ImportExport", "independent"]

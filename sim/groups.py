@@ -166,6 +166,21 @@ def _clock_variable(group, name: str):
     return VariableView(group, var)
 
 
+class UnknownFormatError(ValueError, NotImplementedError):
+    """A ``format=`` of ``get_states``/``set_states`` that is not known (Brian 2 raises
+    ``NotImplementedError``, hearsim raised ``ValueError``: it is both)."""
+
+
+def _registered_format(format: str, what: str):
+    from sim.importexport import ImportExport
+
+    if format not in ImportExport.methods:
+        known = ", ".join(repr(name) for name in ImportExport.methods)
+        raise UnknownFormatError(f"{what}: format must be one of {known} (or a format "
+                                 f"registered with ImportExport.register), got {format!r}")
+    return ImportExport.methods[format]
+
+
 class Group:
     """Shared machinery of everything with named variables: state access and compilation."""
 
@@ -244,6 +259,9 @@ class Group:
         plain values)."""
         names = list(vars) if vars is not None else self._state_names(
             subexpressions, read_only_variables)
+        if format not in ("dict", "pandas"):  # a format registered by the user (Brian 2's)
+            return _registered_format(format, "get_states").export_data(
+                self, names, units=units, level=level + 1)
         states = {}
         for name in names:
             if name not in self.variables:
@@ -257,7 +275,6 @@ class Group:
             import pandas as pd  # optional: only for this format
 
             return pd.DataFrame({k: np.asarray(v) for k, v in states.items()})
-        raise ValueError(f"get_states: format must be 'dict' or 'pandas', got {format!r}")
 
     def set_states(self, values, units: bool = True, format: str = "dict",
                    level: int = 0) -> None:
@@ -265,8 +282,10 @@ class Group:
         with ``units=False`` the values are taken as plain SI numbers."""
         if format == "pandas":
             values = {k: values[k].to_numpy() for k in values.columns}
-        elif format != "dict":
-            raise ValueError(f"set_states: format must be 'dict' or 'pandas', got {format!r}")
+        elif format != "dict":  # a format registered by the user (Brian 2's)
+            _registered_format(format, "set_states").import_data(self, values, units=units,
+                                                                 level=level + 1)
+            return
         for name, value in values.items():
             if name not in self.variables:
                 raise KeyError(f"{type(self).__name__} '{self.name}' has no variable '{name}'")

@@ -7,13 +7,18 @@ thread count...) are accepted so that those scripts run unchanged: the ones with
 meaning here are mapped (``codegen.target = 'cython'`` means the compiled CPU target,
 numba; ``devices.cpp_standalone.openmp_threads`` sets the thread count), the others
 are kept and have no effect (logged at INFO).  Any other name raises an error naming it.
+
+A package or script adds its own preferences as in Brian 2:
+``prefs.register_preferences('mypackage', 'docs', size=BrianPreference(3, 'docs'))``, then
+``prefs.mypackage.size`` (validated when set; reset to its default by ``prefs.reset()``).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 
-__all__ = ["prefs", "TARGETS", "PreferenceError"]
+__all__ = ["prefs", "TARGETS", "PreferenceError", "BrianPreference"]
 
 _logger = logging.getLogger(__name__)
 
@@ -98,6 +103,57 @@ class _Section:
         self._values.update(self._defaults)
         for section in self._sections.values():
             section.reset()
+
+
+class _DefaultValidator:
+    """Brian 2's default check of a preference's values: the class of the default, and
+    for a quantity its dimensions."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __call__(self, value) -> bool:
+        from sim.units import Quantity, have_same_dimensions
+
+        if not isinstance(value, self.value.__class__):
+            return False
+        if isinstance(self.value, Quantity) and not have_same_dimensions(self.value, value):
+            return False
+        return True
+
+
+class BrianPreference:
+    """Brian 2's definition of a preference, for :meth:`_Prefs.register_preferences`:
+    ``default`` value, ``docs``, ``validator`` (a function of a value, True when valid;
+    by default the value must be of the default's class, with the same dimensions for a
+    quantity) and ``representor`` (repr of a value)."""
+
+    def __init__(self, default, docs: str, validator=None, representor=repr):
+        self.representor = representor
+        self.validator = _DefaultValidator(default) if validator is None else validator
+        self.default = default
+        self.docs = docs
+
+
+_PREFERENCE_NAME = re.compile(r"[A-Za-z][_a-zA-Z0-9]*$")
+
+
+def _check_preference_name(name: str) -> None:
+    if not _PREFERENCE_NAME.match(name):
+        raise PreferenceError(f"Illegal preference name '{name}': A preference name can only "
+                              f"start with a letter and only contain letters, digits or "
+                              f"underscore.")
+    if hasattr(_Prefs, name):
+        raise PreferenceError(f"Illegal preference name '{name}': This is also the name of "
+                              f"a method.")
+
+
+def _validating(full: str, pref: BrianPreference):
+    def check(value) -> None:
+        if not pref.validator(value):
+            raise PreferenceError(f"Value {value!r} for preference '{full}' is invalid.")
+
+    return check
 
 
 def _inert(name: str, *keys: str, defaults: dict | None = None, **sections) -> _Section:
@@ -265,6 +321,58 @@ class _Prefs(_Section):
             "codegen": codegen, "core": core, "devices": devices,
             "logging": logging_section, "legacy": legacy, "hears": hears,
         })
+
+
+    def register_preferences(self, prefbasename: str, prefbasedoc: str,
+                             **preferences: BrianPreference) -> None:
+        """Brian 2's: define the preferences ``prefbasename.<name>`` (each a
+        :class:`BrianPreference`), in a new category (sub-categories with dots).  A
+        category that exists already, a name that clashes with a preference or a method,
+        or an invalid default raise :class:`PreferenceError`."""
+        parts = prefbasename.split(".")
+        for part in parts:
+            _check_preference_name(part)
+        for name, pref in preferences.items():
+            _check_preference_name(name)
+            if not isinstance(pref, BrianPreference):
+                raise PreferenceError(f"Preference '{prefbasename}.{name}' must be defined "
+                                      f"by a BrianPreference, got {pref!r}")
+        section: _Section = self
+        created = []
+        for depth, part in enumerate(parts):
+            dotted = ".".join(parts[:depth + 1])
+            if part in section._values:
+                raise PreferenceError(f"Cannot register category '{dotted}': its parent "
+                                      f"category already has a preference named '{part}'.")
+            if part not in section._sections:
+                created.append((section, part))
+                new = _Section(dotted, {})
+                object.__setattr__(new, "_registered", False)
+                section._sections[part] = new
+            section = section._sections[part]
+        if section.__dict__.get("_registered", True) and not created:
+            raise PreferenceError(f"Base name {prefbasename} already registered.")
+        clash = [name for name in preferences if name in section._sections]
+        try:
+            if clash:
+                raise PreferenceError(f"Cannot register '{prefbasename}.{clash[0]}' as a "
+                                      f"preference, it is already registered as a "
+                                      f"preference category.")
+            checks = {name: _validating(f"{prefbasename}.{name}", pref)
+                      for name, pref in preferences.items()}
+            for name, pref in preferences.items():
+                checks[name](pref.default)
+        except PreferenceError:
+            for parent, part in reversed(created):
+                del parent._sections[part]
+            raise
+        object.__setattr__(section, "_registered", True)
+        object.__setattr__(section, "_doc", prefbasedoc)
+        object.__setattr__(section, "_docs", {n: p.docs for n, p in preferences.items()})
+        for name, pref in preferences.items():
+            section._values[name] = pref.default
+            section._defaults[name] = pref.default
+            section._validators[name] = checks[name]
 
 
 prefs = _Prefs()

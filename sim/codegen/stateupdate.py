@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -53,6 +54,8 @@ __all__ = [
     "choose_method",
     "DEFAULT_METHODS",
 ]
+
+_logger = logging.getLogger(__name__)
 
 
 class UnsupportedEquationsException(ValueError):
@@ -563,6 +566,39 @@ def _can_expeuler(problem: IntegrationProblem) -> str | None:
     return split if isinstance(split, str) else None
 
 
+def _can_independent(problem: IntegrationProblem) -> str | None:
+    """Brian 2's 'independent': each equation solved on its own, exactly."""
+    if problem.stochastic:
+        return "'independent' cannot integrate stochastic equations"
+    state = set(problem.diff_vars)
+    for var in problem.diff_vars:
+        coupled = sorted((get_identifiers(problem.drift[var]) & state) - {var})
+        if coupled:
+            return (f"the equation for '{var}' depends on {', '.join(repr(w) for w in coupled)}"
+                    f" (independent equations only)")
+    reason = _can_exact(problem)
+    if reason is not None:  # hearsim has no symbolic solver: linear equations only
+        return f"{reason} (hearsim's 'independent' solves linear equations only)"
+    return None
+
+
+_independent_warned = []
+
+
+def independent(problem: IntegrationProblem) -> StateUpdateCode:
+    """Brian 2's deprecated ``'independent'`` method: every differential equation depends
+    on its own variable only (no coupling), and each is solved exactly.  Here, equations
+    linear in their variable, with the exact propagator (the same update as ``'exact'``
+    for such uncoupled equations); nonlinear ones are refused (Brian 2 hands them to
+    sympy's ``dsolve``)."""
+    if not _independent_warned:
+        _independent_warned.append(True)
+        _logger.warning("The 'independent' state updater is deprecated and might be "
+                        "removed in future versions of Brian.")
+    code = exact(problem)
+    return StateUpdateCode(code.statements, code.propagators, method="independent")
+
+
 @dataclass(frozen=True)
 class _Method:
     name: str
@@ -578,6 +614,7 @@ SCHEMES: dict[str, _Method] = {
     "milstein": _Method("milstein", milstein, milstein.can_integrate),
     "exponential_euler": _Method("exponential_euler", exponential_euler, _can_expeuler),
     "exact": _Method("exact", exact, _can_exact),
+    "independent": _Method("independent", independent, _can_independent),
 }
 SCHEMES["linear"] = SCHEMES["exact"]
 
