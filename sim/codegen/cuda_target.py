@@ -42,7 +42,7 @@ from sim.codegen.translate import ExpressionTranslator, int_message
 from sim.parsing import ModelSyntaxError
 
 __all__ = ["generate_source", "generate_kernel", "compile_block", "CudaBlock", "compile_ptx",
-           "nvcc_available", "SUPPORT"]
+           "compile_ptx_many", "nvcc_available", "SUPPORT"]
 
 _FUNCTIONS = {
     "exp": "exp", "log": "log", "log10": "log10", "expm1": "expm1", "log1p": "log1p",
@@ -453,7 +453,10 @@ class _Translator(ExpressionTranslator):
                 and node.right.value >= 0):
             # numba's power by a literal integer: repeated squaring (x**3 is x*(x*x), not
             # C's pow, which rounds once): hs_powi does the same multiplications
-            return f"hs_powi({self.visit(node.left)}, (int64_t){node.right.value})"
+            base = node.left  # (an integer literal base is a double: 10**19 must not wrap)
+            text = (repr(float(base.value)) if isinstance(base, ast.Constant)
+                    and type(base.value) is int else self.visit(base))
+            return f"hs_powi({text}, (int64_t){node.right.value})"
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow | ast.Mod | ast.FloorDiv):
             a, b = self.visit(node.left), self.visit(node.right)
             func = {ast.Pow: "pow", ast.Mod: "hs_fmod", ast.FloorDiv: "hs_floordiv"}[
@@ -653,10 +656,35 @@ def compile_ptx(source: str, arch: str = "sm_80") -> str:
         src.write_text(source)
         result = subprocess.run(["nvcc", "--ptx", f"-arch={arch}", "-fmad=false", "-o",
                                  str(out), str(src)], capture_output=True, text=True,
-                                timeout=120)
+                                timeout=600)
         if result.returncode != 0:
             raise RuntimeError(f"nvcc failed:\n{result.stderr}\n--- source ---\n{source}")
         return out.read_text()
+
+
+def compile_ptx_many(sources, arch: str = "sm_80") -> tuple[str, list[list[str]]]:
+    """Compile many CUDA modules to PTX in one nvcc run (a test compiles every module the
+    run made): each source goes in a namespace of its own with its kernels renamed
+    ``<name>__u<k>`` and its macros undefined after it; the includes are hoisted.
+
+    Returns the PTX and, per source, the renamed kernel names (each is a PTX ``.entry``)."""
+    import re
+
+    kernel = re.compile(r'(extern\s+"C"\s+__global__\s+void\s+)(\w+)(\s*\()')
+    parts, names = ["#include <stdint.h>", "#include <math.h>"], []
+    for k, source in enumerate(sources):
+        body = re.sub(r"^\s*#include\s*<[^>]+>\s*$", "", source, flags=re.M)
+        found: list[str] = []
+
+        def rename(m, k=k, found=found):
+            found.append(f"{m.group(2)}__u{k}")
+            return f"{m.group(1)}{m.group(2)}__u{k}{m.group(3)}"
+
+        body = kernel.sub(rename, body)
+        macros = sorted(set(re.findall(r"^\s*#define\s+(\w+)", body, flags=re.M)))
+        parts += [f"namespace hs_u{k} {{", body, "}", *(f"#undef {m}" for m in macros)]
+        names.append(found)
+    return compile_ptx("\n".join(parts), arch), names
 
 
 #: threads per block of the element kernels
