@@ -114,3 +114,37 @@ def test_zhang_synapse_spikes_from_a_rate_group():
     assert np.allclose(S.s[:], R.s[:])  # the same rate, in the same step
     with pytest.raises(TypeError, match="ZhangSynapseRate"):
         ZhangSynapseSpikes(ihc)
+
+
+def test_sound_to_spikes_wholly_on_the_cuda_device(monkeypatch):
+    """MiddleEar -> TanCarney on the device (``prefs.hears.device``) feeding ZhangSynapse
+    run by the cuda target's device loop (the CUDA runtime's host backend here): the
+    numba target's spikes, and the run is one device loop (chunks fetched into it)."""
+    import os
+
+    import sim.network
+    from sim import prefs
+
+    loops = []
+    original = sim.network.Network._compiled_loop
+
+    def spy(self, *args, **kwargs):
+        loop = original(self, *args, **kwargs)
+        loops.append((prefs.codegen.target, type(loop[0]).__name__ if loop else None))
+        return loop
+
+    monkeypatch.setattr(sim.network.Network, "_compiled_loop", spy)
+    saved = (prefs.codegen.target, prefs.codegen.cuda_backend, prefs.hears.device)
+    try:
+        prefs.codegen.target = "numba"
+        _, cpu, _ = _run(60, duration=20 * ms, n=10)
+        prefs.codegen.cuda_backend = os.environ.get("HEARSIM_TEST_CUDA_BACKEND", "host")
+        prefs.codegen.target, prefs.hears.device = "cuda", "cuda"
+        syn, gpu, _ = _run(60, duration=20 * ms, n=10)
+        assert syn.filterbank.device == "cuda"
+    finally:
+        prefs.codegen.target, prefs.codegen.cuda_backend, prefs.hears.device = saved
+    assert loops == [("numba", "CompiledLoop"), ("cuda", "DeviceLoop")], loops
+    assert np.asarray(cpu.i).size > 10
+    assert np.array_equal(np.asarray(cpu.i), np.asarray(gpu.i))
+    assert np.array_equal(np.asarray(cpu.t_), np.asarray(gpu.t_))
