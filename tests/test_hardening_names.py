@@ -239,7 +239,7 @@ def _check_cuda_kernels_use_no_bare_model_name(cache: pathlib.Path) -> None:
     from sim.codegen.cuda_target import _FUNCTIONS
 
     allowed = _C_WORDS | {"t", "dt"} | {f.strip("()") for f in _FUNCTIONS.values()}
-    allowed |= {"gridDim"}  # the device loop's kernels stride over the grid
+    allowed |= {"gridDim", "HS_OWN_STEP", "uint8_t"}  # the device loop: grid strides, clock
     files = list(cache.rglob("*.cpp"))
     assert files
     checked = 0

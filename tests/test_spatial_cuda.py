@@ -226,7 +226,8 @@ def _solver_arrays(rng, morpho, Ri=1.5):
 def _launch(n, u, args, t=0.0, dt=2.5e-5):
     backend = cuda_runtime.get_backend("host")
     function = backend.compile(cable_kernel_source(n, u)).function(cable_kernel_name(n, u))
-    function((1,), (1,), (np.float64(t), np.float64(dt), *args))
+    clock = np.zeros(1, dtype=np.int64)  # the device loop's clock: step 0, every step
+    function((1,), (1,), (clock, np.int64(1), np.float64(dt), *args))
 
 
 @pytest.mark.parametrize("shape", ["branched", "cable"])

@@ -24,13 +24,19 @@ lines of numba source:
   loop returns to Python to grow the buffers when that bound is reached, so no
   spike or sample is lost.
 
-Ordering, where it matters: a kernel's condition appends the elements it finds
-with an atomic counter, so on a GPU the order is the launch's; the event space
-is then sorted in place (on the device) before any consumer reads it, so that
-monitors, delivery and serial kernels see Brian 2's ascending order.  The
-host backend runs the threads in order and needs no sort.  The pathways'
-bookkeeping (which synapses are due at a step) is one thread, in the CPU's
-order (``numba_delivery.due_synapses``); the due synapses then run in parallel.
+Every launch of a step has the same arguments at every step: the step number lives
+on the device (a clock that one kernel advances after each step; each kernel derives
+its own step and ``t = step * dt`` from it, a fragment on a slower clock returning at
+once between its ticks), so a step is a fixed *program* of prepared launches, built
+when the loop binds and replayed from Python step after step without reading
+anything back: no per-step synchronisation (and what a CUDA graph would capture).
+
+Ordering, where it matters: a kernel's condition writes one flag per element, and
+the events are compacted from the flags in order (partial counts, an exclusive scan,
+a scatter: no atomics), so monitors, delivery and serial kernels see Brian 2's
+ascending order on any device.  The pathways' bookkeeping (which synapses are due at
+a step) is one thread, in the CPU's order (``numba_delivery.due_synapses``); the due
+synapses then run in parallel.
 
 The lowering knows operations and CUDA kernels, never the objects that made them.
 ``CallCompiled`` (an object's own work, e.g. a tree solve) runs the CUDA kernel the
@@ -70,26 +76,71 @@ MAX_BLOCKS = 4096
 #: ``numba_loop``'s pasted lines and of ``numba_delivery.due_synapses``, in their order.
 LOOP_KERNELS = r"""
 #define HS_ONE_THREAD if (blockIdx.x != 0 || threadIdx.x != 0) return;
-extern "C" __global__ void hs_set(int64_t* target, int64_t value) {
+// the step a launch is for: the device clock counts the fastest clock's steps; a fragment
+// on a clock _every times slower runs at its own ticks only, with its own step and t
+#define HS_OWN_STEP \
+    if (_clock[0] % _every != 0) return; \
+    const int64_t _step = _clock[0] / _every; \
+    const double t = (double)_step * dt; \
+    (void)t; (void)_step;
+extern "C" __global__ void hs_tick(int64_t* clock) {
     HS_ONE_THREAD
-    target[0] = value;
+    clock[0] += 1;
+}
+// events from flags, in order: partial counts of `parts` ranges, their exclusive scan
+// (and the total), then each range's elements to its place
+extern "C" __global__ void hs_flag_counts(const int64_t* _clock, int64_t _every, double dt,
+                                          const uint8_t* flags, int64_t n,
+                                          int64_t parts, int64_t* sums) {
+    HS_OWN_STEP
+    for (int64_t p = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; p < parts;
+         p += (int64_t)gridDim.x * blockDim.x) {
+        int64_t c = 0;
+        for (int64_t k = p * n / parts; k < (p + 1) * n / parts; ++k) c += flags[k];
+        sums[p] = c;
+    }
+}
+extern "C" __global__ void hs_flag_scan(const int64_t* _clock, int64_t _every, double dt,
+                                        int64_t* sums, int64_t parts,
+                                        int64_t* count) {
+    HS_ONE_THREAD
+    HS_OWN_STEP
+    int64_t total = 0;
+    for (int64_t p = 0; p < parts; ++p) { int64_t c = sums[p]; sums[p] = total; total += c; }
+    count[0] = total;
+}
+extern "C" __global__ void hs_flag_scatter(const int64_t* _clock, int64_t _every, double dt,
+                                           const uint8_t* flags, int64_t n,
+                                           int64_t parts, const int64_t* sums,
+                                           int64_t* events) {
+    HS_OWN_STEP
+    for (int64_t p = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; p < parts;
+         p += (int64_t)gridDim.x * blockDim.x) {
+        int64_t at = sums[p];
+        for (int64_t k = p * n / parts; k < (p + 1) * n / parts; ++k)
+            if (flags[k]) events[at++] = k;
+    }
 }
 // RecordState: the row this tick writes (a ring wraps), its time, the row count
-extern "C" __global__ void hs_state_row(int64_t* row, int64_t rows, int64_t ring, int64_t n,
-                                        double* times, double t, int64_t* base) {
+extern "C" __global__ void hs_state_row(const int64_t* _clock, int64_t _every, double dt,
+                                        int64_t* row, int64_t rows, int64_t ring,
+                                        int64_t n, double* times, int64_t* base) {
     HS_ONE_THREAD
+    HS_OWN_STEP
     int64_t r = ring ? row[0] % rows : row[0];
     base[0] = r * n;
     times[r] = t;
     row[0] += 1;
 }
 // RecordEvents: count the events of [lo, hi), append them and their time
-extern "C" __global__ void hs_record_events(const int64_t* ev, const int64_t* evn, int64_t lo,
-                                            int64_t hi, int64_t* counts, int64_t record,
-                                            int64_t* ib, double* tb, int64_t* n,
-                                            int64_t* absolute, int64_t* m_out, int64_t* base,
-                                            double t) {
+extern "C" __global__ void hs_record_events(const int64_t* _clock, int64_t _every, double dt,
+                                            const int64_t* ev, const int64_t* evn,
+                                            int64_t lo, int64_t hi, int64_t* counts,
+                                            int64_t record, int64_t* ib, double* tb,
+                                            int64_t* n, int64_t* absolute, int64_t* m_out,
+                                            int64_t* base) {
     HS_ONE_THREAD
+    HS_OWN_STEP
     int64_t c = n[0], m = 0;
     for (int64_t q = 0; q < evn[0]; ++q) {
         int64_t e = ev[q];
@@ -108,10 +159,12 @@ extern "C" __global__ void hs_record_events(const int64_t* ev, const int64_t* ev
     n[0] = c + m;
 }
 // RecordRate: (t, events of [lo, hi) * scale) into the next row
-extern "C" __global__ void hs_record_rate(const int64_t* ev, const int64_t* evn, int64_t lo,
-                                          int64_t hi, double scale, double* rb, int64_t* row,
-                                          double t) {
+extern "C" __global__ void hs_record_rate(const int64_t* _clock, int64_t _every, double dt,
+                                          const int64_t* ev, const int64_t* evn,
+                                          int64_t lo, int64_t hi, double scale, double* rb,
+                                          int64_t* row) {
     HS_ONE_THREAD
+    HS_OWN_STEP
     int64_t c = 0;
     for (int64_t q = 0; q < evn[0]; ++q)
         if (ev[q] >= lo && ev[q] < hi) c += 1;
@@ -121,12 +174,13 @@ extern "C" __global__ void hs_record_rate(const int64_t* ev, const int64_t* evn,
     row[0] = r + 1;
 }
 // EventsFromSchedule: the elements whose scheduled step is this one
-extern "C" __global__ void hs_events_from_schedule(int64_t* ev, int64_t* evn,
+extern "C" __global__ void hs_events_from_schedule(const int64_t* _clock, int64_t _every, double dt,
+                                                   int64_t* ev, int64_t* evn,
                                                    const int64_t* steps, int64_t nsteps,
-                                                   const int64_t* idx, int64_t period,
-                                                   int64_t step) {
+                                                   const int64_t* idx, int64_t period) {
     HS_ONE_THREAD
-    int64_t kk = period > 0 ? step % period : step;
+    HS_OWN_STEP
+    int64_t kk = period > 0 ? _step % period : _step;
     int64_t a = 0, b = nsteps;  // first position with steps[.] >= kk
     while (a < b) { int64_t mid = (a + b) >> 1; if (steps[mid] < kk) a = mid + 1; else b = mid; }
     int64_t lo = a;
@@ -136,28 +190,34 @@ extern "C" __global__ void hs_events_from_schedule(int64_t* ev, int64_t* evn,
     for (int64_t q = 0; q < a - lo; ++q) ev[q] = idx[lo + q];
 }
 // CopyRow: one sample of every channel (parallel), then the position (hs_advance)
-extern "C" __global__ void hs_copy_row(const double* src, int64_t ncols, const int64_t* pos,
-                                       double* target) {
+extern "C" __global__ void hs_copy_row(const int64_t* _clock, int64_t _every, double dt,
+                                       const double* src, int64_t ncols,
+                                       const int64_t* pos, double* target) {
+    HS_OWN_STEP
     int64_t r = pos[0];
     for (int64_t c = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; c < ncols;
          c += (int64_t)gridDim.x * blockDim.x)
         target[c] = src[r * ncols + c];
 }
-extern "C" __global__ void hs_advance(int64_t* pos) {
+extern "C" __global__ void hs_advance(const int64_t* _clock, int64_t _every, double dt,
+                                      int64_t* pos) {
     HS_ONE_THREAD
+    HS_OWN_STEP
     pos[0] += 1;
 }
 // DeliverSpikes (numba_delivery.due_synapses): this step's spikes of [lo, hi) into the
 // ring, then the synapses due now: explicit (legacy) ones and, unless each neuron's
 // synapses are one range, the others into deliver[]; the ranges into spans[] with the
 // position prefix[q] each takes in deliver[] (hs_expand_spans fills them in parallel)
-extern "C" __global__ void hs_due_synapses(
-        int64_t step, const int64_t* ev, const int64_t* evn, int64_t lo, int64_t hi,
+extern "C" __global__ void hs_due_synapses(const int64_t* _clock, int64_t _every, double dt,
+        const int64_t* ev, const int64_t* evn, int64_t lo, int64_t hi,
         int64_t* ring, int64_t length, int64_t width, int64_t* ringn, const int64_t* lsteps,
         int64_t nlegacy, const int64_t* lsyn, int64_t* lptr, const int64_t* offsets,
         const int64_t* sdelays, const int64_t* order, int64_t* deliver, int64_t single,
         int64_t in_order, int64_t* spans, int64_t* prefix, int64_t* nd_out, int64_t* ns_out) {
     HS_ONE_THREAD
+    HS_OWN_STEP
+    const int64_t step = _step;
     int64_t slot = step % length;
     int64_t count = 0;
     for (int64_t q = 0; q < evn[0]; ++q) {
@@ -221,8 +281,11 @@ extern "C" __global__ void hs_due_synapses(
     nd_out[0] = nd;
     ns_out[0] = 0;
 }
-extern "C" __global__ void hs_expand_spans(const int64_t* spans, const int64_t* prefix,
-                                           const int64_t* ns, int64_t* deliver) {
+extern "C" __global__ void hs_expand_spans(const int64_t* _clock, int64_t _every, double dt,
+                                           const int64_t* spans,
+                                           const int64_t* prefix, const int64_t* ns,
+                                           int64_t* deliver) {
+    HS_OWN_STEP
     for (int64_t q = blockIdx.x; q < ns[0]; q += gridDim.x) {
         int64_t a = spans[2 * q], c = spans[2 * q + 1], at = prefix[q];
         for (int64_t f = threadIdx.x; f < c; f += blockDim.x) deliver[at + f] = a + f;
@@ -321,7 +384,7 @@ class DeviceArrays:
 
 
 class _Launches:
-    """The module being written: kernel names, scratch arrays, the grid of a launch."""
+    """The module being written: kernel names, the grid of a launch, prepared launches."""
 
     def __init__(self, plan: LoopPlan, backend):
         self.plan = plan
@@ -346,9 +409,6 @@ class _Launches:
             self.texts.append(block.loop_form(name, list(out_types) or None)[0])
         return self.sources[key]
 
-    def function(self, name: str):
-        return self.module.function(name)
-
     def grid(self, capacity: int, serial: bool = False) -> tuple[tuple, tuple]:
         """The launch shape of a kernel over at most ``capacity`` elements: one thread on
         the host backend (it runs threads one after the other anyway) or for serial work."""
@@ -357,13 +417,24 @@ class _Launches:
         blocks = min(max(1, (int(capacity) + BLOCK - 1) // BLOCK), MAX_BLOCKS)
         return (blocks,), (BLOCK,)
 
+    def parts(self, n: int) -> int:
+        """Ranges the event compaction splits ``n`` flags into (one per thread)."""
+        return 1 if self.backend.name == "host" else max(1, min(int(n), MAX_BLOCKS))
+
+    def launch(self, name: str, grid, threads, args) -> object:
+        """A prepared launch of kernel ``name``: a callable with no arguments."""
+        return self.module.function(name).prepare(grid, threads, tuple(args))
+
+    def one(self, name: str, args) -> object:
+        return self.launch(name, (1,), (1,), args)
+
 
 def _i(value) -> np.int64:
     return np.int64(value)
 
 
 class _KernelLaunch:
-    """A loop-form kernel over elements: ``bind`` gives ``launch(t, dt, step)``."""
+    """A loop-form kernel over elements: ``bind`` gives its prepared launch."""
 
     def __init__(self, out: _Launches, kernel: Kernel, outputs: list = ()):
         # outputs: the arrays (or callables) the kernel writes its values into
@@ -372,40 +443,38 @@ class _KernelLaunch:
         self.kernel = kernel
         self.out = out
 
-    def bind(self, dev: DeviceArrays, idx, n_ptr, capacity: int, found=(), outs=(),
-             out_base=None, errors: list | None = None):
+    def bind(self, ctx: _Context, idx, n_ptr, capacity: int, flags=None, outs=(),
+             out_base=None):
         block = self.kernel.block
-        written = {k for k in block._written}
+        dev = ctx.dev
+        written = set(block._written)
         values = tuple(dev.value(v, name, k in written) for k, (v, name) in
                        enumerate(zip(self.kernel.args, block.arg_names, strict=True)))
-        keys = (dev.array(np.ascontiguousarray(block.keys, dtype=np.int64))
-                if block.n_sites else None)
-        err = None
+        head = [idx, n_ptr, *ctx.clock]
+        if block.n_sites:
+            head.append(dev.array(np.ascontiguousarray(block.keys, dtype=np.int64)))
+        if flags is not None:
+            head.append(flags)
         if block.int_messages:
             err = dev.scratch(1, np.int32)
-            errors.append((err, block.int_messages))
-        tail = ((*found, *((err,) if err is not None else ()),
-                 *((out_base,) if out_base is not None else ()), *outs, *values))
-        function = self.out.function(self.name)
+            ctx.errors.append((err, block.int_messages))
+            head.append(err)
+        if out_base is not None:
+            head.append(out_base)
         grid, threads = self.out.grid(capacity, block.serial)
-        if keys is None:
-            def launch(t, dt, step):
-                function(grid, threads, (idx, n_ptr, np.float64(t), np.float64(dt), *tail))
-        else:
-            def launch(t, dt, step):
-                function(grid, threads, (idx, n_ptr, np.float64(t), np.float64(dt),
-                                         np.uint64(step), keys, *tail))
-        return launch
+        return self.out.launch(self.name, grid, threads, (*head, *outs, *values))
 
 
 class _Context:
-    """What an operation's ``bind`` needs: device arrays, event spaces, error flags."""
+    """What an operation's ``bind`` needs: device arrays, event spaces, the clock
+    arguments of its fragment, error flags."""
 
     def __init__(self, loop: DeviceLoop):
         self.loop = loop
         self.dev = loop.devices
         self.out = loop.launches
         self.errors: list = []
+        self.clock: tuple = ()  # (device clock, every, dt) of the fragment being bound
 
     def events(self, events):
         """(device index buffer, device count, capacity) of an event space."""
@@ -426,8 +495,12 @@ class _Context:
                 np.arange(start, start + max(n, 1), dtype=np.int64))
         return self.loop.ranges[key]
 
+    def one(self, name: str, *args):
+        """A prepared one-thread launch of a bookkeeping kernel (after the clock)."""
+        return self.out.one(name, (*self.clock, *args))
 
-# -- one lowering per operation: (context) -> launch(t, dt, step) -------------------------
+
+# -- one lowering per operation: (context) -> [prepared launches] --------------------------
 def _run_kernel(op: RunKernel, out: _Launches):
     if getattr(op.kernel.block, "n_outputs", 0):
         raise NotCompilable("its code is not a CUDA kernel of the loop")
@@ -437,27 +510,25 @@ def _run_kernel(op: RunKernel, out: _Launches):
     kernel = _KernelLaunch(out, op.kernel)
 
     def bind(ctx: _Context):
-        if isinstance(op.over, Range):
-            idx, n_ptr = ctx.arange(op.over.start, op.over.n), ctx.constant(op.over.n)
-            if op.detects is None:
-                if op.over.n == 0:
-                    return None
-                return kernel.bind(ctx.dev, idx, n_ptr, op.over.n, errors=ctx.errors)
-            buf, count, _ = ctx.events(op.detects)
-            run = kernel.bind(ctx.dev, idx, n_ptr, op.over.n, found=(buf, count),
-                              errors=ctx.errors)
-            clear = ctx.out.function("hs_set")
-            order = ctx.loop.orderer(buf, count)
-
-            def detect(t, dt, step):
-                clear((1,), (1,), (count, _i(0)))
-                run(t, dt, step)
-                if order is not None:
-                    order()
-
-            return detect
-        buf, count, capacity = ctx.events(op.over.events)
-        return kernel.bind(ctx.dev, buf, count, capacity, errors=ctx.errors)
+        if isinstance(op.over, OnEvents):
+            buf, count, capacity = ctx.events(op.over.events)
+            return [kernel.bind(ctx, buf, count, capacity)]
+        n = op.over.n
+        idx, n_ptr = ctx.arange(op.over.start, n), ctx.constant(n)
+        if op.detects is None:
+            return [kernel.bind(ctx, idx, n_ptr, n)] if n else []
+        # the condition's flags, compacted into the event space in order
+        buf, count, _ = ctx.events(op.detects)
+        flags = ctx.dev.scratch(max(n, 1), np.uint8)
+        parts = ctx.out.parts(n)
+        sums = ctx.dev.scratch(parts, np.int64)
+        grid, threads = ctx.out.grid(parts)
+        return [kernel.bind(ctx, idx, n_ptr, n, flags=flags),
+                ctx.out.launch("hs_flag_counts", grid, threads,
+                               (*ctx.clock, flags, _i(n), _i(parts), sums)),
+                ctx.one("hs_flag_scan", sums, _i(parts), count),
+                ctx.out.launch("hs_flag_scatter", grid, threads,
+                               (*ctx.clock, flags, _i(n), _i(parts), sums, buf))]
 
     return bind
 
@@ -469,22 +540,13 @@ def _record_state(op: RecordState, out: _Launches):
     def bind(ctx: _Context):
         dev = ctx.dev
         n = len(indices)
-        idx = dev.array(indices)
-        times = dev.value(op.times, "_arr_", True)
-        row = dev.value(op.row, "_arr_", True)
         rows = (op.times() if callable(op.times) else op.times).shape[0]
         base = dev.scratch(1, np.int64)
         outs = tuple(dev.value(b, "_arr_", True) for b in op.buffers)
-        values = kernel.bind(dev, idx, ctx.constant(n), n, outs=outs, out_base=base,
-                             errors=ctx.errors)
-        place = ctx.out.function("hs_state_row")
-        head = (row, _i(rows), _i(bool(op.ring)), _i(n), times)
-
-        def record(t, dt, step):
-            place((1,), (1,), (*head, np.float64(t), base))
-            values(t, dt, step)
-
-        return record
+        place = ctx.one("hs_state_row", dev.value(op.row, "_arr_", True), _i(rows),
+                        _i(bool(op.ring)), _i(n), dev.value(op.times, "_arr_", True), base)
+        return [place, kernel.bind(ctx, dev.array(indices), ctx.constant(n), n, outs=outs,
+                                   out_base=base)]
 
     return bind
 
@@ -497,23 +559,14 @@ def _record_events(op: RecordEvents, out: _Launches):
         ev, evn, capacity = ctx.events(op.events)
         absolute = dev.scratch(max(capacity, 1), np.int64)
         m, base = dev.scratch(1, np.int64), dev.scratch(1, np.int64)
-        head = (ev, evn, _i(op.lo), _i(op.hi), dev.value(op.counts, "_arr_", True),
-                _i(bool(op.record)), dev.value(op.ibuf, "_arr_", True),
-                dev.value(op.tbuf, "_arr_", True), dev.value(op.n, "_arr_", True), absolute, m,
-                base)
-        count = ctx.out.function("hs_record_events")
-        values = None
+        launches = [ctx.one("hs_record_events", ev, evn, _i(op.lo), _i(op.hi),
+                            dev.value(op.counts, "_arr_", True), _i(bool(op.record)),
+                            dev.value(op.ibuf, "_arr_", True), dev.value(op.tbuf, "_arr_", True),
+                            dev.value(op.n, "_arr_", True), absolute, m, base)]
         if kernel is not None:
             outs = tuple(dev.value(b, "_arr_", True) for b in op.values)
-            values = kernel.bind(dev, absolute, m, capacity, outs=outs, out_base=base,
-                                 errors=ctx.errors)
-
-        def record(t, dt, step):
-            count((1,), (1,), (*head, np.float64(t)))
-            if values is not None:
-                values(t, dt, step)
-
-        return record
+            launches.append(kernel.bind(ctx, absolute, m, capacity, outs=outs, out_base=base))
+        return launches
 
     return bind
 
@@ -521,10 +574,9 @@ def _record_events(op: RecordEvents, out: _Launches):
 def _record_rate(op: RecordRate, out: _Launches):
     def bind(ctx: _Context):
         ev, evn, _ = ctx.events(op.events)
-        head = (ev, evn, _i(op.lo), _i(op.hi), np.float64(op.scale),
-                ctx.dev.value(op.buffer, "_arr_", True), ctx.dev.value(op.row, "_arr_", True))
-        rate = ctx.out.function("hs_record_rate")
-        return lambda t, dt, step: rate((1,), (1,), (*head, np.float64(t)))
+        return [ctx.one("hs_record_rate", ev, evn, _i(op.lo), _i(op.hi), np.float64(op.scale),
+                        ctx.dev.value(op.buffer, "_arr_", True),
+                        ctx.dev.value(op.row, "_arr_", True))]
 
     return bind
 
@@ -532,19 +584,9 @@ def _record_rate(op: RecordRate, out: _Launches):
 def _events_from_schedule(op: EventsFromSchedule, out: _Launches):
     def bind(ctx: _Context):
         ev, evn, _ = ctx.events(op.events)
-        steps = ctx.dev.value(op.steps, "_arr_")
-        indices = ctx.dev.value(op.indices, "_arr_")
         nsteps = len(op.steps() if callable(op.steps) else op.steps)
-        head = (ev, evn, steps, _i(nsteps), indices, _i(op.period))
-        schedule = ctx.out.function("hs_events_from_schedule")
-        order = ctx.loop.orderer(ev, evn)
-
-        def run(t, dt, step):
-            schedule((1,), (1,), (*head, _i(step)))
-            if order is not None:
-                order()
-
-        return run
+        return [ctx.one("hs_events_from_schedule", ev, evn, ctx.dev.value(op.steps, "_arr_"),
+                        _i(nsteps), ctx.dev.value(op.indices, "_arr_"), _i(op.period))]
 
     return bind
 
@@ -556,16 +598,11 @@ def _copy_row(op: CopyRow, out: _Launches):
         if source.dtype != np.float64 or target.dtype != np.float64:
             raise TypeError("cuda loop: a copied row must be float64 on both sides")
         pos = ctx.dev.value(op.position, "_arr_", True)
-        head = (ctx.dev.array(source), _i(source.shape[1]), pos,
-                ctx.dev.array(target, True))
-        copy, advance = ctx.out.function("hs_copy_row"), ctx.out.function("hs_advance")
         grid, threads = ctx.out.grid(source.shape[1])
-
-        def run(t, dt, step):
-            copy(grid, threads, head)
-            advance((1,), (1,), (pos,))
-
-        return run
+        return [ctx.out.launch("hs_copy_row", grid, threads,
+                               (*ctx.clock, ctx.dev.array(source), _i(source.shape[1]), pos,
+                                ctx.dev.array(target, True))),
+                ctx.one("hs_advance", pos)]
 
     return bind
 
@@ -596,30 +633,25 @@ def _deliver_spikes(op: DeliverSpikes, out: _Launches):
         single, in_order = int(table("single_delay")), int(bool(table("in_order")))
         prefix = dev.scratch(max(len(spans), 1), np.int64)
         nd, ns = dev.scratch(1, np.int64), dev.scratch(1, np.int64)
-        head = (ev, evn, _i(op.lo), _i(op.hi), d_ring, _i(ring.shape[0]), _i(ring.shape[1]),
-                d_ringn, d_lsteps, _i(len(lsteps)), d_lsyn, d_lptr, d_offsets, d_sdelays,
-                d_order, d_deliver, _i(single), _i(in_order), d_spans, prefix, nd, ns)
-        due = ctx.out.function("hs_due_synapses")
-        expand = ctx.out.function("hs_expand_spans")
-        grid, threads = ctx.out.grid(len(spans) * BLOCK)
-        run = (kernel.bind(dev, d_deliver, nd, len(deliver), errors=ctx.errors)
-               if kernel is not None else None)
-        spanned = single >= 0 and in_order
-
-        def deliver_step(t, dt, step):
-            due((1,), (1,), (_i(step), *head))
-            if run is not None:
-                if spanned:
-                    expand(grid, threads, (d_spans, prefix, ns, d_deliver))
-                run(t, dt, step)
-
-        return deliver_step
+        launches = [ctx.one("hs_due_synapses", ev, evn, _i(op.lo), _i(op.hi), d_ring,
+                            _i(ring.shape[0]), _i(ring.shape[1]), d_ringn, d_lsteps,
+                            _i(len(lsteps)), d_lsyn, d_lptr, d_offsets, d_sdelays, d_order,
+                            d_deliver, _i(single), _i(in_order), d_spans, prefix, nd, ns)]
+        if kernel is not None:
+            if single >= 0 and in_order:  # each neuron's synapses one range: fill them in
+                grid, threads = ctx.out.grid(len(spans) * BLOCK)
+                launches.append(ctx.out.launch("hs_expand_spans", grid, threads,
+                                               (*ctx.clock, d_spans, prefix, ns, d_deliver)))
+            launches.append(kernel.bind(ctx, d_deliver, nd, len(deliver)))
+        return launches
 
     return bind
 
 
 def _call_compiled(op: CallCompiled, out: _Launches):
-    """An object's own work as its CUDA kernel (``CallCompiled.cuda_source``)."""
+    """An object's own work as its CUDA kernel (``CallCompiled.cuda_source``): its
+    arguments are the clock's (``const int64_t* _clock, int64_t _every, double dt``:
+    ``HS_OWN_STEP`` gives its step and ``t``), then the device twins of ``args``."""
     if op.cuda_source is None or not op.cuda_kernel:
         raise NotCompilable(f"{op.module}.{op.function} has no CUDA form")
     if op.cuda_source not in out.texts:
@@ -635,13 +667,8 @@ def _call_compiled(op: CallCompiled, out: _Launches):
                 values.append(np.int64(value))
             else:
                 values.append(np.float64(value))
-        function = ctx.out.function(op.cuda_kernel)
         grid, threads = ctx.out.grid(op.cuda_threads)
-        values = tuple(values)
-        if op.with_time:
-            return lambda t, dt, step: function(grid, threads, (np.float64(t), np.float64(dt),
-                                                                *values))
-        return lambda t, dt, step: function(grid, threads, values)
+        return [ctx.out.launch(op.cuda_kernel, grid, threads, (*ctx.clock, *values))]
 
     return bind
 
@@ -655,39 +682,26 @@ _LOWER = {RunKernel: _run_kernel, CallCompiled: _call_compiled, RecordState: _re
 class DeviceLoop(CompiledLoop):
     """A run loop whose state stays on the device between the points where Python runs.
 
-    ``function`` (the ``CompiledLoop`` contract) runs a segment of steps as launches;
-    ``_resume`` binds every operation to the device twins of its arrays (copying down
-    what Python may have changed) and ``_leave`` copies back what the device wrote."""
+    ``function`` (the ``CompiledLoop`` contract) runs a segment of steps as the step's
+    program of prepared launches; ``_resume`` binds every operation to the device twins
+    of its arrays (copying down what Python may have changed) and ``_leave`` copies back
+    what the device wrote."""
 
-    def __init__(self, plan: LoopPlan, launches: _Launches, lowered: list, source: str):
+    def __init__(self, plan: LoopPlan, launches: _Launches, lowered: list, source: str,
+                 dt: float):
         super().__init__(self._segment, plan, list, source)
         self.launches = launches
         self.devices = DeviceArrays(launches.backend)
         self.lowered = lowered  # (scheduled fragment, [bind per op])
+        self.dt = float(dt)
         self.constants: dict[int, object] = {}
         self.ranges: dict[tuple[int, int], object] = {}
+        self._clock = np.zeros(1, dtype=np.int64)  # the device clock's host twin
         self._on_device = False
         self._parts: list[list] = []
+        self._tick = None
         self._rooms: list = []
         self._errors: list = []
-
-    # -- event order on a GPU -------------------------------------------------------
-    def orderer(self, buf, count):
-        """A callable sorting an event space in place (None where threads run in order)."""
-        backend = self.launches.backend
-        if backend.name == "host":
-            return None
-
-        def order():
-            c = int(backend.to_host(count[:1])[0])
-            if c < 2:
-                return
-            if backend.xp is not None:
-                buf[:c] = backend.xp.sort(buf[:c])
-            else:  # PyCUDA: through the host (no device sort there)
-                backend.copy_to_device(buf[:c], np.sort(backend.to_host(buf[:c])))
-
-        return order
 
     # -- hand-over with Python -----------------------------------------------------------
     def _segment_done(self) -> None:
@@ -703,13 +717,16 @@ class DeviceLoop(CompiledLoop):
     def _resume(self) -> None:
         ctx = _Context(self)
         self.devices.begin()
+        clock = self.devices.array(self._clock, True)
         parts: list[list] = [[] for _ in range(self.plan.n_parts)]
         rooms = []
         for s, binds in self.lowered:
-            launches = [f for f in (bind(ctx) for bind in binds) if f is not None]
-            parts[s.part].append((s, launches))
+            ctx.clock = (clock, _i(s.every), np.float64(s.dt if s.every > 1 else self.dt))
+            for bind in binds:
+                parts[s.part].extend(bind(ctx))
             for room in s.fragment.rooms:
                 rooms.append((s, room))
+        self._tick = self.launches.one("hs_tick", (clock,))
         self.devices.end()
         self._parts, self._rooms, self._errors = parts, rooms, ctx.errors
         self._on_device = True
@@ -753,25 +770,20 @@ class DeviceLoop(CompiledLoop):
     def _segment(self, step, end, part, stop_step, stop_part, dt):
         step, end, part = int(step), int(end), int(part)
         stop_step, stop_part = int(stop_step), int(stop_part)
+        self.devices.poke(self._clock, step)  # (Python may have moved time since)
+        parts, tick, n_parts = self._parts, self._tick, self.plan.n_parts
         budget = None
         while step < end:
-            for p in range(part, self.plan.n_parts):
+            for p in range(part, n_parts):
                 if step == stop_step and stop_part == p:
                     return step, p, False
-                if p == 0:
-                    if budget is None or budget <= 0:
-                        budget = self._budget(step)
-                        if budget <= 0:
-                            return step, 0, True
-                t = step * dt
-                for s, launches in self._parts[p]:
-                    if s.every == 1:
-                        for launch in launches:
-                            launch(t, dt, step)
-                    elif step % s.every == 0:
-                        own = step // s.every
-                        for launch in launches:
-                            launch(own * s.dt, s.dt, own)
+                if p == 0 and (budget is None or budget <= 0):
+                    budget = self._budget(step)
+                    if budget <= 0:
+                        return step, 0, True
+                for launch in parts[p]:
+                    launch()
+            tick()
             part = 0
             step += 1
             if budget is not None:
@@ -804,4 +816,4 @@ def build_loop(objects: list, clock) -> tuple[DeviceLoop, list]:
         lowered.append((s, binds))
     source = "\n".join([SUPPORT, LOOP_KERNELS, *launches.texts])
     launches.module = backend.compile(source)
-    return DeviceLoop(plan, launches, lowered, source), plan.python_ops
+    return DeviceLoop(plan, launches, lowered, source, clock.dt_), plan.python_ops

@@ -200,6 +200,7 @@ class _CupyBackend(Backend):
                     def launch(grid, block, args):
                         kernel(tuple(grid), tuple(block), tuple(args))
 
+                    launch.prepare = _prepared(launch)
                     return launch
 
             self._modules[key] = _Module()
@@ -257,6 +258,7 @@ class _PycudaBackend(Backend):
                         values = [a.gpudata if hasattr(a, "gpudata") else a for a in args]
                         kernel(*values, grid=tuple(grid)[:2], block=tuple(block))
 
+                    launch.prepare = _prepared(launch)
                     return launch
 
             self._modules[key] = _Module()
@@ -289,6 +291,17 @@ static inline int atomicAdd(int* p, int v) { int o = *p; *p = o + v; return o; }
 static inline unsigned long long atomicAdd(unsigned long long* p, unsigned long long v) {
     unsigned long long o = *p; *p = o + v; return o; }
 """
+
+def _prepared(launch):
+    """``launch.prepare(grid, block, args)``: the launch with its arguments fixed, a
+    callable with no arguments (a step's program is a list of these)."""
+
+    def prepare(grid, block, args):
+        grid, block, args = tuple(grid), tuple(block), tuple(args)
+        return lambda: launch(grid, block, args)
+
+    return prepare
+
 
 _KERNEL = re.compile(r'extern\s+"C"\s+__global__\s+void\s+(\w+)\s*\(([^)]*)\)', re.S)
 
@@ -413,12 +426,24 @@ class _HostBackend(Backend):
                     launcher = getattr(library, f"hs_launch_{name}")
                     launcher.restype = None
 
-                    def launch(grid, block, args):
+                    def values(grid, block, args):
                         grid = (*tuple(grid), 1)[:2]
                         block = (*tuple(block), 1)[:2]
-                        launcher(*(ctypes.c_uint(int(v)) for v in (*grid, *block)),
-                                 *(_ctypes_value(a) for a in args))
+                        return (*(ctypes.c_uint(int(v)) for v in (*grid, *block)),
+                                *(_ctypes_value(a) for a in args))
 
+                    def launch(grid, block, args):
+                        launcher(*values(grid, block, args))
+
+                    def prepare(grid, block, args):
+                        converted = values(grid, block, args)
+
+                        def run(_held=tuple(args)):  # (holding the arrays: pointers stay valid)
+                            launcher(*converted)
+
+                        return run
+
+                    launch.prepare = prepare
                     return launch
 
             self._modules[key] = _Module()

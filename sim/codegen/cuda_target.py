@@ -516,9 +516,12 @@ def generate_kernel(block: CodeBlock, table: NameTable, name: str = "kernel",
     last writer wins) is *serial*: one thread runs its elements in order, as on the CPU.
 
     ``loop=True`` writes the form the device-resident run loop launches
-    (:mod:`sim.codegen.cuda_loop`): the element count is read from device memory
-    (``const int64_t* _n_ptr``: an event count the previous kernel wrote, with no copy to
-    the host), threads stride over the elements (any grid covers them), and outputs go
+    (:mod:`sim.codegen.cuda_loop`), whose arguments are the same at every step: the
+    element count is read from device memory (``const int64_t* _n_ptr``: an event count
+    the previous kernel wrote, with no copy to the host), the step and ``t`` from the
+    device clock (``_clock``, ``_every``: ``HS_OWN_STEP`` of ``cuda_loop.LOOP_KERNELS``),
+    threads stride over the elements (any grid covers them), a condition writes one flag
+    per position (``_flags``; compacted in order afterwards, no atomics), and outputs go
     to ``_out_k[*_out_base + _k]`` (a monitor's row, placed on the device).
     ``support=False`` leaves out the shared preamble (:data:`SUPPORT`), for a module of
     several kernels.  ``out_types``: the numpy dtypes of the output arrays (default
@@ -580,7 +583,9 @@ def generate_kernel(block: CodeBlock, table: NameTable, name: str = "kernel",
         if var in writes and var not in accumulated:
             index = {SHARED: "0", INDEXED: f"_index_{var}[_j]"}.get(table.kind(var), "_j")
             body.append(f"_arr_{var}[{index}] = {m(var)};")
-    if block.condition is not None:  # (positions within the indices, as the CPU kernels)
+    if block.condition is not None and loop:  # a flag per position: compacted in order
+        body.append(f"_flags[_k] = ({translate.visit(block.condition)}) ? 1 : 0;")
+    elif block.condition is not None:  # (positions within the indices, as the CPU kernels)
         body.append(f"if ({translate.visit(block.condition)}) "
                     f"{{ _found[atomicAdd(_count, 1ULL)] = _k; }}")
     out_at = "_ob + _k" if loop else "_k"
@@ -590,12 +595,19 @@ def generate_kernel(block: CodeBlock, table: NameTable, name: str = "kernel",
         raise ModelSyntaxError(f"The cuda target cannot write outputs of types {out_types}")
     for k, out in enumerate(block.outputs):
         body.append(f"_out_{k}[{out_at}] = ({out_c[k]})({m(out)});")
-    params = ["const int64_t* _idx", "const int64_t* _n_ptr" if loop else "int64_t _n",
-              "double t", "double dt"]
-    if translate.random_sites:
-        params += ["uint64_t _step", "const int64_t* _rng_keys"]
-    if block.condition is not None:
-        params += ["int64_t* _found", "unsigned long long* _count"]
+    if loop:  # t and the step come from the device clock (HS_OWN_STEP)
+        params = ["const int64_t* _idx", "const int64_t* _n_ptr", "const int64_t* _clock",
+                  "int64_t _every", "double dt"]
+        if translate.random_sites:
+            params.append("const int64_t* _rng_keys")
+        if block.condition is not None:
+            params.append("uint8_t* _flags")
+    else:
+        params = ["const int64_t* _idx", "int64_t _n", "double t", "double dt"]
+        if translate.random_sites:
+            params += ["uint64_t _step", "const int64_t* _rng_keys"]
+        if block.condition is not None:
+            params += ["int64_t* _found", "unsigned long long* _count"]
     if translate.int_messages:
         params += ["int* _err"]
     if loop and block.outputs:
@@ -611,6 +623,7 @@ def generate_kernel(block: CodeBlock, table: NameTable, name: str = "kernel",
                  + list(constants) + extras)
     head = []
     if loop:
+        head.append("    HS_OWN_STEP")
         head.append("    const int64_t _n = *_n_ptr;")
         if block.outputs:
             head.append("    const int64_t _ob = *_out_base;")

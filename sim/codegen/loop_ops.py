@@ -208,10 +208,12 @@ class CallCompiled:
     args: list = field(default_factory=list)
     with_time: bool = True
     #: the same work for the cuda loop: CUDA C source defining ``extern "C" __global__
-    #: void <cuda_kernel>(double t, double dt, args...)`` (without ``t, dt`` unless
-    #: ``with_time``) over the device twins of ``args`` in order (arrays as pointers,
-    #: numpy integers as ``int64_t``, other numbers as ``double``), launched with
-    #: ``cuda_threads`` threads (the kernel strides over its work); None: no CUDA form
+    #: void <cuda_kernel>(const int64_t* _clock, int64_t _every, double dt, args...)``
+    #: over the device twins of ``args`` in order (arrays as pointers, numpy integers as
+    #: ``int64_t``, other numbers as ``double``), launched with ``cuda_threads`` threads
+    #: (the kernel strides over its work); it returns at once unless ``_clock[0] %
+    #: _every == 0``, and its step is ``_clock[0] / _every``, its time that step times
+    #: ``dt`` (``HS_OWN_STEP`` of ``cuda_loop.LOOP_KERNELS`` does both); None: no CUDA form
     cuda_source: str | None = None
     cuda_kernel: str = ""
     cuda_threads: int = 1

@@ -30,10 +30,12 @@ __all__ = ["cable_kernel_name", "cable_kernel_source"]
 _TEMPLATE = r"""
 // sim.spatial.cable.cable_loop_step: one backward-Euler step of the cable equation on a
 // tree of HS_N compartments and HS_U unknowns (compartments and branch-point nodes)
-extern "C" __global__ void NAME(double t, double dt, double* v, double* Cm, double* area,
-        double* gtot, double* I0, double* I_point, int64_t* parent, double* g,
-        int64_t* compartment_unknown, double* e, double* b, double* x, double* v_previous,
-        double* Ic) {
+// (the device loop's clock arguments first: it runs at its own clock's ticks only)
+extern "C" __global__ void NAME(const int64_t* _clock, int64_t _every, double dt, double* v,
+        double* Cm, double* area, double* gtot, double* I0, double* I_point, int64_t* parent,
+        double* g, int64_t* compartment_unknown, double* e, double* b, double* x,
+        double* v_previous, double* Ic) {
+    if (_clock[0] % _every != 0) return;
     const int64_t n = HS_N;
     const int64_t n_unknowns = HS_U;
     const int64_t n_trees = 1;
@@ -94,9 +96,10 @@ def cable_kernel_name(n_compartments: int, n_unknowns: int) -> str:
 
 
 def cable_kernel_source(n_compartments: int, n_unknowns: int) -> str:
-    """CUDA C defining ``extern "C" __global__ void <cable_kernel_name(...)>(double t,
-    double dt, ...)`` with `cable_loop_step`'s arguments after ``t, dt`` (float64 arrays
-    as ``double*``, the tree's int64 arrays as ``int64_t*``), for one thread."""
+    """CUDA C defining ``extern "C" __global__ void <cable_kernel_name(...)>(const int64_t*
+    _clock, int64_t _every, double dt, ...)`` (the device loop's clock arguments of
+    ``loop_ops.CallCompiled``) with `cable_loop_step`'s arguments after ``t, dt`` (float64
+    arrays as ``double*``, the tree's int64 arrays as ``int64_t*``), for one thread."""
     n, u = int(n_compartments), int(n_unknowns)
     if n < 1 or u < n:
         raise ValueError(f"cable_kernel_source: {n} compartments and {u} unknowns")
