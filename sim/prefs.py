@@ -196,6 +196,14 @@ def _check_target(value) -> None:
         )
 
 
+def _check_bool(name: str):
+    def check(value) -> None:
+        if not isinstance(value, bool):
+            raise PreferenceError(f"prefs.{name} must be True or False, got {value!r}")
+
+    return check
+
+
 def _check_cuda_backend(value) -> None:
     allowed = ("auto", "cupy", "pycuda", "host")
     if value not in allowed:
@@ -266,12 +274,13 @@ class _Prefs(_Section):
     def __init__(self):
         codegen = _Section(
             "codegen",
-            {"target": "auto", "cuda_backend": "auto",
+            {"target": "auto", "cuda_backend": "auto", "cuda_graphs": False,
              "numba_parallel_threshold": 50_000, "numba_threads": None,
              "numba_max_statements": 5000,
              "loop_invariant_optimisations": True, "max_cache_dir_size": 1000,
              "string_expression_target": "numpy"},
             {"target": _check_target, "cuda_backend": _check_cuda_backend,
+             "cuda_graphs": _check_bool("codegen.cuda_graphs"),
              "numba_parallel_threshold": _check_threshold,
              "numba_threads": _check_threads, "numba_max_statements": _check_max_statements},
             sections={

@@ -323,3 +323,48 @@ def test_spikes_in_flight_keep_their_delays_when_delays_change_between_runs():
     assert cpu[1].sum() > 0
     for a, b in zip(cpu, gpu, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+class _GraphHost(cuda_runtime._HostBackend):
+    """The host backend with 'graphs': a captured step is its launches replayed in order
+    (what a CUDA graph replays), counted."""
+
+    name = "host-graphs"
+
+    def __init__(self):
+        super().__init__()
+        self.replays = 0
+
+    def capture(self, program):
+        import contextlib
+
+        program = list(program)
+
+        def run():
+            self.replays += 1
+            for launch in program:
+                launch()
+
+        run.stream = contextlib.nullcontext()
+        return run
+
+
+@pytest.mark.skipif(BACKEND != "host", reason="the graph-recording backend replaces 'host'")
+def test_a_step_replays_as_one_graph_with_cuda_graphs(monkeypatch):
+    """``prefs.codegen.cuda_graphs``: a step without Python operations is one captured
+    graph, replayed once per step (a CUDA graph on CuPy), with numba's results; a network
+    operation keeps the separate launches."""
+    prefs.codegen.target = "numba"
+    cpu = _noisy_network(20 * ms)
+    graphs = _GraphHost()
+    graphs.copies = {"to_device": 0, "to_host": 0}
+    monkeypatch.setitem(cuda_runtime._instances, "host", graphs)
+    monkeypatch.setattr(prefs.codegen, "cuda_graphs", True)
+    prefs.codegen.target = "cuda"
+    gpu = _noisy_network(20 * ms)
+    assert gpu[0].used_compiled_loop
+    assert graphs.replays == 200  # 20 ms of 0.1 ms steps
+    np.testing.assert_array_equal(cpu[1].v[:], gpu[1].v[:])
+    np.testing.assert_array_equal(cpu[2].w[:], gpu[2].w[:])
+    np.testing.assert_array_equal(cpu[3][0].v, gpu[3][0].v)
+    np.testing.assert_array_equal(cpu[3][1].rate, gpu[3][1].rate)

@@ -700,6 +700,7 @@ class DeviceLoop(CompiledLoop):
         self._on_device = False
         self._parts: list[list] = []
         self._tick = None
+        self._graph = None
         self._rooms: list = []
         self._errors: list = []
 
@@ -729,6 +730,13 @@ class DeviceLoop(CompiledLoop):
         self._tick = self.launches.one("hs_tick", (clock,))
         self.devices.end()
         self._parts, self._rooms, self._errors = parts, rooms, ctx.errors
+        self._graph = None
+        from sim.prefs import prefs
+
+        if prefs.codegen.cuda_graphs and self.plan.n_parts == 1:
+            # one step, every fragment and the tick, as one graph (the step's arguments
+            # never change; a part boundary, a Python operation, keeps separate launches)
+            self._graph = self.launches.backend.capture([*parts[0], self._tick])
         self._on_device = True
 
     def _leave(self) -> None:
@@ -768,12 +776,33 @@ class DeviceLoop(CompiledLoop):
         return budget
 
     def _segment(self, step, end, part, stop_step, stop_part, dt):
+        graph = self._graph
+        if graph is None:
+            return self._steps(step, end, part, stop_step, stop_part)
+        backend = self.launches.backend
+        backend.synchronize()  # (uploads and earlier launches done: the graph's stream)
+        try:
+            with graph.stream:
+                return self._steps(step, end, part, stop_step, stop_part, graph)
+        finally:
+            backend.synchronize()
+
+    def _steps(self, step, end, part, stop_step, stop_part, graph=None):
         step, end, part = int(step), int(end), int(part)
         stop_step, stop_part = int(stop_step), int(stop_part)
         self.devices.poke(self._clock, step)  # (Python may have moved time since)
         parts, tick, n_parts = self._parts, self._tick, self.plan.n_parts
         budget = None
         while step < end:
+            if graph is not None and part == 0 and step != stop_step:
+                if budget is None or budget <= 0:
+                    budget = self._budget(step)
+                    if budget <= 0:
+                        return step, 0, True
+                graph()  # the whole step, the tick included
+                step += 1
+                budget -= 1
+                continue
             for p in range(part, n_parts):
                 if step == stop_step and stop_part == p:
                     return step, p, False

@@ -141,6 +141,11 @@ class Backend:
     xp = None
     fft = None
 
+    def capture(self, program: list):
+        """A replayable form of ``program`` (prepared launches, in order) as one graph, or
+        None where the backend has no graphs (then the launches are replayed one by one)."""
+        return None
+
     def synchronize(self) -> None:
         pass
 
@@ -208,6 +213,24 @@ class _CupyBackend(Backend):
 
     def synchronize(self):
         self.cupy.cuda.Device().synchronize()
+
+    def capture(self, program):
+        """The program captured into a CUDA graph (stream capture on a stream of its own;
+        the replay is one launch)."""
+        stream = self.cupy.cuda.Stream(non_blocking=True)
+        with stream:
+            stream.begin_capture()
+            try:
+                for launch in program:
+                    launch()
+            finally:
+                graph = stream.end_capture()
+
+        def run():
+            graph.launch(stream)
+
+        run.stream = stream  # the loop issues everything else on it too, in order
+        return run
 
 
 # -- PyCUDA ----------------------------------------------------------------------------
