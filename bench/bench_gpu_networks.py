@@ -161,6 +161,8 @@ def main(argv: list[str] | None = None) -> dict:
                         help=f"the untimed run before it (default {WARMUP_MS:g} ms)")
     parser.add_argument("--backend", choices=("auto", "cupy", "pycuda", "host"), default=None,
                         help="prefs.codegen.cuda_backend (default auto; host with --quick)")
+    parser.add_argument("--graphs", action="store_true",
+                        help="prefs.codegen.cuda_graphs = True: each step one CUDA graph")
     parser.add_argument("--quick", action="store_true",
                         help="1000 neurons, 80 synapses each, COBAHH at 1000, 20 ms, on the "
                              "host backend (unless --backend says otherwise)")
@@ -187,6 +189,8 @@ def main(argv: list[str] | None = None) -> dict:
         "cuda": "available", "networks": {},
     }
     sim.prefs.codegen.cuda_backend = args.backend
+    sim.prefs.codegen.cuda_graphs = bool(args.graphs)
+    result["cuda_graphs"] = bool(args.graphs)
     try:
         result["backend"] = get_backend(args.backend).name
     except CudaUnavailable as exc:
