@@ -204,6 +204,12 @@ def _check_bool(name: str):
     return check
 
 
+def _check_gpu(value) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise PreferenceError(f"prefs.codegen.cuda_device must be a GPU number (0, 1, ...), got "
+                              f"{value!r}")
+
+
 def _check_cuda_backend(value) -> None:
     allowed = ("auto", "cupy", "pycuda", "host")
     if value not in allowed:
@@ -274,13 +280,13 @@ class _Prefs(_Section):
     def __init__(self):
         codegen = _Section(
             "codegen",
-            {"target": "auto", "cuda_backend": "auto", "cuda_graphs": False,
+            {"target": "auto", "cuda_backend": "auto", "cuda_graphs": False, "cuda_device": 0,
              "numba_parallel_threshold": 50_000, "numba_threads": None,
              "numba_max_statements": 5000,
              "loop_invariant_optimisations": True, "max_cache_dir_size": 1000,
              "string_expression_target": "numpy"},
             {"target": _check_target, "cuda_backend": _check_cuda_backend,
-             "cuda_graphs": _check_bool("codegen.cuda_graphs"),
+             "cuda_graphs": _check_bool("codegen.cuda_graphs"), "cuda_device": _check_gpu,
              "numba_parallel_threshold": _check_threshold,
              "numba_threads": _check_threads, "numba_max_statements": _check_max_statements},
             sections={

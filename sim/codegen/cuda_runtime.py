@@ -170,6 +170,12 @@ class _CupyBackend(Backend):
                 from None
         if count < 1:
             raise CudaUnavailable(f"CuPy finds no GPU; {describe_cuda()}")
+        device = _device_number()
+        if device >= count:
+            raise CudaUnavailable(f"prefs.codegen.cuda_device = {device}, but CuPy sees "
+                                  f"{count} GPU(s); {describe_cuda()}")
+        cupy.cuda.Device(device).use()  # this process's arrays and modules live there
+        self.device = device
         self.cupy = cupy
         self.xp, self.fft = cupy, cupy.fft  # the array module and its FFTs (cuFFT)
         self._modules: dict[str, object] = {}
@@ -238,6 +244,11 @@ class _PycudaBackend(Backend):
     name = "pycuda"
 
     def __init__(self):
+        import sys
+
+        if "pycuda.autoinit" not in sys.modules:  # its context goes on CUDA_DEVICE
+            os.environ["CUDA_DEVICE"] = str(_device_number())
+        self.device = int(os.environ.get("CUDA_DEVICE", "0"))
         try:
             import pycuda.autoinit  # noqa: F401 - creates the context
             import pycuda.driver as driver
@@ -471,6 +482,15 @@ class _HostBackend(Backend):
 
             self._modules[key] = _Module()
         return self._modules[key]
+
+
+def _device_number() -> int:
+    """The GPU of this process: ``prefs.codegen.cuda_device`` when the backend starts (a
+    process's device arrays live on one GPU: several GPUs are several processes, e.g. the
+    fitters' ``process_pool(cuda_devices=[0, 1, ...])``)."""
+    from sim.prefs import prefs
+
+    return int(prefs.codegen.cuda_device)
 
 
 _CLASSES = {"cupy": _CupyBackend, "pycuda": _PycudaBackend, "host": _HostBackend}

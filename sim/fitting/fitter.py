@@ -150,6 +150,7 @@ class _Spec:
     delay_column: int | None = None
     namespace: dict[str, Any] = field(default_factory=dict)
     target: str = "numba"
+    cuda_backend: str = "auto"  # (the workers of a process pool run on the same backend)
     seed: int | None = None
     slices: int = 1
     overlap_steps: int = 0
@@ -219,7 +220,9 @@ def _simulate(spec: _Spec, inputs: np.ndarray, params: np.ndarray) -> Any:
 
 def _simulate_whole(spec: _Spec, inputs: np.ndarray, params: np.ndarray) -> Any:
     """One group of candidates x traces over the whole input."""
-    old_target = prefs.codegen.target
+    old_target, old_backend = prefs.codegen.target, prefs.codegen.cuda_backend
+    if spec.target == "cuda":
+        prefs.codegen.cuda_backend = spec.cuda_backend
     prefs.codegen.target = spec.target
     try:
         n_cand = params.shape[0]
@@ -274,7 +277,7 @@ def _simulate_whole(spec: _Spec, inputs: np.ndarray, params: np.ndarray) -> Any:
         values = np.asarray(getattr(monitor, spec.output), dtype=np.float64)
         return values[:, : spec.n_steps].reshape(n_cand, n_traces, spec.n_steps)
     finally:
-        prefs.codegen.target = old_target
+        prefs.codegen.target, prefs.codegen.cuda_backend = old_target, old_backend
 
 
 def _errors(spec: _Spec, inputs: np.ndarray, targets: Any, metric: Metric,
@@ -300,8 +303,17 @@ def _evaluate_chunk(spec: _Spec, inputs: np.ndarray, targets: Any, metric: Metri
 _WORKER_STATE: dict[str, Any] = {}
 
 
-def _attach(spec: _Spec, blocks: dict[str, tuple[str, tuple[int, ...], str]]) -> None:
-    """Worker initializer: attach to the shared blocks of inputs and targets."""
+def _attach(spec: _Spec, blocks: dict[str, tuple[str, tuple[int, ...], str]],
+            devices: tuple[int, ...] = (), started: Any = None) -> None:
+    """Worker initializer: attach to the shared blocks of inputs and targets; with
+    ``devices``, take the next GPU of the list (the ``started`` counter numbers the
+    workers) before anything touches CUDA in this process."""
+    _WORKER_STATE["started"] = started
+    if devices:
+        with started.get_lock():
+            number = started.value
+            started.value += 1
+        prefs.codegen.cuda_device = int(devices[number % len(devices)])
     arrays = {}
     handles = []
     for key, (name, shape, dtype) in blocks.items():
@@ -333,7 +345,8 @@ class SharedMemoryPool(concurrent.futures.ProcessPoolExecutor):
     """
 
     def __init__(self, spec: _Spec, inputs: np.ndarray, targets: Any,
-                 max_workers: int | None = None, mp_context: Any = None) -> None:
+                 max_workers: int | None = None, mp_context: Any = None,
+                 cuda_devices: Any = None) -> None:
         arrays: dict[str, np.ndarray] = {"inputs": np.ascontiguousarray(inputs)}
         if spec.output == "spikes":
             arrays["times"] = np.concatenate([np.asarray(t, dtype=np.float64) for t in targets])
@@ -353,8 +366,17 @@ class SharedMemoryPool(concurrent.futures.ProcessPoolExecutor):
             mp_context = multiprocessing.get_context("spawn")
         elif isinstance(mp_context, str):
             mp_context = multiprocessing.get_context(mp_context)
+        devices = tuple(int(d) for d in (cuda_devices or ()))
+        if cuda_devices is not None and (not devices or min(devices) < 0):
+            raise ValueError(f"cuda_devices must list GPU numbers (0, 1, ...), got "
+                             f"{cuda_devices!r}")
+        if devices and max_workers is None:
+            max_workers = len(devices)  # one worker per GPU
+        #: how many workers have started (each takes the next GPU of cuda_devices)
+        self.workers_started = mp_context.Value("i", 0)
         super().__init__(max_workers=max_workers, mp_context=mp_context,
-                         initializer=_attach, initargs=(spec, layout))
+                         initializer=_attach,
+                         initargs=(spec, layout, devices, self.workers_started))
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         super().shutdown(wait=wait, cancel_futures=cancel_futures)
@@ -635,6 +657,7 @@ class Fitter:
             delay_column=delay_column,
             namespace=dict(self.namespace),
             target=prefs.codegen.target,
+            cuda_backend=prefs.codegen.cuda_backend,
             slices=self.slices,
             overlap_steps=self.overlap_steps,
         )
@@ -897,7 +920,7 @@ class Fitter:
         return _simulate(self._spec, self.inputs, row[None, :])[0]
 
     def process_pool(self, max_workers: int | None = None,
-                     mp_context: Any = None) -> SharedMemoryPool:
+                     mp_context: Any = None, cuda_devices: Any = None) -> SharedMemoryPool:
         """A `SharedMemoryPool` for the fits of this fitter with the given bounds.
 
         The workers need the model with its fitted-parameter layout, which the
@@ -911,11 +934,16 @@ class Fitter:
             Number of worker processes (default: the number of cores).
         mp_context : str or multiprocessing context, optional
             Start method (default 'spawn', safe with numba's threads).
+        cuda_devices : list of int, optional
+            With the cuda target: the GPUs to use, one worker per GPU (the default
+            number of workers is then their number); worker ``k`` runs its rounds on
+            ``cuda_devices[k % len(cuda_devices)]`` (``prefs.codegen.cuda_device``).
         """
         if self._spec is None:
             raise RuntimeError("Call prepare(**bounds) (or fit) before process_pool()")
         return SharedMemoryPool(self._spec, self.inputs, self._targets(),
-                                max_workers=max_workers, mp_context=mp_context)
+                                max_workers=max_workers, mp_context=mp_context,
+                                cuda_devices=cuda_devices)
 
     def prepare(self, optimizer: Optimizer | None = None, metric: Metric | None = None,
                 n_samples: int | None = None, seed: int | None = None,

@@ -81,3 +81,46 @@ def test_trace_fitter_rounds_on_the_device_equal_numba(device_loops):
     assert ("cuda", True) in device_loops and ("cuda", False) not in device_loops
     for key in cpu:
         np.testing.assert_array_equal(cpu[key], gpu[key])
+
+
+def _worker_gpu(workers: int) -> int:
+    """A task: wait until every worker of the pool has started, then say this worker's
+    GPU (so that each of ``workers`` such tasks runs on a worker of its own)."""
+    import time
+
+    from sim import prefs as worker_prefs
+    from sim.fitting.fitter import _WORKER_STATE
+
+    started = _WORKER_STATE["started"]
+    deadline = time.monotonic() + 60
+    while started.value < workers and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)
+    return worker_prefs.codegen.cuda_device
+
+
+def test_a_process_pool_puts_one_worker_on_each_gpu(device_loops):
+    """``process_pool(cuda_devices=[...])``: one worker per GPU (the default number of
+    workers), each with its own ``prefs.codegen.cuda_device`` before CUDA starts there, and
+    the rounds run on the cuda target in the workers with the in-process results."""
+    currents, spikes, _ = _lif_data(n_traces=2, n_steps=1000)
+    prefs.codegen.target = "cuda"
+
+    def make():
+        return SpikeFitter(LIF, input={"I": currents * amp}, output=spikes, dt=DT,
+                           method=METHOD, threshold="v > 1*volt", reset="v = 0*volt",
+                           n_samples=6)
+
+    fitter = make()
+    fitter.prepare(**BOUNDS)
+    with fitter.process_pool(cuda_devices=[3, 5]) as pool:
+        assert pool._max_workers == 2
+        gpus = [pool.submit(_worker_gpu, 2) for _ in range(2)]
+        assert sorted(f.result(timeout=120) for f in gpus) == [3, 5]
+        fitter.fit(n_rounds=1, optimizer=DEOptimizer(seed=2), executor=pool, **BOUNDS)
+    pooled = fitter.results(format="dict", use_units=False)
+    alone = _history(make, "cuda", n_rounds=1, optimizer=DEOptimizer(seed=2), **BOUNDS)
+    for key in alone:
+        np.testing.assert_array_equal(pooled[key], alone[key])
+    with pytest.raises(ValueError, match="cuda_devices"):
+        fitter.process_pool(cuda_devices=[-1])
