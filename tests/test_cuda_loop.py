@@ -396,3 +396,32 @@ def test_float32_groups_run_on_the_device_within_float32_rounding():
     assert abs(len(gpu[1]) - len(cpu[1])) <= 0.02 * len(cpu[1])
     close = np.abs(gpu[2] - cpu[2]) <= 4 * np.spacing(np.abs(cpu[2]).astype(np.float32))
     assert np.mean(close) > 0.9  # most neurons within a few float32 ulps after 200 steps
+
+
+def test_poisson_inputs_and_spike_generators_on_the_device():
+    """PoissonGroup (waiting times drawn on the device), PoissonInput (binomial draws) and a
+    SpikeGeneratorGroup (a schedule, with a period) driving LIF neurons: numba's spikes."""
+    from sim import Hz, PoissonGroup, PoissonInput, SpikeGeneratorGroup
+
+    def build():
+        start_scope()
+        seed(13)
+        P = PoissonGroup(200, rates="(10 + i % 20) * Hz")
+        G = NeuronGroup(50, "dv/dt = -v/(10*ms) : 1", threshold="v > 1", reset="v = 0",
+                        method="exact")
+        S = Synapses(P, G, on_pre="v_post += 0.125")
+        S.connect(p=0.2)
+        drive = PoissonInput(G, "v", 40, 15 * Hz, weight=0.0625)
+        gen = SpikeGeneratorGroup(3, [0, 1, 2, 1], [1, 2, 3, 4] * ms, period=6 * ms)
+        T = Synapses(gen, G, on_pre="v_post += 0.5")
+        T.connect(j="i * 10")
+        M, MP = SpikeMonitor(G), SpikeMonitor(P)
+        net = Network(P, G, S, drive, gen, T, M, MP)
+        net.run(60 * ms)
+        return net, M.i[:].copy(), M.t_[:].copy(), MP.i[:].copy(), G.v[:].copy()
+
+    cpu, gpu = _run_both(build)
+    assert gpu[0].used_compiled_loop, gpu[0].compiled_loop_unavailable
+    assert len(cpu[1]) > 20 and len(cpu[3]) > 50
+    for a, b in zip(cpu[1:], gpu[1:], strict=True):
+        np.testing.assert_array_equal(a, b)
