@@ -114,6 +114,21 @@ class DeviceStage:
             return self._on_device.backend.to_host(out)  # the CPU side gets host arrays
         return out
 
+    def buffer_fetch_next(self, samples: int):
+        """The next chunk: through the device kernels on ``'cuda'``, else the CPU's way."""
+        if self.device != "cuda":
+            from .base import Filterbank
+
+            return Filterbank.buffer_fetch_next(self, samples)
+        return self._device_fetch_next(samples)
+
+    def _checked_device_apply(self, input: Any):  # noqa: A002
+        """``buffer_apply`` on the device: a chunk of one channel or of ``nchannels``."""
+        if input.ndim != 2 or input.shape[1] not in (1, self.nchannels):
+            raise ValueError(f"{type(self).__name__}: input chunk of shape {input.shape}, "
+                             f"expected (samples, 1) or (samples, {self.nchannels})")
+        return self._device_apply(input)
+
     def _device_apply(self, input: Any):  # noqa: A002
         impl = self._device_impl()
         if not impl.backend.is_device_array(input):  # called directly with a host chunk

@@ -95,7 +95,25 @@ def dcgc_parameters(cf: Any, param: dict | None = None) -> dict:
     return params
 
 
-class DCGC(DeviceStage, Filterbank):
+class _ControlOnDevice(DeviceStage):
+    """The device path of the control filterbanks (``_cuda_control``): the model's kernel
+    with the control loop inside, given the chunk's first sample and the update interval."""
+
+    _device_model = ""  # the class of hears.filterbanks._cuda_control running the model
+
+    def _make_device_impl(self, backend):
+        from . import _cuda_control
+
+        return getattr(_cuda_control, self._device_model)(backend, self)
+
+    def _device_state_to_host(self, impl) -> None:
+        impl.to_host()
+
+    def _apply_on_device(self, impl, x):
+        return impl.apply(x, self.next_sample - int(x.shape[0]), self.update_interval)
+
+
+class DCGC(_ControlOnDevice, Filterbank):
     """The dynamic compressive gammachirp filterbank (Irino and Patterson, JASA 2001 and
     IEEE TASLP 2006), as brian2hears' ``DCGC``.
 
@@ -213,21 +231,7 @@ class DCGC(DeviceStage, Filterbank):
     def _device_key(self) -> tuple:
         return (self.nchannels,)
 
-    def _make_device_impl(self, backend):
-        from ._cuda_control import DeviceDCGC
-
-        return DeviceDCGC(backend, self)
-
-    def _device_state_to_host(self, impl) -> None:
-        impl.to_host()
-
-    def _apply_on_device(self, impl, x):
-        return impl.apply(x, self.next_sample - int(x.shape[0]), self.update_interval)
-
-    def buffer_fetch_next(self, samples: int):
-        if self.device != "cuda":
-            return Filterbank.buffer_fetch_next(self, samples)
-        return self._device_fetch_next(samples)
+    _device_model = "DeviceDCGC"
 
     def buffer_init(self) -> None:
         Filterbank.buffer_init(self)
@@ -248,10 +252,7 @@ class DCGC(DeviceStage, Filterbank):
 
     def buffer_apply(self, input: np.ndarray) -> np.ndarray:  # noqa: A002
         if self.device == "cuda":
-            if input.ndim != 2 or input.shape[1] not in (1, self.nchannels):
-                raise ValueError(f"{type(self).__name__}: input chunk of shape {input.shape}, "
-                                 f"expected (samples, 1) or (samples, {self.nchannels})")
-            return self._device_apply(input)
+            return self._checked_device_apply(input)
         self._leave_device()  # moved back to the CPU: continue from the device's state
         x = np.ascontiguousarray(input, dtype=np.float64)
         nt = x.shape[0]
@@ -318,7 +319,7 @@ def _first_order_lowpass(fs2: float, fc: float) -> tuple[float, float, float]:
     return 1.0 / (fs2 + w), 1.0 / (fs2 + w), -(fs2 - w) / (fs2 + w)
 
 
-class TanCarney(DeviceStage, Filterbank):
+class TanCarney(_ControlOnDevice, Filterbank):
     """The nonlinear auditory-nerve model of Tan and Carney (JASA 2003), as brian2hears'
     ``TanCarney``: its output is the inner-hair-cell potential ``V_ihc`` that drives
     :class:`~hears.ZhangSynapse`.
@@ -443,21 +444,7 @@ class TanCarney(DeviceStage, Filterbank):
     def _device_key(self) -> tuple:
         return (self.nchannels, self._with_ihc)
 
-    def _make_device_impl(self, backend):
-        from ._cuda_control import DeviceTanCarney
-
-        return DeviceTanCarney(backend, self)
-
-    def _device_state_to_host(self, impl) -> None:
-        impl.to_host()
-
-    def _apply_on_device(self, impl, x):
-        return impl.apply(x, self.next_sample - int(x.shape[0]), self.update_interval)
-
-    def buffer_fetch_next(self, samples: int):
-        if self.device != "cuda":
-            return Filterbank.buffer_fetch_next(self, samples)
-        return self._device_fetch_next(samples)
+    _device_model = "DeviceTanCarney"
 
     def _reset_coefficients(self) -> None:
         fs2 = float(self._prm[0])
@@ -483,10 +470,7 @@ class TanCarney(DeviceStage, Filterbank):
 
     def buffer_apply(self, input: np.ndarray) -> np.ndarray:  # noqa: A002
         if self.device == "cuda":
-            if input.ndim != 2 or input.shape[1] not in (1, self.nchannels):
-                raise ValueError(f"{type(self).__name__}: input chunk of shape {input.shape}, "
-                                 f"expected (samples, 1) or (samples, {self.nchannels})")
-            return self._device_apply(input)
+            return self._checked_device_apply(input)
         self._leave_device()  # moved back to the CPU: continue from the device's state
         x = np.ascontiguousarray(input, dtype=np.float64)
         out = np.empty((x.shape[0], self.nchannels))

@@ -257,17 +257,9 @@ class LinearFilterbank(DeviceStage, Filterbank):
         self._state[:] = 0
         self._device_reset()
 
-    def buffer_fetch_next(self, samples: int):
-        if self.device != "cuda":
-            return Filterbank.buffer_fetch_next(self, samples)
-        return self._device_fetch_next(samples)
-
     def buffer_apply(self, input: np.ndarray) -> np.ndarray:  # noqa: A002
         if self.device == "cuda":
-            if input.ndim != 2 or input.shape[1] not in (1, self.nchannels):
-                raise ValueError(f"{type(self).__name__}: input chunk of shape {input.shape}, "
-                                 f"expected (samples, 1) or (samples, {self.nchannels})")
-            return self._device_apply(input)
+            return self._checked_device_apply(input)
         self._leave_device()  # moved back to the CPU: continue from the device's state
         x = np.ascontiguousarray(input, dtype=self.dtype)
         if x.ndim != 2 or x.shape[1] not in (1, self.nchannels):
