@@ -185,20 +185,45 @@ def cable_step(v, inv_dt, Cm, area, gtot, I0, I_point, parent, g, compartment_un
         c = area[i] * Cm[i] * inv_dt
         e[u] = c + area[i] * gtot[i]
         b[u] = c * v[i] + area[i] * I0[i] + I_point[i]
-    # eliminate from the leaves to the root (every unknown comes after its parent)
+    # eliminate from the leaves to the root (every unknown comes after its parent).  The
+    # operations are those of ``e[p] += g[u]*e[u]/(e[u] + g[u])`` (and the same for b),
+    # in the same order; along a section (p == u - 1, nearly always) the parent's new
+    # values stay in registers for the next iteration instead of going through memory
+    # (a store and a load in the loop's dependency chain: ~1.4x faster, the same bits).
+    # When p != u - 1, unknown u - 1 has no child left to eliminate (its children come
+    # after it), so its values in memory are final.
+    eu = e[n_unknowns - 1]
+    bu = b[n_unknowns - 1]
     for u in range(n_unknowns - 1, 0, -1):
         p = parent[u]
         gu = g[u]
-        denominator = e[u] + gu
+        denominator = eu + gu
         if denominator == 0.0:  # explicit: a caller's error_model='numpy' would give NaN
             raise ZeroDivisionError("cable_step: singular system")
-        e[p] += gu * e[u] / denominator
-        b[p] += gu * b[u] / denominator
+        de = gu * eu / denominator
+        db = gu * bu / denominator
+        if p == u - 1:
+            eu = e[p] + de
+            bu = b[p] + db
+            e[p] = eu
+            b[p] = bu
+        else:
+            e[p] += de
+            b[p] += db
+            eu = e[u - 1]
+            bu = b[u - 1]
     if e[0] == 0.0:
         raise ZeroDivisionError("cable_step: singular system")
-    x[0] = b[0] / e[0]
+    # x[u] = (b[u] + g[u]*x[parent[u]])/(e[u] + g[u]), the parent's x in a register along
+    # a section
+    xu = b[0] / e[0]
+    x[0] = xu
     for u in range(1, n_unknowns):
-        x[u] = (b[u] + g[u] * x[parent[u]]) / (e[u] + g[u])
+        p = parent[u]
+        if p != u - 1:
+            xu = x[p]
+        xu = (b[u] + g[u] * xu) / (e[u] + g[u])
+        x[u] = xu
     for i in range(v.shape[0]):
         v[i] = x[compartment_unknown[i]]
 
