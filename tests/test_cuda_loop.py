@@ -359,9 +359,12 @@ def test_a_step_replays_as_one_graph_with_cuda_graphs(monkeypatch):
     graphs = _GraphHost()
     graphs.copies = {"to_device": 0, "to_host": 0}
     monkeypatch.setitem(cuda_runtime._instances, "host", graphs)
-    monkeypatch.setattr(prefs.codegen, "cuda_graphs", True)
-    prefs.codegen.target = "cuda"
-    gpu = _noisy_network(20 * ms)
+    prefs.codegen.cuda_graphs = True
+    try:
+        prefs.codegen.target = "cuda"
+        gpu = _noisy_network(20 * ms)
+    finally:
+        prefs.codegen.cuda_graphs = False
     assert gpu[0].used_compiled_loop
     assert graphs.replays == 200  # 20 ms of 0.1 ms steps
     np.testing.assert_array_equal(cpu[1].v[:], gpu[1].v[:])
