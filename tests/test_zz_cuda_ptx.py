@@ -36,9 +36,13 @@ def _a_network_on_the_cuda_target() -> None:
 def test_every_cuda_module_of_the_run_compiles_to_ptx():
     if not cuda_runtime.host_compiled:
         _a_network_on_the_cuda_target()
+    from sim.codegen.cuda_loop import LOOP_KERNELS
+    from sim.codegen.cuda_target import SUPPORT
+
     sources = list(cuda_runtime.host_compiled.values())
     assert sources
-    ptx, names = compile_ptx_many(sources)
+    # (the preamble the generated modules share is compiled once, not once per module)
+    ptx, names = compile_ptx_many(sources, shared=(SUPPORT, LOOP_KERNELS))
     missing = [name for found in names for name in found if f".entry {name}(" not in ptx]
     assert not missing, missing[:5]
     assert sum(len(found) for found in names) >= len(sources)

@@ -675,17 +675,26 @@ def compile_ptx(source: str, arch: str = "sm_80") -> str:
         return out.read_text()
 
 
-def compile_ptx_many(sources, arch: str = "sm_80") -> tuple[str, list[list[str]]]:
+def compile_ptx_many(sources, arch: str = "sm_80",
+                     shared: tuple[str, ...] = ()) -> tuple[str, list[list[str]]]:
     """Compile many CUDA modules to PTX in one nvcc run (a test compiles every module the
     run made): each source goes in a namespace of its own with its kernels renamed
     ``<name>__u<k>`` and its macros undefined after it; the includes are hoisted.
+    ``shared``: preambles that sources begin with (:data:`SUPPORT`, the device loop's
+    kernels), compiled once in front of them all instead of once per source.
 
     Returns the PTX and, per source, the renamed kernel names (each is a PTX ``.entry``)."""
     import re
 
     kernel = re.compile(r'(extern\s+"C"\s+__global__\s+void\s+)(\w+)(\s*\()')
     parts, names = ["#include <stdint.h>", "#include <math.h>"], []
+    used = [False] * len(shared)
+    preambles = len(parts)
     for k, source in enumerate(sources):
+        for j, text in enumerate(shared):  # (in order: a source starts with a prefix of them)
+            if source.lstrip("\n").startswith(text.lstrip("\n")):
+                source = source.lstrip("\n")[len(text.lstrip("\n")):]
+                used[j] = True
         body = re.sub(r"^\s*#include\s*<[^>]+>\s*$", "", source, flags=re.M)
         found: list[str] = []
 
@@ -695,8 +704,11 @@ def compile_ptx_many(sources, arch: str = "sm_80") -> tuple[str, list[list[str]]
 
         body = kernel.sub(rename, body)
         macros = sorted(set(re.findall(r"^\s*#define\s+(\w+)", body, flags=re.M)))
-        parts += [f"namespace hs_u{k} {{", body, "}", *(f"#undef {m}" for m in macros)]
+        parts += [f"namespace hs_module_{k} {{", body, "}", *(f"#undef {m}" for m in macros)]
         names.append(found)
+    front = [re.sub(r"^\s*#include\s*<[^>]+>\s*$", "", text, flags=re.M)
+             for text, wanted in zip(shared, used, strict=True) if wanted]
+    parts[preambles:preambles] = front
     return compile_ptx("\n".join(parts), arch), names
 
 
