@@ -428,3 +428,31 @@ def test_poisson_inputs_and_spike_generators_on_the_device():
     assert len(cpu[1]) > 20 and len(cpu[3]) > 50
     for a, b in zip(cpu[1:], gpu[1:], strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_device_twins_follow_views_and_buffers_resized_in_place():
+    """A view's twin is a view of its base's twin (writes through one show in the other);
+    a buffer resized in place (same object, new shape, as a monitor's buffer may be) gets
+    a new twin of its new shape, with its data."""
+    backend = cuda_runtime.get_backend()
+    devices = cuda_loop.DeviceArrays(backend)
+    base = np.arange(10.0)
+    devices.begin()
+    whole, part = devices.array(base, written=True), devices.array(base[4:8], written=True)
+    devices.end()
+    backend.copy_to_device(part, np.full(4, -1.0))  # written on the device through the view
+    devices.download()
+    np.testing.assert_array_equal(base, [0, 1, 2, 3, -1, -1, -1, -1, 8, 9])
+    assert tuple(whole.shape) == (10,)
+    del whole, part
+    buffer = np.ones((3, 2))
+    devices.begin()
+    devices.array(buffer)
+    devices.end()
+    buffer.resize((5, 2), refcheck=False)
+    buffer[3:] = 7.0
+    devices.begin()
+    twin = devices.array(buffer)
+    devices.end()
+    assert tuple(twin.shape) == (5, 2)
+    np.testing.assert_array_equal(backend.to_host(twin)[3:], 7.0)

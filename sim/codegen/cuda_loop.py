@@ -333,7 +333,8 @@ class DeviceArrays:
         root = _root(host)
         key = id(root)
         entry = self._twins.get(key)
-        if entry is None or entry[0] is not root:
+        # (a buffer resized in place keeps its identity: its twin must follow its shape)
+        if entry is None or entry[0] is not root or tuple(entry[1].shape) != root.shape:
             if not root.flags.c_contiguous:
                 raise ValueError("cuda loop: arrays must be C-contiguous (got an array of "
                                  f"shape {root.shape} and strides {root.strides})")
