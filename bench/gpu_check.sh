@@ -18,7 +18,7 @@ python -c "import cupy" 2>/dev/null || python -c "import pycuda" 2>/dev/null || 
 # v_post += w may reorder and a failure there says by how much, not that the loop is wrong)
 HEARSIM_TEST_CUDA_BACKEND=auto timeout 120 python -m pytest -q tests/hears/test_cuda_filterbanks.py \
   tests/hears/test_cuda_control.py tests/test_cuda_loop.py tests/test_spatial_cuda.py \
-  tests/fitting/test_fitting_cuda.py \
+  tests/fitting/test_fitting_cuda.py tests/test_gpu.py \
   2>&1 | tee "$out/gpu_tests.txt"
 timeout 60 python bench/bench_gpu_filterbanks.py 1024 8192 | tee "$out/bench_gpu_filterbanks.json"
 # CUBA (80 and 1000 synapses per neuron) at 4000 and 64000 neurons and COBAHH at 64000, 200 ms
