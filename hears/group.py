@@ -38,15 +38,21 @@ class _FilterbankFeeder(SimObject):
         self.next_sample = 0  # first filterbank sample of the next chunk
         self._initialised = False
 
-    def refill(self) -> None:
-        """Fetch the next chunk of filterbank output."""
+    def _next_window(self):
+        """(filterbank, first sample, end) of the next chunk, the filterbank initialised
+        before the first one; the chunk after it comes next."""
         fb = self.group.filterbank
         if not self._initialised:
             fb.buffer_init()
             self._initialised = True
         start = self.next_sample
-        self.chunk[...] = fb.buffer_fetch(start, start + self.buffersize)
         self.next_sample = start + self.buffersize
+        return fb, start, self.next_sample
+
+    def refill(self) -> None:
+        """Fetch the next chunk of filterbank output."""
+        fb, start, end = self._next_window()
+        self.chunk[...] = fb.buffer_fetch(start, end)
         self.position[0] = 0
 
     def step_function(self):
@@ -83,11 +89,7 @@ class _FilterbankFeeder(SimObject):
         one copy of the host chunk; the rest of the state stays on the device."""
         if devices.peek(self.position) < len(self.chunk):
             return
-        fb = self.group.filterbank
-        if not self._initialised:
-            fb.buffer_init()
-            self._initialised = True
-        start, end = self.next_sample, self.next_sample + self.buffersize
+        fb, start, end = self._next_window()
         backend = devices.backend
         twin = devices.array(self.chunk, written=True)
         fetch = getattr(fb, "device_fetch", None)
@@ -100,7 +102,6 @@ class _FilterbankFeeder(SimObject):
             else:  # a backend without an array module: through the host
                 chunk = backend.to_host(chunk)
             backend.copy_to_device(twin, np.ascontiguousarray(chunk, dtype=np.float64))
-        self.next_sample = end
         devices.poke(self.position, 0)
 
     def _get_state(self) -> dict:
